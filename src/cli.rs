@@ -1,0 +1,76 @@
+//! The command line: three subcommands over one config file. Parsing only; `app` runs them.
+
+use crate::config::Mode;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "sg-executor-gen",
+    version,
+    about = "Generate checked Kubernetes manifests for Sourcegraph executors (docker-in-docker or native Kubernetes)",
+    after_help = "Exit status: 0 success (no drift), 1 drift found by `diff`, 2 error."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print every manifest as one multi-document YAML stream
+    Render(Input),
+    /// Write a Kustomize Component directory (base plus one sub-component per layer)
+    Build {
+        #[command(flatten)]
+        input: Input,
+        /// The component directory to write (created if missing, replaced as a whole)
+        #[arg(short = 'o', long = "output", value_name = "DIR")]
+        output: PathBuf,
+        /// Replace generated files even if they were edited by hand (never foreign files)
+        #[arg(long)]
+        force: bool,
+    },
+    /// Compare what `build` would write with a golden directory; exit 1 on drift
+    Diff {
+        #[command(flatten)]
+        input: Input,
+        /// The golden component directory
+        #[arg(long, value_name = "DIR")]
+        golden: PathBuf,
+        /// Rewrite the golden directory to the generated tree instead of comparing
+        #[arg(long)]
+        update: bool,
+        /// With --update: replace generated files even if they were edited by hand
+        #[arg(long, requires = "update")]
+        force: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct Input {
+    /// The config file: KRM form or a bare Helm values override (`-` reads standard input)
+    #[arg(short = 'f', long = "file", value_name = "CONFIG")]
+    pub file: PathBuf,
+    /// Put every object in this namespace (overrides metadata.namespace)
+    #[arg(short = 'n', long, value_name = "NS")]
+    pub namespace: Option<String>,
+    /// Executor flavour (overrides spec.mode)
+    #[arg(long, value_enum)]
+    pub mode: Option<ModeArg>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ModeArg {
+    Dind,
+    Kubernetes,
+}
+
+impl From<ModeArg> for Mode {
+    fn from(m: ModeArg) -> Self {
+        match m {
+            ModeArg::Dind => Mode::Dind,
+            ModeArg::Kubernetes => Mode::Kubernetes,
+        }
+    }
+}

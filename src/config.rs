@@ -1,0 +1,169 @@
+//! The validated config: every default filled, every rule checked, in the shape the
+//! templates need. Nothing downstream looks at `RawSpec` or re-checks a value.
+//!
+//! Kubernetes sub-objects (resources, affinity, …) are kept as canonical JSON produced by
+//! their `k8s-openapi` types, so templates can place them without knowing their structure.
+
+use serde::Serialize;
+use serde_json::Value;
+
+pub use crate::raw_config::Mode;
+
+/// Images pinned by default: Sourcegraph 6.2.1106 as the upstream Kustomize component pins it.
+pub const DEFAULT_IMAGE_REPOSITORY: &str = "index.docker.io/sourcegraph";
+pub const DEFAULT_EXECUTOR_TAG: &str =
+    "6.2.1106@sha256:1363cce32f2002594cad461380b223670e17de1f4466edee956a3404c7bbd172";
+pub const DEFAULT_EXECUTOR_KUBERNETES_TAG: &str =
+    "6.2.1106@sha256:6b9967ae0a57ccd54bb85347929692f709f921880e1ee4366f5114d8d6f0b59c";
+pub const DEFAULT_DIND_REGISTRY: &str = "index.docker.io";
+pub const DEFAULT_DIND_REPOSITORY: &str = "sourcegraph/dind";
+pub const DEFAULT_DIND_TAG: &str =
+    "6.2.1106@sha256:c64b5efff14ccd82cd6957283b116ef195d374ec911ea7fe56787b93143810fd";
+pub const DEFAULT_REGISTRY_REGISTRY: &str = "index.docker.io";
+pub const DEFAULT_REGISTRY_REPOSITORY: &str = "registry";
+pub const DEFAULT_REGISTRY_TAG: &str =
+    "3@sha256:1be55279f18a2fe1a74edf2664cac61c1bea305b7b4642dab412e7affdcb3e33";
+
+/// Where dockerd listens and the executor connects: loopback only, never the pod IP.
+pub const DOCKER_HOST: &str = "tcp://127.0.0.1:2375";
+/// The registry Service, as dockerd reaches it from inside the executor pod.
+pub const REGISTRY_SERVICE: &str = "private-docker-registry";
+pub const REGISTRY_PORT: u16 = 5000;
+/// The executor's debug server, which serves Prometheus metrics.
+pub const METRICS_PORT: u16 = 6060;
+/// The queues an executor can pull from.
+pub const QUEUES: [&str; 2] = ["batches", "codeintel"];
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Config {
+    pub mode: Mode,
+    /// The stack's name: the executor Deployment's, and the prefix of its other objects.
+    pub name: String,
+    pub namespace: Option<String>,
+    pub frontend_url: String,
+    pub password: Password,
+    /// One Deployment each: the single executor, or one per `queues[]` entry.
+    pub workers: Vec<Worker>,
+    /// True when the workers come from `queues[]` (the per-queue layer).
+    pub per_queue: bool,
+    pub max_jobs: u32,
+    pub max_runtime: String,
+    pub log_level: String,
+    pub log_format: String,
+    pub log_trace: Option<bool>,
+    pub keep_workspaces: Option<bool>,
+    pub docker_add_host_gateway: Option<bool>,
+    pub executor_image: String,
+    pub pull_policy: String,
+    pub pod_security_context: Option<Value>,
+    pub container_security_context: Option<Value>,
+    pub pods: PodSettings,
+    /// Labels added to every object (`sourcegraph.labels`).
+    pub labels: Vec<(String, String)>,
+    pub dind: Option<Dind>,
+    pub registry: Option<Registry>,
+    pub kubernetes: Option<Kubernetes>,
+    pub storage_class: Option<StorageClass>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Password {
+    /// An admin-managed Secret holding `EXECUTOR_FRONTEND_PASSWORD`; we only reference it.
+    ExistingSecret { name: String },
+    /// A literal from the config; rendered into our own Secret and nowhere else.
+    Literal { secret_name: String, base64: String },
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Worker {
+    /// The Deployment's name; also the `app` label its selector matches.
+    pub name: String,
+    /// `EXECUTOR_QUEUE_NAME` or `EXECUTOR_QUEUE_NAMES`.
+    pub queue_var: &'static str,
+    pub queue_value: String,
+    pub replicas: u32,
+    pub resources: Value,
+    /// Extra environment, sorted by name: `executor.env` with the queue's own on top.
+    pub env: Vec<Value>,
+}
+
+/// Pod-level settings shared by executor and registry pods (`sourcegraph.*`).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PodSettings {
+    pub labels: Vec<(String, String)>,
+    pub annotations: Vec<(String, String)>,
+    pub node_selector: Vec<(String, String)>,
+    pub affinity: Option<Value>,
+    pub tolerations: Option<Value>,
+    pub priority_class_name: Option<String>,
+    pub image_pull_secrets: Vec<String>,
+}
+
+impl PodSettings {
+    /// Whether any scheduling constraint is set (the `scheduling` layer).
+    pub fn constrains_scheduling(&self) -> bool {
+        !self.node_selector.is_empty()
+            || self.affinity.is_some()
+            || self.tolerations.is_some()
+            || self.priority_class_name.is_some()
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Dind {
+    pub image: String,
+    /// dockerd, configured by daemon.json; the gVisor layer replaces it.
+    pub command: Vec<String>,
+    /// The final daemon.json, pretty-printed with sorted keys.
+    pub daemon_json: String,
+    pub resources: Value,
+    pub scratch: Scratch,
+    /// Set when `dind.gVisor.enabled`: the capabilities that replace `privileged`.
+    pub gvisor: Option<GVisor>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GVisor {
+    /// Replaces the dind container's command: sets up networking gVisor leaves undone.
+    pub command: Vec<String>,
+    /// Replaces `privileged: true` with the capabilities gVisor grants inside its sandbox.
+    pub security_context: Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Scratch {
+    EmptyDir { size_limit: Option<String> },
+    Ephemeral { size: String, class: Option<String> },
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Registry {
+    pub image: String,
+    pub storage_size: String,
+    /// `None`: the cluster's default StorageClass.
+    pub storage_class: Option<String>,
+    pub env: Vec<Value>,
+    pub resources: Value,
+}
+
+/// A StorageClass the config asks us to create (`storageClass.create`).
+#[derive(Debug, Clone, Serialize)]
+pub struct StorageClass {
+    pub name: String,
+    pub provisioner: String,
+    pub parameters: Vec<(String, String)>,
+    pub allowed_topologies: Option<Value>,
+}
+
+/// Native Kubernetes mode: jobs run as Kubernetes Jobs instead of in dind.
+#[derive(Debug, Clone, Serialize)]
+pub struct Kubernetes {
+    pub configure_rbac: bool,
+    /// Where job pods run; defaults to the stack's own namespace.
+    pub job_namespace: Option<String>,
+    /// `EXECUTOR_KUBERNETES_*` / `KUBERNETES_*` variables, in a fixed order.
+    pub settings: Vec<(String, String)>,
+    pub data_volume: Option<String>,
+}

@@ -1,0 +1,112 @@
+//! From a config file's text to a validated `Config`: the first phase of the pipeline.
+//!
+//! Decides between the two accepted forms (KRM wrapper or bare Helm values) and runs one
+//! code path for both, so every problem, from YAML syntax to a queue name, comes back in
+//! one list, located and sorted.
+
+use crate::config::Config;
+use crate::diagnostic::{self, Problem, Severity};
+use crate::node_de::collect_errors;
+use crate::raw_config::{RawKrm, RawSpec};
+use crate::source::{parse_document, path_to_string, Node, NodeValue, Segment};
+use crate::validate::{validate, Checker, Overrides};
+
+/// Enough to show an admin every problem at once without flooding the terminal.
+const MAX_PROBLEMS: usize = 50;
+
+/// A config that passed, with the warnings it earned.
+#[derive(Debug)]
+pub struct Loaded {
+    pub config: Config,
+    pub warnings: Vec<Problem>,
+}
+
+/// Every problem found, errors and warnings, in file order.
+#[derive(Debug, thiserror::Error)]
+#[error("{} problem(s) in the config", problems.len())]
+pub struct ConfigError {
+    pub problems: Vec<Problem>,
+}
+
+/// Reads, checks and defaults one config file's text.
+pub fn load(text: &str, overrides: &Overrides) -> Result<Loaded, ConfigError> {
+    let root = parse_document(text).map_err(|problems| ConfigError { problems })?;
+    let is_krm = matches!(&root.value, NodeValue::Map(entries)
+        if entries.iter().any(|(k, _)| matches!(k.name.as_str(), "apiVersion" | "kind" | "metadata" | "spec")));
+    let mut problems = Vec::new();
+    let (krm, spec, prefix) = if is_krm {
+        let (value, errors) = read::<RawKrm>(&root);
+        problems.extend(errors);
+        match value {
+            Some(mut krm) => {
+                if krm.spec.is_none() {
+                    problems.push(
+                        Problem::error("the config has no `spec`")
+                            .at(root.at)
+                            .path("spec")
+                            .hint("put the Helm chart values under `spec:`"),
+                    );
+                }
+                let spec = krm.spec.take().unwrap_or_default();
+                (Some(krm), spec, vec![Segment::Key("spec".into())])
+            }
+            None => (None, RawSpec::default(), Vec::new()),
+        }
+    } else {
+        if !matches!(root.value, NodeValue::Map(_)) {
+            problems.push(
+                Problem::error("the config must be a YAML mapping")
+                    .at(root.at)
+                    .hint("start from examples/basic.yaml"),
+            );
+            return Err(ConfigError { problems });
+        }
+        let (value, errors) = read::<RawSpec>(&root);
+        problems.extend(errors);
+        (None, value.unwrap_or_default(), Vec::new())
+    };
+    let mut checker = Checker::new(&root, prefix);
+    // Shape errors leave the rest of the file readable; check it too so nothing is hidden.
+    let config = validate(krm.as_ref(), &spec, overrides, &mut checker);
+    problems.extend(checker.problems);
+    problems.dedup();
+    diagnostic::sort(&mut problems);
+    problems.truncate(MAX_PROBLEMS);
+    let failed = problems.iter().any(|p| p.severity == Severity::Error);
+    match config {
+        Some(config) if !failed => Ok(Loaded {
+            config,
+            warnings: problems,
+        }),
+        _ => Err(ConfigError { problems }),
+    }
+}
+
+/// Reads the typed form, returning what could be read and a problem for each bad entry.
+fn read<T: serde::de::DeserializeOwned>(root: &Node) -> (Option<T>, Vec<Problem>) {
+    match collect_errors::<T>(root, MAX_PROBLEMS) {
+        Ok(v) => (Some(v), Vec::new()),
+        Err((partial, errors)) => {
+            let problems = errors
+                .into_iter()
+                .map(|e| {
+                    let at = e.at.unwrap_or_else(|| {
+                        if e.unknown_key {
+                            root.locate_key(&e.path)
+                        } else {
+                            root.locate(&e.path)
+                        }
+                    });
+                    let mut p = Problem::error(e.message)
+                        .at(at)
+                        .path(path_to_string(&e.path));
+                    p.hint = e.hint.or_else(|| {
+                        Some("see the chart's values.yaml for the expected form".into())
+                    });
+                    p
+                })
+                .collect();
+            (partial, problems)
+        }
+    }
+}

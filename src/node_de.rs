@@ -1,0 +1,549 @@
+//! A serde `Deserializer` over the located YAML tree, so the typed `RawConfig` (serde derive,
+//! `deny_unknown_fields`) can be read from it and every error knows its key path and position.
+//!
+//! Helm values are loosely typed (`tag: 3`, `keepJobs: "false"`), so scalars are read the way
+//! Helm would accept them: a plain `3` is a fine string, a quoted `"10"` a fine number.
+//! Everything else that does not fit is an error carrying the path to the offending entry,
+//! which lets `collect_errors` remove that entry and try again to find the next problem.
+
+use crate::diagnostic::{did_you_mean, Location};
+use crate::source::{is_null_text, Node, NodeValue, ScalarStyle, Segment};
+use serde::de::{
+    self, DeserializeOwned, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Unexpected,
+    Visitor,
+};
+use std::fmt;
+
+/// Why a value could not be read, and where: the path leads to the entry to blame.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeError {
+    pub path: Vec<Segment>,
+    pub at: Option<Location>,
+    pub message: String,
+    pub hint: Option<String>,
+    /// Set when the entry at `path` is a key that is not allowed there.
+    pub unknown_key: bool,
+}
+
+impl fmt::Display for DeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for DeError {}
+
+impl de::Error for DeError {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        DeError {
+            path: Vec::new(),
+            at: None,
+            message: msg.to_string(),
+            hint: None,
+            unknown_key: false,
+        }
+    }
+
+    fn invalid_type(unexp: Unexpected<'_>, exp: &dyn de::Expected) -> Self {
+        Self::custom(format!(
+            "wrong type: expected {exp}, found {}",
+            describe(&unexp)
+        ))
+    }
+
+    fn invalid_value(unexp: Unexpected<'_>, exp: &dyn de::Expected) -> Self {
+        Self::custom(format!(
+            "invalid value {}: expected {exp}",
+            describe(&unexp)
+        ))
+    }
+
+    fn unknown_field(field: &str, expected: &'static [&'static str]) -> Self {
+        let mut e = Self::custom(format!("unknown key `{field}`"));
+        e.unknown_key = true;
+        e.hint = Some(match did_you_mean(field, expected.iter().copied()) {
+            Some(near) => format!("did you mean `{near}`?"),
+            None => format!("allowed keys here: {}", expected.join(", ")),
+        });
+        e
+    }
+
+    fn unknown_variant(variant: &str, expected: &'static [&'static str]) -> Self {
+        let mut e = Self::custom(format!("unknown value `{variant}`"));
+        e.hint = Some(match did_you_mean(variant, expected.iter().copied()) {
+            Some(near) => format!("did you mean `{near}`?"),
+            None => format!("use one of: {}", expected.join(", ")),
+        });
+        e
+    }
+}
+
+fn describe(unexp: &Unexpected<'_>) -> String {
+    match unexp {
+        Unexpected::Unit => "nothing (null)".to_string(),
+        Unexpected::Seq => "a list".to_string(),
+        Unexpected::Map => "a mapping".to_string(),
+        other => other.to_string(),
+    }
+}
+
+impl DeError {
+    fn within(mut self, seg: Segment) -> Self {
+        self.path.insert(0, seg);
+        self
+    }
+
+    fn located(mut self, at: Location) -> Self {
+        self.at.get_or_insert(at);
+        self
+    }
+}
+
+/// Reads a `T` from the tree, stopping at the first error.
+pub fn from_node<T: DeserializeOwned>(node: &Node) -> Result<T, DeError> {
+    T::deserialize(NodeDe(node))
+}
+
+/// Reads a `T`, and on failure finds every other error too: the entry to blame is removed
+/// and the read repeated, so one bad key does not hide the next. Stops after `limit` errors.
+/// On failure also returns the `T` read from what was left, if anything was, so later
+/// checks can still look at the rest of the file.
+#[allow(clippy::type_complexity)]
+pub fn collect_errors<T: DeserializeOwned>(
+    node: &Node,
+    limit: usize,
+) -> Result<T, (Option<T>, Vec<DeError>)> {
+    let first = match from_node::<T>(node) {
+        Ok(v) => return Ok(v),
+        Err(e) => e,
+    };
+    let mut errors = vec![first];
+    let mut pruned = node.clone();
+    let mut partial = None;
+    while errors.len() < limit {
+        let last = errors.last().expect("at least one error");
+        if last.path.is_empty() || !pruned.remove(&last.path) {
+            break;
+        }
+        match from_node::<T>(&pruned) {
+            Ok(v) => {
+                partial = Some(v);
+                break;
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    Err((partial, errors))
+}
+
+struct NodeDe<'a>(&'a Node);
+
+enum Plain {
+    Null,
+    Bool(bool),
+    Int(i64),
+    UInt(u64),
+    Float(f64),
+    Str,
+}
+
+/// YAML 1.2 core schema resolution of a plain scalar.
+fn resolve(text: &str) -> Plain {
+    if is_null_text(text) {
+        return Plain::Null;
+    }
+    match text {
+        "true" | "True" | "TRUE" => return Plain::Bool(true),
+        "false" | "False" | "FALSE" => return Plain::Bool(false),
+        ".inf" | ".Inf" | ".INF" | "+.inf" => return Plain::Float(f64::INFINITY),
+        "-.inf" | "-.Inf" | "-.INF" => return Plain::Float(f64::NEG_INFINITY),
+        ".nan" | ".NaN" | ".NAN" => return Plain::Float(f64::NAN),
+        _ => {}
+    }
+    let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
+    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        if let Ok(i) = text.parse::<i64>() {
+            return Plain::Int(i);
+        }
+        if let Ok(u) = text.trim_start_matches('+').parse::<u64>() {
+            return Plain::UInt(u);
+        }
+    }
+    if let Some(hex) = text.strip_prefix("0x") {
+        if let Ok(u) = u64::from_str_radix(hex, 16) {
+            return Plain::UInt(u);
+        }
+    }
+    if let Some(oct) = text.strip_prefix("0o") {
+        if let Ok(u) = u64::from_str_radix(oct, 8) {
+            return Plain::UInt(u);
+        }
+    }
+    let looks_numeric = digits.starts_with(|c: char| c.is_ascii_digit() || c == '.')
+        && digits
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-'));
+    if looks_numeric {
+        if let Ok(f) = text.parse::<f64>() {
+            return Plain::Float(f);
+        }
+    }
+    Plain::Str
+}
+
+impl<'a> NodeDe<'a> {
+    fn unexpected(&self) -> Unexpected<'a> {
+        match &self.0.value {
+            NodeValue::Scalar(s, ScalarStyle::Quoted) => Unexpected::Str(s),
+            NodeValue::Scalar(s, ScalarStyle::Plain) => match resolve(s) {
+                Plain::Null => Unexpected::Unit,
+                Plain::Bool(b) => Unexpected::Bool(b),
+                Plain::Int(i) => Unexpected::Signed(i),
+                Plain::UInt(u) => Unexpected::Unsigned(u),
+                Plain::Float(f) => Unexpected::Float(f),
+                Plain::Str => Unexpected::Str(s),
+            },
+            NodeValue::Seq(_) => Unexpected::Seq,
+            NodeValue::Map(_) => Unexpected::Map,
+        }
+    }
+
+    fn scalar(&self) -> Option<&'a str> {
+        match &self.0.value {
+            NodeValue::Scalar(s, _) => Some(s),
+            _ => None,
+        }
+    }
+
+    fn int<'de, V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        let parsed = self.scalar().map(|s| resolve(s.trim()));
+        match parsed {
+            Some(Plain::Int(i)) => visitor.visit_i64(i),
+            Some(Plain::UInt(u)) => visitor.visit_u64(u),
+            _ => Err(de::Error::invalid_type(self.unexpected(), &visitor)),
+        }
+    }
+}
+
+macro_rules! forward_int {
+    ($($method:ident)*) => {$(
+        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+            let at = self.0.at;
+            self.int(visitor).map_err(|e: DeError| e.located(at))
+        }
+    )*};
+}
+
+impl<'de> de::Deserializer<'de> for NodeDe<'_> {
+    type Error = DeError;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        let at = self.0.at;
+        let result = match &self.0.value {
+            NodeValue::Scalar(s, ScalarStyle::Quoted) => visitor.visit_str(s),
+            NodeValue::Scalar(s, ScalarStyle::Plain) => match resolve(s) {
+                Plain::Null => visitor.visit_unit(),
+                Plain::Bool(b) => visitor.visit_bool(b),
+                Plain::Int(i) => visitor.visit_i64(i),
+                Plain::UInt(u) => visitor.visit_u64(u),
+                Plain::Float(f) => visitor.visit_f64(f),
+                Plain::Str => visitor.visit_str(s),
+            },
+            NodeValue::Seq(items) => visitor.visit_seq(Items {
+                items: items.iter(),
+                index: 0,
+            }),
+            NodeValue::Map(entries) => visitor.visit_map(Entries {
+                entries: entries.iter(),
+                value: None,
+            }),
+        };
+        result.map_err(|e: DeError| e.located(at))
+    }
+
+    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        let value = match self.scalar().map(str::trim) {
+            Some("true" | "True" | "TRUE") => Some(true),
+            Some("false" | "False" | "FALSE") => Some(false),
+            _ => None,
+        };
+        match value {
+            Some(b) => visitor.visit_bool(b),
+            None => Err(de::Error::invalid_type(self.unexpected(), &visitor)),
+        }
+        .map_err(|e: DeError| e.located(self.0.at))
+    }
+
+    forward_int! {
+        deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64 deserialize_i128
+        deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64 deserialize_u128
+    }
+
+    fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        self.deserialize_f64(visitor)
+    }
+
+    fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        let at = self.0.at;
+        match self.scalar().map(|s| resolve(s.trim())) {
+            Some(Plain::Int(i)) => visitor.visit_i64(i),
+            Some(Plain::UInt(u)) => visitor.visit_u64(u),
+            Some(Plain::Float(f)) => visitor.visit_f64(f),
+            _ => Err(de::Error::invalid_type(self.unexpected(), &visitor)),
+        }
+        .map_err(|e: DeError| e.located(at))
+    }
+
+    fn deserialize_char<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        self.deserialize_str(visitor)
+    }
+
+    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        let at = self.0.at;
+        match &self.0.value {
+            NodeValue::Scalar(s, ScalarStyle::Plain) if is_null_text(s) => {
+                Err(de::Error::invalid_type(Unexpected::Unit, &visitor))
+            }
+            // A plain `3` or `true` where a string is wanted is what Helm does too: keep the text.
+            NodeValue::Scalar(s, _) => visitor.visit_str(s),
+            _ => Err(de::Error::invalid_type(self.unexpected(), &visitor)),
+        }
+        .map_err(|e: DeError| e.located(at))
+    }
+
+    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        self.deserialize_str(visitor)
+    }
+
+    fn deserialize_bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        self.deserialize_any(visitor)
+    }
+
+    fn deserialize_byte_buf<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        self.deserialize_any(visitor)
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        if self.0.is_null() {
+            visitor.visit_none()
+        } else {
+            visitor.visit_some(self)
+        }
+    }
+
+    fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        if self.0.is_null() {
+            visitor.visit_unit()
+        } else {
+            Err(
+                <DeError as de::Error>::invalid_type(self.unexpected(), &visitor)
+                    .located(self.0.at),
+            )
+        }
+    }
+
+    fn deserialize_unit_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
+        self.deserialize_unit(visitor)
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        let at = self.0.at;
+        match &self.0.value {
+            NodeValue::Seq(items) => visitor.visit_seq(Items {
+                items: items.iter(),
+                index: 0,
+            }),
+            _ => Err(de::Error::invalid_type(self.unexpected(), &visitor)),
+        }
+        .map_err(|e: DeError| e.located(at))
+    }
+
+    fn deserialize_tuple<V: Visitor<'de>>(self, _: usize, visitor: V) -> Result<V::Value, DeError> {
+        self.deserialize_seq(visitor)
+    }
+
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        _: usize,
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
+        self.deserialize_seq(visitor)
+    }
+
+    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        let at = self.0.at;
+        match &self.0.value {
+            NodeValue::Map(entries) => visitor.visit_map(Entries {
+                entries: entries.iter(),
+                value: None,
+            }),
+            _ => Err(de::Error::invalid_type(self.unexpected(), &visitor)),
+        }
+        .map_err(|e: DeError| e.located(at))
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        _: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
+        self.deserialize_map(visitor)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        _: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
+        let at = self.0.at;
+        match self.scalar() {
+            Some(s) if !self.0.is_null() => visitor.visit_enum(s.into_deserializer()),
+            _ => Err(de::Error::invalid_type(self.unexpected(), &visitor)),
+        }
+        .map_err(|e: DeError| e.located(at))
+    }
+
+    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        self.deserialize_str(visitor)
+    }
+
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        visitor.visit_unit()
+    }
+}
+
+struct Items<'a> {
+    items: std::slice::Iter<'a, Node>,
+    index: usize,
+}
+
+impl<'de> SeqAccess<'de> for Items<'_> {
+    type Error = DeError;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, DeError> {
+        let Some(item) = self.items.next() else {
+            return Ok(None);
+        };
+        let index = self.index;
+        self.index += 1;
+        seed.deserialize(NodeDe(item))
+            .map(Some)
+            .map_err(|e| e.within(Segment::Index(index)))
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.items.len())
+    }
+}
+
+struct Entries<'a> {
+    entries: std::slice::Iter<'a, (crate::source::Key, Node)>,
+    value: Option<(&'a str, &'a Node)>,
+}
+
+impl<'de> MapAccess<'de> for Entries<'_> {
+    type Error = DeError;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, DeError> {
+        let Some((key, value)) = self.entries.next() else {
+            return Ok(None);
+        };
+        self.value = Some((&key.name, value));
+        let key_node = Node {
+            at: key.at,
+            value: NodeValue::Scalar(key.name.clone(), ScalarStyle::Quoted),
+        };
+        seed.deserialize(NodeDe(&key_node))
+            .map(Some)
+            .map_err(|e| e.located(key.at).within(Segment::Key(key.name.clone())))
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, DeError> {
+        let (name, value) = self
+            .value
+            .take()
+            .ok_or_else(|| <DeError as de::Error>::custom("value before key"))?;
+        seed.deserialize(NodeDe(value))
+            .map_err(|e| e.within(Segment::Key(name.to_string())))
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.entries.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::parse_document;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    #[serde(deny_unknown_fields, rename_all = "camelCase")]
+    struct Sample {
+        tag: Option<String>,
+        count: Option<u32>,
+        enabled: Option<bool>,
+        inner: Option<Inner>,
+    }
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    struct Inner {
+        name: Option<String>,
+    }
+
+    #[test]
+    fn helm_style_loose_scalars_are_accepted() {
+        let node = parse_document("tag: 3\ncount: \"10\"\nenabled: \"false\"\n").unwrap();
+        let s: Sample = from_node(&node).unwrap();
+        assert_eq!(s.tag.as_deref(), Some("3"));
+        assert_eq!(s.count, Some(10));
+        assert_eq!(s.enabled, Some(false));
+    }
+
+    #[test]
+    fn every_error_is_found_with_its_path_and_position() {
+        let node = parse_document("tagg: x\ncount: -1\ninner:\n  nmae: y\n").unwrap();
+        let (_, errors) = collect_errors::<Sample>(&node, 10).unwrap_err();
+        let got: Vec<_> = errors
+            .iter()
+            .map(|e| (crate::source::path_to_string(&e.path), e.at.unwrap().line))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("tagg".to_string(), 1),
+                ("count".to_string(), 2),
+                ("inner.nmae".to_string(), 4)
+            ]
+        );
+        assert_eq!(errors[0].hint.as_deref(), Some("did you mean `tag`?"));
+        assert!(
+            errors[1].message.contains("expected u32"),
+            "{}",
+            errors[1].message
+        );
+    }
+}

@@ -1,0 +1,55 @@
+//! The pure pipeline, from config text to everything the subcommands print or write:
+//! config → validated config → templates → typed check → bundle and component tree.
+//! No I/O here, so tests drive it directly.
+
+use crate::bundle::{self, Bundle};
+use crate::check::CheckError;
+use crate::diagnostic::Problem;
+use crate::layout::{self, Tree};
+use crate::load::{self, ConfigError};
+use crate::templates::{self, RenderError, Stack};
+use crate::validate::Overrides;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Render(#[from] RenderError),
+    #[error(transparent)]
+    Check(#[from] CheckError),
+}
+
+/// Everything generated from one config.
+#[derive(Debug)]
+pub struct Generated {
+    pub warnings: Vec<Problem>,
+    pub namespace: Option<String>,
+    pub stack: Stack,
+    pub bundle: Bundle,
+}
+
+impl Generated {
+    /// The multi-document stream `render` prints.
+    pub fn stream(&self) -> String {
+        self.bundle.to_stream()
+    }
+
+    /// The component tree `build` writes; `config_name` is named in each file's header.
+    pub fn component(&self, config_name: &str) -> Tree {
+        layout::component(&self.stack, self.namespace.as_deref(), config_name)
+    }
+}
+
+pub fn generate(text: &str, overrides: &Overrides) -> Result<Generated, PipelineError> {
+    let loaded = load::load(text, overrides)?;
+    let stack = templates::render_stack(&loaded.config)?;
+    let namespace = loaded.config.namespace.clone();
+    let bundle = bundle::assemble(&stack, namespace.as_deref())?;
+    Ok(Generated {
+        warnings: loaded.warnings,
+        namespace,
+        stack,
+        bundle,
+    })
+}

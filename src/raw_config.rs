@@ -1,0 +1,278 @@
+//! The config exactly as the admin wrote it: the Helm charts' value names, every key
+//! optional, unknown keys refused. Nothing here is checked beyond its shape; `config`
+//! turns it into the `Config` the rest of the tool uses.
+//!
+//! Values that are Kubernetes objects in their own right (`resources`, `affinity`,
+//! `tolerations`, security contexts, `valueFrom`) are kept as plain YAML values and checked
+//! against their `k8s-openapi` types by `config`, which knows where they stood in the file.
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+use serde_yaml::Value;
+
+/// The KRM form: `apiVersion: sg-executor-gen/v1alpha1`, `kind: ExecutorDeployment`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawKrm {
+    pub api_version: Option<String>,
+    pub kind: Option<String>,
+    pub metadata: Option<RawMetadata>,
+    pub spec: Option<RawSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMetadata {
+    pub name: Option<String>,
+    pub namespace: Option<String>,
+    /// Accepted so the file can serve as a KRM function config (kpt adds annotations).
+    pub annotations: Option<IndexMap<String, String>>,
+    pub labels: Option<IndexMap<String, String>>,
+}
+
+/// The chart values, shared by the dind and the native Kubernetes chart.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawSpec {
+    /// Ours, not the charts': `dind` (default) or `kubernetes`.
+    pub mode: Option<Mode>,
+    pub sourcegraph: Option<RawSourcegraph>,
+    pub storage_class: Option<RawStorageClass>,
+    pub queues: Option<Vec<RawQueue>>,
+    pub executor: Option<RawExecutor>,
+    pub dind: Option<RawDind>,
+    pub private_docker_registry: Option<RawRegistry>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    Dind,
+    Kubernetes,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawSourcegraph {
+    pub image: Option<RawGlobalImage>,
+    pub image_pull_secrets: Option<Vec<RawLocalObjectReference>>,
+    pub labels: Option<IndexMap<String, String>>,
+    pub name_override: Option<String>,
+    pub affinity: Option<Value>,
+    pub node_selector: Option<IndexMap<String, String>>,
+    pub tolerations: Option<Value>,
+    pub pod_annotations: Option<IndexMap<String, String>>,
+    pub pod_labels: Option<IndexMap<String, String>>,
+    pub priority_class_name: Option<String>,
+    /// Native Kubernetes chart only: drop every resources stanza.
+    pub local_dev_mode: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawGlobalImage {
+    pub default_tag: Option<String>,
+    pub pull_policy: Option<String>,
+    pub repository: Option<String>,
+    pub use_global_tag_as_default: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLocalObjectReference {
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawStorageClass {
+    pub create: Option<bool>,
+    pub name: Option<String>,
+    pub provisioner: Option<String>,
+    #[serde(rename = "type")]
+    pub type_: Option<String>,
+    pub parameters: Option<IndexMap<String, String>>,
+    pub allowed_topologies: Option<Value>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawQueue {
+    pub name: Option<String>,
+    pub queue_name: Option<String>,
+    pub queue_names: Option<Vec<String>>,
+    pub replica_count: Option<i64>,
+    pub resources: Option<Value>,
+    pub env: Option<IndexMap<String, RawEnvValue>>,
+}
+
+/// One entry of an `env` map: `{value: …}` or `{valueFrom: …}`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawEnvValue {
+    pub value: Option<String>,
+    pub value_from: Option<Value>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawExecutor {
+    pub frontend_url: Option<String>,
+    pub frontend_password: Option<String>,
+    pub frontend_existing_secret: Option<String>,
+    pub queue_name: Option<String>,
+    pub queue_names: Option<Vec<String>>,
+    pub maximum_num_jobs: Option<i64>,
+    pub maximum_runtime_per_job: Option<String>,
+    pub log: Option<RawLog>,
+    pub resources: Option<Value>,
+    pub image: Option<RawServiceImage>,
+    pub replica_count: Option<i64>,
+    pub env: Option<IndexMap<String, RawEnvValue>>,
+    pub storage: Option<RawStorage>,
+    pub pod_security_context: Option<Value>,
+    // The native Kubernetes chart's keys.
+    pub configure_rbac: Option<bool>,
+    pub namespace: Option<String>,
+    pub kubeconfig_path: Option<String>,
+    pub security_context: Option<RawLegacySecurityContext>,
+    pub kubernetes_job: Option<RawKubernetesJob>,
+    pub debug: Option<RawDebug>,
+    pub affinity: Option<Value>,
+    pub node_selector: Option<IndexMap<String, String>>,
+    pub tolerations: Option<Value>,
+    pub extra_env: Option<Value>,
+    pub docker_add_host_gateway: Option<bool>,
+    pub container_security_context: Option<Value>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLog {
+    pub level: Option<String>,
+    pub format: Option<String>,
+    pub trace: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawServiceImage {
+    pub default_tag: Option<String>,
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStorage {
+    #[serde(rename = "type")]
+    pub type_: Option<StorageType>,
+    pub size: Option<String>,
+    pub class: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum StorageType {
+    #[serde(rename = "emptyDir")]
+    EmptyDir,
+    #[serde(rename = "ephemeral")]
+    Ephemeral,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawLegacySecurityContext {
+    pub run_as_user: Option<i64>,
+    pub run_as_group: Option<i64>,
+    pub fs_group: Option<i64>,
+    pub privileged: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawKubernetesJob {
+    pub deadline: Option<i64>,
+    pub run_as_user: Option<i64>,
+    pub run_as_group: Option<i64>,
+    pub fs_group: Option<i64>,
+    pub resources: Option<RawJobResources>,
+    pub node: Option<RawJobNode>,
+    pub pod: Option<RawJobPod>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawJobResources {
+    pub requests: Option<RawCpuMemory>,
+    pub limits: Option<RawCpuMemory>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCpuMemory {
+    pub cpu: Option<String>,
+    pub memory: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawJobNode {
+    pub name: Option<String>,
+    pub selector: Option<String>,
+    pub tolerations: Option<String>,
+    pub required_affinity_match_expressions: Option<String>,
+    pub required_affinity_match_fields: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawJobPod {
+    pub affinity: Option<String>,
+    pub anti_affinity: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawDebug {
+    pub keep_jobs: Option<bool>,
+    pub keep_workspaces: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawDind {
+    pub image: Option<RawRegistryImage>,
+    pub command: Option<Vec<String>>,
+    pub daemon_config: Option<Value>,
+    #[serde(rename = "gVisor")]
+    pub g_visor: Option<RawGVisor>,
+    /// Ours, not the chart's: requests and limits for the dind sidecar.
+    pub resources: Option<Value>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRegistryImage {
+    pub registry: Option<String>,
+    pub repository: Option<String>,
+    pub tag: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawGVisor {
+    pub enabled: Option<bool>,
+    pub daemon_config: Option<Value>,
+    pub security_context: Option<Value>,
+    pub command: Option<Vec<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawRegistry {
+    pub enabled: Option<bool>,
+    pub image: Option<RawRegistryImage>,
+    pub storage_size: Option<String>,
+    pub env: Option<IndexMap<String, RawEnvValue>>,
+    /// Ours, not the chart's: requests and limits for the registry container.
+    pub resources: Option<Value>,
+}

@@ -1,0 +1,468 @@
+//! Reads a config file's text into a YAML tree that remembers where every node stood.
+//!
+//! serde_yaml reports only the first problem and loses positions once a value is parsed,
+//! but an admin needs every problem in the file located by line and column. This module
+//! builds a small tree from yaml-rust2's marked events, refusing what a config never needs
+//! and an attacker might send: several documents, unbounded alias expansion, deep nesting.
+
+use crate::diagnostic::{Location, Problem};
+use yaml_rust2::parser::{Event, Parser, Tag};
+use yaml_rust2::scanner::{Marker, TScalarStyle};
+
+/// The largest config file we read; real configs are a few KiB.
+pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
+/// Nodes one document may have after alias expansion ("billion laughs" stops here).
+const MAX_NODES: usize = 100_000;
+/// Nesting depth; the deepest real config is about ten levels.
+const MAX_DEPTH: usize = 64;
+
+/// How a scalar was written: plain scalars are typed by their text, the others are strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScalarStyle {
+    Plain,
+    Quoted,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum NodeValue {
+    Scalar(String, ScalarStyle),
+    Seq(Vec<Node>),
+    /// Keys in file order; keys are strings and unique (checked while parsing).
+    Map(Vec<(Key, Node)>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Key {
+    pub name: String,
+    pub at: Location,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub at: Location,
+    pub value: NodeValue,
+}
+
+/// One step of a path into the tree, as used in messages (`spec.executor.queueName`, `queues[1]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Segment {
+    Key(String),
+    Index(usize),
+}
+
+/// Renders a path the way an admin writes it in a values file.
+pub fn path_to_string(path: &[Segment]) -> String {
+    let mut out = String::new();
+    for seg in path {
+        match seg {
+            Segment::Key(k) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(k);
+            }
+            Segment::Index(i) => out.push_str(&format!("[{i}]")),
+        }
+    }
+    if out.is_empty() {
+        "(top level)".to_string()
+    } else {
+        out
+    }
+}
+
+impl Node {
+    /// True for a plain `null`, `~` or empty scalar.
+    pub fn is_null(&self) -> bool {
+        matches!(&self.value, NodeValue::Scalar(s, ScalarStyle::Plain) if is_null_text(s))
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        match &self.value {
+            NodeValue::Map(entries) => entries.iter().find(|(k, _)| k.name == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// The node at `path`, or the deepest existing node on the way (for locating a message).
+    pub fn locate(&self, path: &[Segment]) -> Location {
+        let mut node = self;
+        for seg in path {
+            let next = match (seg, &node.value) {
+                (Segment::Key(k), NodeValue::Map(entries)) => entries
+                    .iter()
+                    .find(|(key, _)| &key.name == k)
+                    .map(|(_, v)| v),
+                (Segment::Index(i), NodeValue::Seq(items)) => items.get(*i),
+                _ => None,
+            };
+            match next {
+                Some(n) => node = n,
+                None => break,
+            }
+        }
+        node.at
+    }
+
+    /// The location of the key that leads to `path` (better than the value for "unknown key").
+    pub fn locate_key(&self, path: &[Segment]) -> Location {
+        let Some((last, parent_path)) = path.split_last() else {
+            return self.at;
+        };
+        let mut node = self;
+        for seg in parent_path {
+            let next = match (seg, &node.value) {
+                (Segment::Key(k), NodeValue::Map(entries)) => entries
+                    .iter()
+                    .find(|(key, _)| &key.name == k)
+                    .map(|(_, v)| v),
+                (Segment::Index(i), NodeValue::Seq(items)) => items.get(*i),
+                _ => None,
+            };
+            match next {
+                Some(n) => node = n,
+                None => return node.at,
+            }
+        }
+        match (last, &node.value) {
+            (Segment::Key(k), NodeValue::Map(entries)) => entries
+                .iter()
+                .find(|(key, _)| &key.name == k)
+                .map_or(node.at, |(key, _)| key.at),
+            (Segment::Index(i), NodeValue::Seq(items)) => items.get(*i).map_or(node.at, |n| n.at),
+            _ => node.at,
+        }
+    }
+
+    /// Removes the entry at `path` (a map key or a sequence item); false if there is none.
+    pub fn remove(&mut self, path: &[Segment]) -> bool {
+        let Some((last, parent_path)) = path.split_last() else {
+            return false;
+        };
+        let mut node = self;
+        for seg in parent_path {
+            let next = match (seg, &mut node.value) {
+                (Segment::Key(k), NodeValue::Map(entries)) => entries
+                    .iter_mut()
+                    .find(|(key, _)| &key.name == k)
+                    .map(|(_, v)| v),
+                (Segment::Index(i), NodeValue::Seq(items)) => items.get_mut(*i),
+                _ => None,
+            };
+            match next {
+                Some(n) => node = n,
+                None => return false,
+            }
+        }
+        match (last, &mut node.value) {
+            (Segment::Key(k), NodeValue::Map(entries)) => {
+                let before = entries.len();
+                entries.retain(|(key, _)| &key.name != k);
+                entries.len() != before
+            }
+            (Segment::Index(i), NodeValue::Seq(items)) if *i < items.len() => {
+                items.remove(*i);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn size(&self) -> usize {
+        match &self.value {
+            NodeValue::Scalar(..) => 1,
+            NodeValue::Seq(items) => 1 + items.iter().map(Node::size).sum::<usize>(),
+            NodeValue::Map(entries) => 1 + entries.iter().map(|(_, v)| 1 + v.size()).sum::<usize>(),
+        }
+    }
+}
+
+/// YAML 1.2 core-schema null.
+pub fn is_null_text(s: &str) -> bool {
+    matches!(s, "" | "~" | "null" | "Null" | "NULL")
+}
+
+fn location(m: &Marker) -> Location {
+    // yaml-rust2 counts lines from 1 and columns from 0.
+    Location {
+        line: m.line(),
+        column: m.col() + 1,
+    }
+}
+
+/// Parses exactly one YAML document into a located tree. An empty file is an error: a
+/// config that says nothing is more likely a mistake than a wish for all defaults.
+pub fn parse_document(text: &str) -> Result<Node, Vec<Problem>> {
+    let mut builder = Builder {
+        parser: Parser::new_from_str(text),
+        anchors: Vec::new(),
+        nodes: 0,
+        problems: Vec::new(),
+    };
+    let result = builder.document();
+    match result {
+        Ok(node) if builder.problems.is_empty() => Ok(node),
+        Ok(_) => Err(builder.problems),
+        Err(p) => {
+            builder.problems.push(p);
+            Err(builder.problems)
+        }
+    }
+}
+
+struct Builder<'a> {
+    parser: Parser<std::str::Chars<'a>>,
+    anchors: Vec<(usize, Node)>,
+    nodes: usize,
+    /// Problems that do not stop parsing (duplicate keys).
+    problems: Vec<Problem>,
+}
+
+impl Builder<'_> {
+    fn next(&mut self) -> Result<(Event, Marker), Problem> {
+        self.parser.next_token().map_err(|e| {
+            let info = e.info().to_string();
+            Problem::error(format!("YAML syntax error: {info}"))
+                .at(location(e.marker()))
+                .hint("fix the YAML syntax at this position")
+        })
+    }
+
+    fn document(&mut self) -> Result<Node, Problem> {
+        let empty = || {
+            Problem::error("the config file is empty")
+                .hint("write a config; see examples/basic.yaml")
+        };
+        loop {
+            match self.next()? {
+                (Event::StreamStart, _) => continue,
+                (Event::StreamEnd, _) => return Err(empty()),
+                (Event::DocumentStart, _) => break,
+                (ev, m) => {
+                    return Err(
+                        Problem::error(format!("unexpected YAML event {ev:?}")).at(location(&m))
+                    )
+                }
+            }
+        }
+        let (ev, m) = self.next()?;
+        let root = self.node(ev, m, 0)?;
+        match self.next()? {
+            (Event::DocumentEnd, _) => {}
+            (_, m) => {
+                return Err(Problem::error("unexpected content after the document").at(location(&m)))
+            }
+        }
+        match self.next()? {
+            (Event::StreamEnd, _) => {}
+            (_, m) => {
+                return Err(Problem::error("the file holds more than one YAML document")
+                    .at(location(&m))
+                    .hint("keep one config per file; remove the `---` and what follows"))
+            }
+        }
+        if root.is_null() {
+            return Err(empty());
+        }
+        Ok(root)
+    }
+
+    fn count(&mut self, n: usize, at: Location) -> Result<(), Problem> {
+        self.nodes += n;
+        if self.nodes > MAX_NODES {
+            return Err(Problem::error(format!("the document expands to more than {MAX_NODES} nodes"))
+                .at(at)
+                .hint("a config this large is almost certainly an alias bomb; remove the repeated aliases"));
+        }
+        Ok(())
+    }
+
+    fn node(&mut self, ev: Event, m: Marker, depth: usize) -> Result<Node, Problem> {
+        let at = location(&m);
+        if depth > MAX_DEPTH {
+            return Err(
+                Problem::error(format!("nesting deeper than {MAX_DEPTH} levels"))
+                    .at(at)
+                    .hint("flatten the config"),
+            );
+        }
+        match ev {
+            Event::Alias(id) => {
+                let Some((_, node)) = self.anchors.iter().find(|(a, _)| *a == id) else {
+                    return Err(Problem::error("alias to an unknown anchor").at(at));
+                };
+                let node = node.clone();
+                self.count(node.size(), at)?;
+                Ok(Node { at, ..node })
+            }
+            Event::Scalar(text, style, anchor, tag) => {
+                self.count(1, at)?;
+                let quoted = match tag {
+                    None => style != TScalarStyle::Plain,
+                    Some(tag) if is_str_tag(&tag) => true,
+                    Some(tag) => {
+                        return Err(Problem::error(format!(
+                            "unsupported YAML tag `{}{}`",
+                            tag.handle, tag.suffix
+                        ))
+                        .at(at)
+                        .hint("remove the tag; write the value plainly"))
+                    }
+                };
+                let style = if quoted {
+                    ScalarStyle::Quoted
+                } else {
+                    ScalarStyle::Plain
+                };
+                let node = Node {
+                    at,
+                    value: NodeValue::Scalar(text, style),
+                };
+                self.anchor(anchor, &node);
+                Ok(node)
+            }
+            Event::SequenceStart(anchor, tag) => {
+                self.refuse_tag(tag, at)?;
+                self.count(1, at)?;
+                let mut items = Vec::new();
+                loop {
+                    let (ev, m) = self.next()?;
+                    if ev == Event::SequenceEnd {
+                        break;
+                    }
+                    items.push(self.node(ev, m, depth + 1)?);
+                }
+                let node = Node {
+                    at,
+                    value: NodeValue::Seq(items),
+                };
+                self.anchor(anchor, &node);
+                Ok(node)
+            }
+            Event::MappingStart(anchor, tag) => {
+                self.refuse_tag(tag, at)?;
+                self.count(1, at)?;
+                let mut entries: Vec<(Key, Node)> = Vec::new();
+                loop {
+                    let (ev, m) = self.next()?;
+                    if ev == Event::MappingEnd {
+                        break;
+                    }
+                    let key_at = location(&m);
+                    let key = self.node(ev, m, depth + 1)?;
+                    let name = match key.value {
+                        NodeValue::Scalar(s, _) => s,
+                        _ => {
+                            return Err(
+                                Problem::error("a mapping key must be a plain string").at(key_at)
+                            )
+                        }
+                    };
+                    let (ev, m) = self.next()?;
+                    let value = self.node(ev, m, depth + 1)?;
+                    if name == "<<" {
+                        return Err(Problem::error("YAML merge keys (`<<`) are not supported")
+                            .at(key_at)
+                            .hint("write the keys out in full"));
+                    }
+                    if entries.iter().any(|(k, _)| k.name == name) {
+                        self.problems.push(
+                            Problem::error(format!("duplicate key `{name}`"))
+                                .at(key_at)
+                                .hint("keep one; YAML tools disagree on which one wins"),
+                        );
+                        continue;
+                    }
+                    entries.push((Key { name, at: key_at }, value));
+                }
+                let node = Node {
+                    at,
+                    value: NodeValue::Map(entries),
+                };
+                self.anchor(anchor, &node);
+                Ok(node)
+            }
+            other => Err(Problem::error(format!("unexpected YAML event {other:?}")).at(at)),
+        }
+    }
+
+    fn anchor(&mut self, anchor: usize, node: &Node) {
+        if anchor > 0 {
+            self.anchors.retain(|(a, _)| *a != anchor);
+            self.anchors.push((anchor, node.clone()));
+        }
+    }
+
+    fn refuse_tag(&self, tag: Option<Tag>, at: Location) -> Result<(), Problem> {
+        match tag {
+            None => Ok(()),
+            Some(tag)
+                if matches!(tag.suffix.as_str(), "map" | "seq")
+                    && tag.handle.starts_with("tag:yaml.org") =>
+            {
+                Ok(())
+            }
+            Some(tag) => Err(Problem::error(format!(
+                "unsupported YAML tag `{}{}`",
+                tag.handle, tag.suffix
+            ))
+            .at(at)
+            .hint("remove the tag")),
+        }
+    }
+}
+
+fn is_str_tag(tag: &Tag) -> bool {
+    tag.suffix == "str" && (tag.handle == "!!" || tag.handle.starts_with("tag:yaml.org"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locations_are_one_based() {
+        let root = parse_document("a:\n  bb: 1\n").unwrap();
+        let loc = root.locate_key(&[Segment::Key("a".into()), Segment::Key("bb".into())]);
+        assert_eq!((loc.line, loc.column), (2, 3));
+    }
+
+    #[test]
+    fn duplicate_keys_are_all_reported() {
+        let problems = parse_document("a: 1\na: 2\nb: 1\nb: 3\n").unwrap_err();
+        assert_eq!(problems.len(), 2);
+        assert!(problems[0].message.contains("duplicate key `a`"));
+    }
+
+    #[test]
+    fn alias_bomb_is_refused() {
+        let mut doc = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let p = i - 1;
+            doc.push_str(&format!("a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"));
+        }
+        let problems = parse_document(&doc).unwrap_err();
+        assert!(
+            problems[0].message.contains("expands to more than"),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn second_document_is_refused() {
+        let problems = parse_document("a: 1\n---\nb: 2\n").unwrap_err();
+        assert!(problems[0].message.contains("more than one YAML document"));
+    }
+
+    #[test]
+    fn remove_deletes_map_entry_and_seq_item() {
+        let mut root = parse_document("a: [1, 2, 3]\nb: x\n").unwrap();
+        assert!(root.remove(&[Segment::Key("a".into()), Segment::Index(1)]));
+        assert!(root.remove(&[Segment::Key("b".into())]));
+        assert!(!root.remove(&[Segment::Key("b".into())]));
+        match &root.get("a").unwrap().value {
+            NodeValue::Seq(items) => assert_eq!(items.len(), 2),
+            other => panic!("{other:?}"),
+        }
+    }
+}
