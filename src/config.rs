@@ -165,5 +165,13 @@ pub struct Kubernetes {
     pub job_namespace: Option<String>,
     /// `EXECUTOR_KUBERNETES_*` / `KUBERNETES_*` variables, in a fixed order.
     pub settings: Vec<(String, String)>,
-    pub data_volume: Option<String>,
+    /// The old chart's shared `/data` volume, only when `executor.storageSize` asks for it.
+    pub data_volume: Option<DataVolume>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DataVolume {
+    pub claim_name: String,
+    pub size: String,
+    pub class: Option<String>,
 }

@@ -46,15 +46,17 @@ impl de::Error for DeError {
 
     fn invalid_type(unexp: Unexpected<'_>, exp: &dyn de::Expected) -> Self {
         Self::custom(format!(
-            "wrong type: expected {exp}, found {}",
+            "wrong type: expected {}, found {}",
+            expected(exp),
             describe(&unexp)
         ))
     }
 
     fn invalid_value(unexp: Unexpected<'_>, exp: &dyn de::Expected) -> Self {
         Self::custom(format!(
-            "invalid value {}: expected {exp}",
-            describe(&unexp)
+            "invalid value {}: expected {}",
+            describe(&unexp),
+            expected(exp)
         ))
     }
 
@@ -75,6 +77,21 @@ impl de::Error for DeError {
             None => format!("use one of: {}", expected.join(", ")),
         });
         e
+    }
+}
+
+/// serde's names for what it wanted, in the words of a values file.
+fn expected(exp: &dyn de::Expected) -> String {
+    let raw = exp.to_string();
+    match raw.as_str() {
+        "i8" | "i16" | "i32" | "i64" | "i128" => "a whole number".into(),
+        "u8" | "u16" | "u32" | "u64" | "u128" => "a whole number, 0 or more".into(),
+        "f32" | "f64" => "a number".into(),
+        "a sequence" => "a list".into(),
+        "a map" => "a mapping".into(),
+        s if s.starts_with("struct ") => "a mapping".into(),
+        s if s.starts_with("enum ") => "one of the listed values".into(),
+        _ => raw,
     }
 }
 

@@ -144,6 +144,8 @@ pub struct RawExecutor {
     pub extra_env: Option<Value>,
     pub docker_add_host_gateway: Option<bool>,
     pub container_security_context: Option<Value>,
+    /// The old native chart's shared `/data` volume size; no volume unless set.
+    pub storage_size: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

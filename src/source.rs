@@ -84,10 +84,11 @@ impl Node {
         }
     }
 
-    /// The node at `path`, or the deepest existing node on the way (for locating a message).
+    /// Where `path` stands: its value if present, else the key of its deepest existing parent
+    /// (a missing `executor.queueName` is reported at `executor:`).
     pub fn locate(&self, path: &[Segment]) -> Location {
         let mut node = self;
-        for seg in path {
+        for (depth, seg) in path.iter().enumerate() {
             let next = match (seg, &node.value) {
                 (Segment::Key(k), NodeValue::Map(entries)) => entries
                     .iter()
@@ -98,7 +99,8 @@ impl Node {
             };
             match next {
                 Some(n) => node = n,
-                None => break,
+                None if depth == 0 => return Location { line: 1, column: 1 },
+                None => return self.locate_key(&path[..depth]),
             }
         }
         node.at

@@ -371,15 +371,6 @@ pub fn render_stack(c: &Config) -> Result<Stack, RenderError> {
         ("metrics_port", json!(METRICS_PORT)),
         ("registry_port", json!(REGISTRY_PORT)),
         (
-            "job_namespace",
-            json!(c
-                .kubernetes
-                .as_ref()
-                .and_then(|k| k.job_namespace.clone())
-                .or_else(|| c.namespace.clone())
-                .unwrap_or_else(|| "default".into())),
-        ),
-        (
             "subject_namespace",
             json!(c.namespace.clone().unwrap_or_else(|| "default".into())),
         ),
@@ -432,6 +423,12 @@ pub fn render_stack(c: &Config) -> Result<Stack, RenderError> {
         base.push(r.render("templates/executor.Secret.yaml.j2", &[])?);
     }
     base.push(r.render("templates/executor.Service.yaml.j2", &[])?);
+    if c.kubernetes
+        .as_ref()
+        .is_some_and(|k| k.data_volume.is_some())
+    {
+        base.push(r.render("templates/executor-data.PersistentVolumeClaim.yaml.j2", &[])?);
+    }
 
     // Pods carry a digest of the ConfigMaps they read, so `kubectl apply` of a new config rolls them.
     let config_maps: Vec<&serde_yaml::Value> = base

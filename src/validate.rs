@@ -128,42 +128,37 @@ impl<'a> Checker<'a> {
 
     /// `resources`: requests and limits, every quantity valid, no request above its limit.
     fn resources(&mut self, value: &serde_yaml::Value, path: &[Segment]) -> Option<Value> {
-        let canonical = self.k8s::<core::ResourceRequirements>(
-            &quantities_as_strings(value),
-            path,
-            "resources",
-        )?;
+        let value = quantities_as_strings(value);
         let mut ok = true;
         let mut parsed: IndexMap<(String, String), f64> = IndexMap::new();
         for side in ["requests", "limits"] {
-            if let Some(Value::Object(m)) = canonical.get(side) {
-                for (res, q) in m {
-                    let q = q.as_str().unwrap_or_default();
-                    match self.quantity(q, &[path, &path![side, res]].concat()) {
-                        Some(n) => {
-                            parsed.insert((side.to_string(), res.clone()), n);
-                        }
-                        None => ok = false,
+            let Some(serde_yaml::Value::Mapping(m)) = value.get(side) else {
+                continue;
+            };
+            for (res, q) in m {
+                let res = res.as_str().unwrap_or_default().to_string();
+                let q = q.as_str().unwrap_or_default();
+                match self.quantity(q, &[path, &path![side, &res]].concat()) {
+                    Some(n) => {
+                        parsed.insert((side.to_string(), res), n);
                     }
+                    None => ok = false,
                 }
             }
         }
         for ((side, res), request) in &parsed {
-            if side != "requests" {
-                continue;
-            }
-            if let Some(limit) = parsed.get(&("limits".to_string(), res.clone())) {
-                if request > limit {
-                    ok = false;
-                    self.error(
-                        &[path, &path!["requests", res]].concat(),
-                        format!("the {res} request is above its limit"),
-                        "Kubernetes refuses such a pod; lower the request or raise the limit",
-                    );
-                }
+            let limit = parsed.get(&("limits".to_string(), res.clone()));
+            if side == "requests" && limit.is_some_and(|limit| request > limit) {
+                ok = false;
+                self.error(
+                    &[path, &path!["requests", res]].concat(),
+                    format!("the {res} request is above its limit"),
+                    "Kubernetes refuses such a pod; lower the request or raise the limit",
+                );
             }
         }
-        ok.then_some(canonical)
+        let canonical = self.k8s::<core::ResourceRequirements>(&value, path, "resources");
+        canonical.filter(|_| ok)
     }
 
     fn labels(
@@ -403,6 +398,13 @@ pub fn validate(
     let ex = spec.executor.as_ref().unwrap_or(&default_exec);
 
     refuse_keys_of_other_mode(mode, spec, ex, checker);
+    if mode == Mode::Kubernetes && ex.replica_count.is_some_and(|n| n != 1) {
+        checker.error(
+            &path!["executor", "replicaCount"],
+            "the native Kubernetes executor runs as a single replica",
+            "remove replicaCount; raise executor.maximumNumJobs for more parallel jobs",
+        );
+    }
 
     let frontend_url = frontend_url(ex, checker);
     let password = password(&name, ex, checker);
@@ -483,7 +485,7 @@ pub fn validate(
 
     let pod_security_context = match &ex.pod_security_context {
         None if mode == Mode::Dind => Some(json!({"fsGroup": 101})),
-        None => None,
+        None => legacy_pod_security_context(ex, checker),
         Some(v) => checker
             .k8s::<core::PodSecurityContext>(
                 v,
@@ -492,20 +494,27 @@ pub fn validate(
             )
             .filter(|v| v.as_object().is_some_and(|m| !m.is_empty())),
     };
-    let container_security_context = ex.container_security_context.as_ref().and_then(|v| {
-        checker.k8s::<core::SecurityContext>(
+    let container_security_context = match &ex.container_security_context {
+        Some(v) => checker.k8s::<core::SecurityContext>(
             v,
             &path!["executor", "containerSecurityContext"],
             "a security context",
-        )
-    });
+        ),
+        // The native chart's default: say plainly that the executor is not privileged.
+        None if mode == Mode::Kubernetes => Some(json!({
+            "privileged": ex.security_context.as_ref().and_then(|s| s.privileged).unwrap_or(false)
+        })),
+        None => None,
+    };
 
-    let executor_env = ex
-        .env
-        .as_ref()
-        .map(|e| env_map(mode, e, &path!["executor", "env"], checker))
-        .unwrap_or_default();
+    let executor_env = match (&ex.env, &ex.extra_env) {
+        (Some(e), _) => env_map(e, &path!["executor", "env"], checker),
+        (None, Some(list)) => extra_env(list, checker),
+        (None, None) => IndexMap::new(),
+    };
+    let local_dev = mode == Mode::Kubernetes && sg.local_dev_mode.unwrap_or(false);
     let executor_resources = match &ex.resources {
+        _ if local_dev => Some(json!({})),
         Some(v) => checker.resources(v, &path!["executor", "resources"]),
         None => Some(default_executor_resources()),
     };
@@ -527,7 +536,8 @@ pub fn validate(
     let kubernetes = match mode {
         Mode::Kubernetes => Some(crate::validate_kubernetes::kubernetes(
             ex,
-            namespace.as_deref(),
+            spec.storage_class.as_ref(),
+            &name,
             checker,
         )),
         Mode::Dind => None,
@@ -616,18 +626,18 @@ fn refuse_keys_of_other_mode(
     ex: &RawExecutor,
     checker: &mut Checker<'_>,
 ) {
-    let dind_only: [(bool, Vec<Segment>); 6] = [
+    let dind_only: [(bool, Vec<Segment>); 5] = [
         (spec.dind.is_some(), path!["dind"]),
         (
             spec.private_docker_registry.is_some(),
             path!["privateDockerRegistry"],
         ),
         (spec.queues.is_some(), path!["queues"]),
-        (spec.storage_class.is_some(), path!["storageClass"]),
         (ex.storage.is_some(), path!["executor", "storage"]),
         (ex.env.is_some(), path!["executor", "env"]),
     ];
-    let kubernetes_only: [(bool, Vec<Segment>); 10] = [
+    let kubernetes_only: [(bool, Vec<Segment>); 11] = [
+        (ex.storage_size.is_some(), path!["executor", "storageSize"]),
         (
             ex.configure_rbac.is_some(),
             path!["executor", "configureRbac"],
@@ -948,7 +958,6 @@ fn non_empty(v: &Value) -> bool {
 }
 
 fn env_map(
-    mode: Mode,
     map: &IndexMap<String, RawEnvValue>,
     path: &[Segment],
     checker: &mut Checker<'_>,
@@ -965,7 +974,6 @@ fn env_map(
             continue;
         }
         if let Some((_, key)) = MANAGED_ENV.iter().find(|(n, _)| *n == name) {
-            let _ = mode;
             checker.error(
                 &p,
                 format!("{name} is set by sg-executor-gen"),
@@ -992,6 +1000,63 @@ fn env_map(
                 "neither value nor valueFrom is set",
                 "write `{value: ...}` or `{valueFrom: ...}`",
             ),
+        }
+    }
+    out.sort_keys();
+    out
+}
+
+/// The native chart's deprecated `executor.securityContext`, used when podSecurityContext is unset.
+fn legacy_pod_security_context(ex: &RawExecutor, checker: &mut Checker<'_>) -> Option<Value> {
+    let legacy = ex.security_context.as_ref()?;
+    checker.warn(
+        &path!["executor", "securityContext"],
+        "deprecated in the chart",
+        "use executor.podSecurityContext and executor.containerSecurityContext",
+    );
+    let mut m = Map::new();
+    for (key, value) in [
+        ("fsGroup", legacy.fs_group),
+        ("runAsGroup", legacy.run_as_group),
+        ("runAsUser", legacy.run_as_user),
+    ] {
+        if let Some(v) = value {
+            m.insert(key.into(), json!(v));
+        }
+    }
+    (!m.is_empty()).then_some(Value::Object(m))
+}
+
+/// The native chart's `executor.extraEnv`: a list of EnvVar, unlike dind's map.
+fn extra_env(list: &serde_yaml::Value, checker: &mut Checker<'_>) -> IndexMap<String, Value> {
+    let p = path!["executor", "extraEnv"];
+    let mut out = IndexMap::new();
+    let Some(Value::Array(vars)) =
+        checker.k8s::<Vec<core::EnvVar>>(list, &p, "a list of environment variables")
+    else {
+        return out;
+    };
+    for (i, var) in vars.into_iter().enumerate() {
+        let name = var
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let vp = [&p[..], &path![i, "name"]].concat();
+        if let Some((_, key)) = MANAGED_ENV.iter().find(|(n, _)| *n == name) {
+            checker.error(
+                &vp,
+                format!("{name} is set by sg-executor-gen"),
+                format!("use {key} instead"),
+            );
+        } else if !is_env_var_name(&name) {
+            checker.error(
+                &vp,
+                format!("`{name}` is not a valid environment variable name"),
+                "use letters, digits, `_`, `-` and `.`",
+            );
+        } else if out.insert(name.clone(), var).is_some() {
+            checker.error(&vp, format!("{name} is listed twice"), "keep one");
         }
     }
     out.sort_keys();
@@ -1104,9 +1169,14 @@ fn workers(
     if ex.queue_name.as_deref().is_some_and(|q| !q.is_empty())
         || ex.queue_names.as_ref().is_some_and(|q| !q.is_empty())
     {
+        let key = if ex.queue_name.as_deref().is_some_and(|q| !q.is_empty()) {
+            "queueName"
+        } else {
+            "queueNames"
+        };
         checker.warn(
-            &path!["executor"],
-            "executor.queueName and queueNames are ignored when queues is set",
+            &path!["executor", key],
+            "ignored when queues is set",
             "set the queue on each queues[] entry",
         );
     }
@@ -1169,12 +1239,7 @@ fn workers(
         };
         let mut env = executor_env.clone();
         if let Some(own) = &q.env {
-            env.extend(env_map(
-                Mode::Dind,
-                own,
-                &[&p[..], &path!["env"]].concat(),
-                checker,
-            ));
+            env.extend(env_map(own, &[&p[..], &path!["env"]].concat(), checker));
             env.sort_keys();
         }
         if let (Some((var, value)), Some(resources)) = (queue, resources) {
@@ -1256,12 +1321,7 @@ fn registry(
         json!({"name": "REGISTRY_PROXY_REMOTEURL", "value": "https://registry-1.docker.io"}),
     );
     if let Some(own) = raw.and_then(|r| r.env.as_ref()) {
-        env.extend(env_map(
-            mode,
-            own,
-            &[&p[..], &path!["env"]].concat(),
-            checker,
-        ));
+        env.extend(env_map(own, &[&p[..], &path!["env"]].concat(), checker));
     }
     env.sort_keys();
     let resources = match raw.and_then(|r| r.resources.as_ref()) {

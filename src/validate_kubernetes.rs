@@ -1,20 +1,292 @@
-//! The native Kubernetes mode's own keys (`sourcegraph-executor-k8s` chart): the job
-//! settings the executor reads from `EXECUTOR_KUBERNETES_*` / `KUBERNETES_*` variables.
+//! The native Kubernetes mode's own keys (`sourcegraph-executor-k8s` chart): how job pods
+//! are created, as the `EXECUTOR_KUBERNETES_*` / `KUBERNETES_*` variables the executor reads.
+//!
+//! The chart writes every key, empty or not; an empty `KUBERNETES_RUN_AS_USER` makes the
+//! executor fail its own config check. Here a setting is written only when it has a value,
+//! and JSON-valued settings are checked against their Kubernetes types.
 
-use crate::config::Kubernetes;
-use crate::raw_config::RawExecutor;
+use crate::config::{DataVolume, Kubernetes};
+use crate::k8s_syntax::{
+    is_dns1123_label, is_dns1123_subdomain, is_label_value, is_qualified_name, parse_quantity,
+};
+use crate::raw_config::{RawExecutor, RawStorageClass};
+use crate::roundtrip;
+use crate::source::Segment;
 use crate::validate::Checker;
+use k8s_openapi::api::core::v1 as core;
+
+fn p(keys: &[&str]) -> Vec<Segment> {
+    keys.iter()
+        .map(|k| Segment::Key((*k).to_string()))
+        .collect()
+}
 
 pub fn kubernetes(
     ex: &RawExecutor,
-    namespace: Option<&str>,
+    storage_class: Option<&RawStorageClass>,
+    name: &str,
     checker: &mut Checker<'_>,
 ) -> Kubernetes {
-    let _ = (namespace, &checker);
+    let job = ex.kubernetes_job.as_ref();
+    let mut settings: Vec<(String, String)> = Vec::new();
+    let mut set = |key: &str, value: String| settings.push((key.to_string(), value));
+
+    let job_namespace = ex.namespace.clone().filter(|n| !n.is_empty());
+    if let Some(ns) = &job_namespace {
+        if !is_dns1123_label(ns) {
+            checker.error(
+                &p(&["executor", "namespace"]),
+                format!("`{ns}` is not a valid namespace"),
+                "use lowercase letters, digits and `-`",
+            );
+        }
+    }
+    if let Some(path) = ex.kubeconfig_path.clone().filter(|s| !s.is_empty()) {
+        set("EXECUTOR_KUBERNETES_CONFIG_PATH", path);
+    }
+
+    let node = job.and_then(|j| j.node.as_ref());
+    if let Some(n) = node.and_then(|n| n.name.clone()).filter(|s| !s.is_empty()) {
+        if !is_dns1123_subdomain(&n) {
+            checker.error(
+                &p(&["executor", "kubernetesJob", "node", "name"]),
+                format!("`{n}` is not a valid node name"),
+                "use the node's name as `kubectl get nodes` shows it",
+            );
+        }
+        set("EXECUTOR_KUBERNETES_NODE_NAME", n);
+    }
+    if let Some(sel) = node
+        .and_then(|n| n.selector.clone())
+        .filter(|s| !s.is_empty())
+    {
+        let ok = sel.split(',').all(|pair| {
+            pair.split_once('=')
+                .is_some_and(|(k, v)| is_qualified_name(k.trim()) && is_label_value(v.trim()))
+        });
+        if !ok {
+            checker.error(
+                &p(&["executor", "kubernetesJob", "node", "selector"]),
+                format!("`{sel}` is not a node selector"),
+                "write it as key=value,key2=value2",
+            );
+        }
+        set("EXECUTOR_KUBERNETES_NODE_SELECTOR", sel);
+    }
+    let json_settings: [(
+        &str,
+        Option<String>,
+        &str,
+        fn(&serde_json::Value) -> Result<(), Vec<roundtrip::Lost>>,
+        &str,
+    ); 5] = [
+        (
+            "EXECUTOR_KUBERNETES_NODE_TOLERATIONS",
+            node.and_then(|n| n.tolerations.clone()),
+            "tolerations",
+            |v| roundtrip::strict::<Vec<core::Toleration>>(v).map(|_| ()),
+            "a JSON list of tolerations",
+        ),
+        (
+            "EXECUTOR_KUBERNETES_NODE_REQUIRED_AFFINITY_MATCH_EXPRESSIONS",
+            node.and_then(|n| n.required_affinity_match_expressions.clone()),
+            "requiredAffinityMatchExpressions",
+            |v| roundtrip::strict::<Vec<core::NodeSelectorRequirement>>(v).map(|_| ()),
+            "a JSON list of node selector requirements",
+        ),
+        (
+            "EXECUTOR_KUBERNETES_NODE_REQUIRED_AFFINITY_MATCH_FIELDS",
+            node.and_then(|n| n.required_affinity_match_fields.clone()),
+            "requiredAffinityMatchFields",
+            |v| roundtrip::strict::<Vec<core::NodeSelectorRequirement>>(v).map(|_| ()),
+            "a JSON list of node selector requirements",
+        ),
+        (
+            "EXECUTOR_KUBERNETES_POD_AFFINITY",
+            job.and_then(|j| j.pod.as_ref())
+                .and_then(|pd| pd.affinity.clone()),
+            "affinity",
+            |v| roundtrip::strict::<Vec<core::PodAffinityTerm>>(v).map(|_| ()),
+            "a JSON list of pod affinity terms",
+        ),
+        (
+            "EXECUTOR_KUBERNETES_POD_ANTI_AFFINITY",
+            job.and_then(|j| j.pod.as_ref())
+                .and_then(|pd| pd.anti_affinity.clone()),
+            "antiAffinity",
+            |v| roundtrip::strict::<Vec<core::PodAffinityTerm>>(v).map(|_| ()),
+            "a JSON list of pod affinity terms",
+        ),
+    ];
+    for (var, value, key, check, what) in json_settings {
+        let Some(value) = value.filter(|s| !s.is_empty()) else {
+            continue;
+        };
+        let parent = if var.contains("_POD_") { "pod" } else { "node" };
+        let path = p(&["executor", "kubernetesJob", parent, key]);
+        match serde_json::from_str::<serde_json::Value>(&value) {
+            Err(e) => checker.error(
+                &path,
+                format!("not valid JSON: {e}"),
+                format!("write {what}, e.g. [{{\"key\": \"foo\", \"operator\": \"Exists\"}}]"),
+            ),
+            Ok(v) => {
+                if let Err(lost) = check(&v) {
+                    let detail = lost
+                        .iter()
+                        .map(|l| format!("{} {}", l.path, l.message))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    checker.error(
+                        &path,
+                        format!("not {what}: {detail}"),
+                        "check the field names against the Kubernetes API reference",
+                    );
+                }
+            }
+        }
+        set(var, value);
+    }
+
+    let resources = job.and_then(|j| j.resources.as_ref());
+    let quantities = [
+        (
+            "requests",
+            "cpu",
+            "EXECUTOR_KUBERNETES_RESOURCE_REQUEST_CPU",
+            resources
+                .and_then(|r| r.requests.as_ref())
+                .and_then(|q| q.cpu.clone()),
+            None,
+        ),
+        (
+            "requests",
+            "memory",
+            "EXECUTOR_KUBERNETES_RESOURCE_REQUEST_MEMORY",
+            resources
+                .and_then(|r| r.requests.as_ref())
+                .and_then(|q| q.memory.clone()),
+            Some("1Gi"),
+        ),
+        (
+            "limits",
+            "cpu",
+            "EXECUTOR_KUBERNETES_RESOURCE_LIMIT_CPU",
+            resources
+                .and_then(|r| r.limits.as_ref())
+                .and_then(|q| q.cpu.clone()),
+            None,
+        ),
+        (
+            "limits",
+            "memory",
+            "EXECUTOR_KUBERNETES_RESOURCE_LIMIT_MEMORY",
+            resources
+                .and_then(|r| r.limits.as_ref())
+                .and_then(|q| q.memory.clone()),
+            Some("12Gi"),
+        ),
+    ];
+    for (side, res, var, value, default) in quantities {
+        let value = match value {
+            Some(v) => v,
+            None => default.map(str::to_string).unwrap_or_default(),
+        };
+        if value.is_empty() {
+            continue;
+        }
+        if parse_quantity(&value).is_none() {
+            checker.error(
+                &p(&["executor", "kubernetesJob", "resources", side, res]),
+                format!("`{value}` is not a Kubernetes quantity"),
+                "use e.g. 500m, 2, 1Gi",
+            );
+        }
+        set(var, value);
+    }
+
+    let deadline = job.and_then(|j| j.deadline).unwrap_or(1200);
+    if deadline <= 0 {
+        checker.error(
+            &p(&["executor", "kubernetesJob", "deadline"]),
+            format!("{deadline} is not a positive number of seconds"),
+            "use e.g. 1200",
+        );
+    }
+    set("KUBERNETES_JOB_DEADLINE", deadline.to_string());
+    let ids = [
+        (
+            "runAsUser",
+            "KUBERNETES_RUN_AS_USER",
+            job.and_then(|j| j.run_as_user),
+        ),
+        (
+            "runAsGroup",
+            "KUBERNETES_RUN_AS_GROUP",
+            job.and_then(|j| j.run_as_group),
+        ),
+        (
+            "fsGroup",
+            "KUBERNETES_FS_GROUP",
+            Some(job.and_then(|j| j.fs_group).unwrap_or(1000)),
+        ),
+    ];
+    for (key, var, value) in ids {
+        if let Some(id) = value {
+            if !(0..=i64::from(i32::MAX)).contains(&id) {
+                checker.error(
+                    &p(&["executor", "kubernetesJob", key]),
+                    format!("{id} is out of range"),
+                    "use an ID from 0 to 2147483647",
+                );
+            }
+            set(var, id.to_string());
+        }
+    }
+    if let Some(keep) = ex.debug.as_ref().and_then(|d| d.keep_jobs) {
+        set("KUBERNETES_KEEP_JOBS", keep.to_string());
+    }
+
+    let data_volume = ex
+        .storage_size
+        .clone()
+        .filter(|s| !s.is_empty())
+        .map(|size| {
+            if parse_quantity(&size).is_none() {
+                checker.error(
+                    &p(&["executor", "storageSize"]),
+                    format!("`{size}` is not a Kubernetes quantity"),
+                    "use e.g. 100Gi",
+                );
+            }
+            let class = storage_class
+                .and_then(|s| s.name.clone())
+                .filter(|s| !s.is_empty());
+            DataVolume {
+                claim_name: format!("{name}-data"),
+                size,
+                class,
+            }
+        });
+    if let Some(v) = &data_volume {
+        set(
+            "EXECUTOR_KUBERNETES_PERSISTENCE_VOLUME_NAME",
+            v.claim_name.clone(),
+        );
+    }
+
+    let configure_rbac = ex.configure_rbac.unwrap_or(true);
+    if !configure_rbac {
+        checker.warn(
+            &p(&["executor", "configureRbac"]),
+            format!("no RBAC is rendered: the ServiceAccount `{name}` and its Role must already exist in the namespace"),
+            "create them once (another stack with configureRbac: true does) or the executor cannot create jobs",
+        );
+    }
     Kubernetes {
-        configure_rbac: ex.configure_rbac.unwrap_or(true),
-        job_namespace: ex.namespace.clone(),
-        settings: Vec::new(),
-        data_volume: None,
+        configure_rbac,
+        job_namespace,
+        settings,
+        data_volume,
     }
 }
