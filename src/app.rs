@@ -150,12 +150,12 @@ fn execute(
             input,
             golden,
             update,
-            force,
         } => {
             let (name, generated) = generate(&input, err)?;
             let tree = generated.component(&name);
             if update {
-                let written = output_dir::write_tree(&golden, &tree, force)?;
+                // Updating golden files is meant to discard their hand edits.
+                let written = output_dir::write_tree(&golden, &tree, true)?;
                 let what = if written { "updated" } else { "unchanged:" };
                 writeln!(err, "{what} {} ({} files)", golden.display(), tree.len())?;
                 return Ok(Outcome::Clean);

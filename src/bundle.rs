@@ -100,7 +100,4 @@ impl Bundle {
     }
 }
 
-/// One object as YAML text; serde_yaml quotes any string that would read back as another type.
-pub fn to_yaml(object: &Value) -> String {
-    serde_yaml::to_string(object).expect("a parsed YAML value always serializes")
-}
+pub use crate::yaml_out::to_yaml;

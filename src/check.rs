@@ -39,6 +39,8 @@ pub struct CheckError {
     pub findings: Vec<Finding>,
 }
 
+// Short-lived, one per object during a check: size does not matter.
+#[allow(clippy::large_enum_variant)]
 enum Typed {
     Workload {
         selector: LabelSelector,

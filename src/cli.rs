@@ -39,11 +39,9 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         golden: PathBuf,
         /// Rewrite the golden directory to the generated tree instead of comparing
+        /// (hand edits in golden files are discarded; foreign files are never touched)
         #[arg(long)]
         update: bool,
-        /// With --update: replace generated files even if they were edited by hand
-        #[arg(long, requires = "update")]
-        force: bool,
     },
 }
 

@@ -27,6 +27,9 @@ pub struct Problem {
     pub path: String,
     pub message: String,
     pub hint: Option<String>,
+    /// For "X is missing": the key paths any of which would resolve it, so a typo of one
+    /// of them is reported once, as the typo.
+    pub missing: Vec<String>,
 }
 
 impl Problem {
@@ -37,6 +40,7 @@ impl Problem {
             path: String::new(),
             message: message.into(),
             hint: None,
+            missing: Vec::new(),
         }
     }
 

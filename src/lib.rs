@@ -2,6 +2,10 @@
 //! executors out, as a YAML stream (`render`), a Kustomize Component (`build`), or a diff
 //! against golden files (`diff`). See ARCHITECTURE.md for the pipeline and its modules.
 
+// Errors here carry a located, explained problem for an admin; they are built once per
+// bad input, so their size does not matter and boxing them would only add noise.
+#![allow(clippy::result_large_err)]
+
 pub mod app;
 pub mod bundle;
 pub mod check;
@@ -23,3 +27,4 @@ pub mod templates;
 pub mod tree_diff;
 pub mod validate;
 pub mod validate_kubernetes;
+pub mod yaml_out;

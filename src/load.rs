@@ -30,14 +30,16 @@ pub struct ConfigError {
 
 /// Reads, checks and defaults one config file's text.
 pub fn load(text: &str, overrides: &Overrides) -> Result<Loaded, ConfigError> {
-    let root = parse_document(text).map_err(|problems| ConfigError { problems })?;
+    let (root, early) = parse_document(text).map_err(|problems| ConfigError { problems })?;
     let is_krm = matches!(&root.value, NodeValue::Map(entries)
         if entries.iter().any(|(k, _)| matches!(k.name.as_str(), "apiVersion" | "kind" | "metadata" | "spec")));
-    let mut problems = Vec::new();
+    let mut problems = early;
+    let mut meant = Vec::new();
     let (krm, spec, prefix) = if is_krm {
-        let (value, errors) = read::<RawKrm>(&root);
-        problems.extend(errors);
-        match value {
+        let read = read::<RawKrm>(&root);
+        problems.extend(read.problems);
+        meant.extend(read.meant);
+        match read.value {
             Some(mut krm) => {
                 if krm.spec.is_none() {
                     problems.push(
@@ -61,14 +63,21 @@ pub fn load(text: &str, overrides: &Overrides) -> Result<Loaded, ConfigError> {
             );
             return Err(ConfigError { problems });
         }
-        let (value, errors) = read::<RawSpec>(&root);
-        problems.extend(errors);
-        (None, value.unwrap_or_default(), Vec::new())
+        let read = read::<RawSpec>(&root);
+        problems.extend(read.problems);
+        meant.extend(read.meant);
+        (None, read.value.unwrap_or_default(), Vec::new())
     };
     let mut checker = Checker::new(&root, prefix);
     // Shape errors leave the rest of the file readable; check it too so nothing is hidden.
     let config = validate(krm.as_ref(), &spec, overrides, &mut checker);
-    problems.extend(checker.problems);
+    // A typo of a required key is reported once, as the typo, not also as a missing key.
+    problems.extend(
+        checker
+            .problems
+            .into_iter()
+            .filter(|p| !p.missing.iter().any(|m| meant.contains(m))),
+    );
     problems.dedup();
     diagnostic::sort(&mut problems);
     problems.truncate(MAX_PROBLEMS);
@@ -82,31 +91,49 @@ pub fn load(text: &str, overrides: &Overrides) -> Result<Loaded, ConfigError> {
     }
 }
 
-/// Reads the typed form, returning what could be read and a problem for each bad entry.
-fn read<T: serde::de::DeserializeOwned>(root: &Node) -> (Option<T>, Vec<Problem>) {
-    match collect_errors::<T>(root, MAX_PROBLEMS) {
-        Ok(v) => (Some(v), Vec::new()),
-        Err((partial, errors)) => {
-            let problems = errors
-                .into_iter()
-                .map(|e| {
-                    let at = e.at.unwrap_or_else(|| {
-                        if e.unknown_key {
-                            root.locate_key(&e.path)
-                        } else {
-                            root.locate(&e.path)
-                        }
-                    });
-                    let mut p = Problem::error(e.message)
-                        .at(at)
-                        .path(path_to_string(&e.path));
-                    p.hint = e.hint.or_else(|| {
-                        Some("see the chart's values.yaml for the expected form".into())
-                    });
-                    p
-                })
-                .collect();
-            (partial, problems)
+/// What reading the typed form gave: the value read from what was left, a problem for
+/// each bad entry, and for each unknown key the path of the key it was likely meant to be.
+struct Read<T> {
+    value: Option<T>,
+    problems: Vec<Problem>,
+    meant: Vec<String>,
+}
+
+fn read<T: serde::de::DeserializeOwned>(root: &Node) -> Read<T> {
+    let (value, errors) = match collect_errors::<T>(root, MAX_PROBLEMS) {
+        Ok(v) => {
+            return Read {
+                value: Some(v),
+                problems: Vec::new(),
+                meant: Vec::new(),
+            }
         }
+        Err(e) => e,
+    };
+    let mut meant = Vec::new();
+    let mut problems = Vec::new();
+    for e in errors {
+        let at = match (&e.path[..], e.unknown_key) {
+            ([], _) => e.at.unwrap_or(root.at),
+            (path, true) => root.locate_key(path),
+            (path, false) => root.locate(path),
+        };
+        if let (Some(near), Some((_, parent))) = (&e.suggestion, e.path.split_last()) {
+            let mut p = parent.to_vec();
+            p.push(Segment::Key(near.clone()));
+            meant.push(path_to_string(&p));
+        }
+        let mut p = Problem::error(e.message)
+            .at(at)
+            .path(path_to_string(&e.path));
+        p.hint = e
+            .hint
+            .or_else(|| Some("see the chart's values.yaml for the expected form".into()));
+        problems.push(p);
+    }
+    Read {
+        value,
+        problems,
+        meant,
     }
 }

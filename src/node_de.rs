@@ -23,6 +23,8 @@ pub struct DeError {
     pub hint: Option<String>,
     /// Set when the entry at `path` is a key that is not allowed there.
     pub unknown_key: bool,
+    /// For an unknown key, the allowed key it is most likely a typo of.
+    pub suggestion: Option<String>,
 }
 
 impl fmt::Display for DeError {
@@ -41,6 +43,7 @@ impl de::Error for DeError {
             message: msg.to_string(),
             hint: None,
             unknown_key: false,
+            suggestion: None,
         }
     }
 
@@ -63,10 +66,12 @@ impl de::Error for DeError {
     fn unknown_field(field: &str, expected: &'static [&'static str]) -> Self {
         let mut e = Self::custom(format!("unknown key `{field}`"));
         e.unknown_key = true;
-        e.hint = Some(match did_you_mean(field, expected.iter().copied()) {
+        let near = did_you_mean(field, expected.iter().copied());
+        e.hint = Some(match near {
             Some(near) => format!("did you mean `{near}`?"),
             None => format!("allowed keys here: {}", expected.join(", ")),
         });
+        e.suggestion = near.map(str::to_string);
         e
     }
 
@@ -533,7 +538,7 @@ mod tests {
 
     #[test]
     fn helm_style_loose_scalars_are_accepted() {
-        let node = parse_document("tag: 3\ncount: \"10\"\nenabled: \"false\"\n").unwrap();
+        let (node, _) = parse_document("tag: 3\ncount: \"10\"\nenabled: \"false\"\n").unwrap();
         let s: Sample = from_node(&node).unwrap();
         assert_eq!(s.tag.as_deref(), Some("3"));
         assert_eq!(s.count, Some(10));
@@ -542,7 +547,7 @@ mod tests {
 
     #[test]
     fn every_error_is_found_with_its_path_and_position() {
-        let node = parse_document("tagg: x\ncount: -1\ninner:\n  nmae: y\n").unwrap();
+        let (node, _) = parse_document("tagg: x\ncount: -1\ninner:\n  nmae: y\n").unwrap();
         let (_, errors) = collect_errors::<Sample>(&node, 10).unwrap_err();
         let got: Vec<_> = errors
             .iter()
@@ -558,7 +563,9 @@ mod tests {
         );
         assert_eq!(errors[0].hint.as_deref(), Some("did you mean `tag`?"));
         assert!(
-            errors[1].message.contains("expected u32"),
+            errors[1]
+                .message
+                .contains("expected a whole number, 0 or more"),
             "{}",
             errors[1].message
         );

@@ -105,7 +105,7 @@ mod tests {
 
     #[test]
     fn referenced_kinds_sort_first_then_by_name() {
-        let mut ids = vec![
+        let mut ids = [
             id("Deployment", "b"),
             id("Service", "a"),
             id("ConfigMap", "z"),

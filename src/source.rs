@@ -13,6 +13,8 @@ use yaml_rust2::scanner::{Marker, TScalarStyle};
 pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
 /// Nodes one document may have after alias expansion ("billion laughs" stops here).
 const MAX_NODES: usize = 100_000;
+/// Text one document may hold after alias expansion.
+const MAX_EXPANDED_BYTES: usize = 8 << 20;
 /// Nesting depth; the deepest real config is about ten levels.
 const MAX_DEPTH: usize = 64;
 
@@ -103,7 +105,11 @@ impl Node {
                 None => return self.locate_key(&path[..depth]),
             }
         }
-        node.at
+        // A block collection's own mark is where its first entry starts; its key reads better.
+        match node.value {
+            NodeValue::Map(_) | NodeValue::Seq(_) if !path.is_empty() => self.locate_key(path),
+            _ => node.at,
+        }
     }
 
     /// The location of the key that leads to `path` (better than the value for "unknown key").
@@ -170,11 +176,21 @@ impl Node {
         }
     }
 
-    fn size(&self) -> usize {
+    /// Nodes and text bytes, what an alias expansion costs in memory.
+    fn weight(&self) -> (usize, usize) {
         match &self.value {
-            NodeValue::Scalar(..) => 1,
-            NodeValue::Seq(items) => 1 + items.iter().map(Node::size).sum::<usize>(),
-            NodeValue::Map(entries) => 1 + entries.iter().map(|(_, v)| 1 + v.size()).sum::<usize>(),
+            NodeValue::Scalar(text, _) => (1, text.len()),
+            NodeValue::Seq(items) => items
+                .iter()
+                .map(Node::weight)
+                .fold((1, 0), |(n, b), (n2, b2)| (n + n2, b + b2)),
+            NodeValue::Map(entries) => entries
+                .iter()
+                .map(|(k, v)| {
+                    let (n, b) = v.weight();
+                    (n + 1, b + k.name.len())
+                })
+                .fold((1, 0), |(n, b), (n2, b2)| (n + n2, b + b2)),
         }
     }
 }
@@ -192,19 +208,19 @@ fn location(m: &Marker) -> Location {
     }
 }
 
-/// Parses exactly one YAML document into a located tree. An empty file is an error: a
-/// config that says nothing is more likely a mistake than a wish for all defaults.
-pub fn parse_document(text: &str) -> Result<Node, Vec<Problem>> {
+/// Parses exactly one YAML document into a located tree, with the problems that did not
+/// stop the parse (duplicate keys, control characters). An empty file is an error: a config
+/// that says nothing is more likely a mistake than a wish for all defaults.
+pub fn parse_document(text: &str) -> Result<(Node, Vec<Problem>), Vec<Problem>> {
     let mut builder = Builder {
         parser: Parser::new_from_str(text),
         anchors: Vec::new(),
         nodes: 0,
+        bytes: 0,
         problems: Vec::new(),
     };
-    let result = builder.document();
-    match result {
-        Ok(node) if builder.problems.is_empty() => Ok(node),
-        Ok(_) => Err(builder.problems),
+    match builder.document() {
+        Ok(node) => Ok((node, builder.problems)),
         Err(p) => {
             builder.problems.push(p);
             Err(builder.problems)
@@ -216,6 +232,7 @@ struct Builder<'a> {
     parser: Parser<std::str::Chars<'a>>,
     anchors: Vec<(usize, Node)>,
     nodes: usize,
+    bytes: usize,
     /// Problems that do not stop parsing (duplicate keys).
     problems: Vec<Problem>,
 }
@@ -269,8 +286,14 @@ impl Builder<'_> {
         Ok(root)
     }
 
-    fn count(&mut self, n: usize, at: Location) -> Result<(), Problem> {
+    fn count(&mut self, (n, bytes): (usize, usize), at: Location) -> Result<(), Problem> {
         self.nodes += n;
+        self.bytes += bytes;
+        if self.bytes > MAX_EXPANDED_BYTES {
+            return Err(Problem::error(format!("the document expands to more than {} MiB of text", MAX_EXPANDED_BYTES >> 20))
+                .at(at)
+                .hint("a config this large is almost certainly an alias bomb; remove the repeated aliases"));
+        }
         if self.nodes > MAX_NODES {
             return Err(Problem::error(format!("the document expands to more than {MAX_NODES} nodes"))
                 .at(at)
@@ -294,11 +317,21 @@ impl Builder<'_> {
                     return Err(Problem::error("alias to an unknown anchor").at(at));
                 };
                 let node = node.clone();
-                self.count(node.size(), at)?;
+                self.count(node.weight(), at)?;
                 Ok(Node { at, ..node })
             }
             Event::Scalar(text, style, anchor, tag) => {
-                self.count(1, at)?;
+                self.count((1, text.len()), at)?;
+                if let Some(c) = text.chars().find(|c| is_forbidden(*c)) {
+                    self.problems.push(
+                        Problem::error(format!(
+                            "the value holds the control character U+{:04X}",
+                            c as u32
+                        ))
+                        .at(at)
+                        .hint("remove it; Kubernetes tools read such characters inconsistently"),
+                    );
+                }
                 let quoted = match tag {
                     None => style != TScalarStyle::Plain,
                     Some(tag) if is_str_tag(&tag) => true,
@@ -325,7 +358,7 @@ impl Builder<'_> {
             }
             Event::SequenceStart(anchor, tag) => {
                 self.refuse_tag(tag, at)?;
-                self.count(1, at)?;
+                self.count((1, 0), at)?;
                 let mut items = Vec::new();
                 loop {
                     let (ev, m) = self.next()?;
@@ -343,7 +376,7 @@ impl Builder<'_> {
             }
             Event::MappingStart(anchor, tag) => {
                 self.refuse_tag(tag, at)?;
-                self.count(1, at)?;
+                self.count((1, 0), at)?;
                 let mut entries: Vec<(Key, Node)> = Vec::new();
                 loop {
                     let (ev, m) = self.next()?;
@@ -414,6 +447,12 @@ impl Builder<'_> {
     }
 }
 
+/// Characters no config value needs and YAML readers disagree on: C0 controls but tab and
+/// newline, DEL, C1 controls, the Unicode line separators and the byte-order mark.
+fn is_forbidden(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t') || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}')
+}
+
 fn is_str_tag(tag: &Tag) -> bool {
     tag.suffix == "str" && (tag.handle == "!!" || tag.handle.starts_with("tag:yaml.org"))
 }
@@ -424,14 +463,14 @@ mod tests {
 
     #[test]
     fn locations_are_one_based() {
-        let root = parse_document("a:\n  bb: 1\n").unwrap();
+        let (root, _) = parse_document("a:\n  bb: 1\n").unwrap();
         let loc = root.locate_key(&[Segment::Key("a".into()), Segment::Key("bb".into())]);
         assert_eq!((loc.line, loc.column), (2, 3));
     }
 
     #[test]
     fn duplicate_keys_are_all_reported() {
-        let problems = parse_document("a: 1\na: 2\nb: 1\nb: 3\n").unwrap_err();
+        let (_, problems) = parse_document("a: 1\na: 2\nb: 1\nb: 3\n").unwrap();
         assert_eq!(problems.len(), 2);
         assert!(problems[0].message.contains("duplicate key `a`"));
     }
@@ -451,6 +490,25 @@ mod tests {
     }
 
     #[test]
+    fn alias_of_a_long_string_is_bounded_by_bytes_too() {
+        let big = "x".repeat(100_000);
+        let mut doc = format!("a: &a {big}\nb: [");
+        for _ in 0..200 {
+            doc.push_str("*a, ");
+        }
+        doc.push_str("*a]\n");
+        let problems = parse_document(&doc).unwrap_err();
+        assert!(problems[0].message.contains("MiB of text"), "{problems:?}");
+    }
+
+    #[test]
+    fn control_characters_are_refused_but_newlines_and_tabs_are_fine() {
+        let (_, problems) = parse_document("a: \"x\\x7fy\"\nb: \"tab\\there\\nnext\"\n").unwrap();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].message.contains("U+007F"));
+    }
+
+    #[test]
     fn second_document_is_refused() {
         let problems = parse_document("a: 1\n---\nb: 2\n").unwrap_err();
         assert!(problems[0].message.contains("more than one YAML document"));
@@ -458,7 +516,7 @@ mod tests {
 
     #[test]
     fn remove_deletes_map_entry_and_seq_item() {
-        let mut root = parse_document("a: [1, 2, 3]\nb: x\n").unwrap();
+        let (mut root, _) = parse_document("a: [1, 2, 3]\nb: x\n").unwrap();
         assert!(root.remove(&[Segment::Key("a".into()), Segment::Index(1)]));
         assert!(root.remove(&[Segment::Key("b".into())]));
         assert!(!root.remove(&[Segment::Key("b".into())]));

@@ -54,6 +54,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/storage-class.StorageClass.yaml.j2"),
     ),
     (
+        "templates/executor-data.PersistentVolumeClaim.yaml.j2",
+        include_str!("../templates/executor-data.PersistentVolumeClaim.yaml.j2"),
+    ),
+    (
         "overlays/private-registry/private-docker-registry.PersistentVolumeClaim.yaml.j2",
         include_str!(
             "../overlays/private-registry/private-docker-registry.PersistentVolumeClaim.yaml.j2"

@@ -5,6 +5,9 @@
 //! Where a chart default is one of its known bugs, the default here is the fixed one; the
 //! README's chart-key table lists each such difference.
 
+// `path!` builds a Vec so a path can be stored, extended and joined like any other.
+#![allow(clippy::useless_vec)]
+
 use crate::config::*;
 use crate::diagnostic::{did_you_mean, Problem};
 use crate::k8s_syntax::*;
@@ -73,6 +76,35 @@ impl<'a> Checker<'a> {
 
     pub fn error(&mut self, path: &[Segment], message: impl Into<String>, hint: impl Into<String>) {
         let p = self.problem(Problem::error(message).hint(hint), path);
+        self.problems.push(p);
+    }
+
+    /// An error that some key is missing; `keys` are the keys (relative, like `path`) that
+    /// would each resolve it.
+    pub fn error_missing(
+        &mut self,
+        path: &[Segment],
+        keys: &[Vec<Segment>],
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) {
+        let mut p = self.problem(Problem::error(message).hint(hint), path);
+        p.missing = keys.iter().map(|k| path_to_string(&self.full(k))).collect();
+        self.problems.push(p);
+    }
+
+    /// An error about a key itself (its spelling, its name), located at the key.
+    pub fn error_key(
+        &mut self,
+        path: &[Segment],
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) {
+        let full = self.full(path);
+        let p = Problem::error(message)
+            .hint(hint)
+            .at(self.root.locate_key(&full))
+            .path(path_to_string(&full));
         self.problems.push(p);
     }
 
@@ -171,7 +203,7 @@ impl<'a> Checker<'a> {
         for (k, v) in map {
             let p = [path, &path![k]].concat();
             if !is_qualified_name(k) {
-                self.error(&p, format!("`{k}` is not a valid Kubernetes key"), "use [prefix/]name with letters, digits, `-`, `_` and `.`, at most 63 characters in the name");
+                self.error_key(&p, format!("`{k}` is not a valid Kubernetes key"), "use [prefix/]name with letters, digits, `-`, `_` and `.`, at most 63 characters in the name");
                 continue;
             }
             if values_are_labels && !is_label_value(v) {
@@ -303,20 +335,20 @@ const MANAGED_ENV: &[(&str, &str)] = &[
     ("EXECUTOR_KEEP_WORKSPACES", "executor.debug.keepWorkspaces"),
     (
         "EXECUTOR_USE_FIRECRACKER",
-        "nothing: executors on Kubernetes never use Firecracker",
+        "remove it: executors on Kubernetes never use Firecracker",
     ),
     (
         "DOCKER_HOST",
         "dind.daemonConfig.hosts (the executor follows dockerd's loopback address)",
     ),
-    ("TMPDIR", "nothing: it must be the shared /scratch volume"),
+    ("TMPDIR", "remove it: it must be the shared /scratch volume"),
     ("EXECUTOR_KUBERNETES_NAMESPACE", "executor.namespace"),
     ("EXECUTOR_KUBERNETES_CONFIG_PATH", "executor.kubeconfigPath"),
     ("KUBERNETES_JOB_DEADLINE", "executor.kubernetesJob.deadline"),
     ("KUBERNETES_KEEP_JOBS", "executor.debug.keepJobs"),
     (
         "EXECUTOR_KUBERNETES_PERSISTENCE_VOLUME_NAME",
-        "nothing: job pods get their own volumes",
+        "remove it; set executor.storageSize to get the shared /data volume",
     ),
     (
         "EXECUTOR_KUBERNETES_NODE_NAME",
@@ -369,6 +401,15 @@ const MANAGED_ENV: &[(&str, &str)] = &[
     ),
     ("KUBERNETES_FS_GROUP", "executor.kubernetesJob.fsGroup"),
 ];
+
+/// What to do instead of setting a managed variable by hand.
+fn managed_hint(key: &str) -> String {
+    if key.starts_with("remove it") {
+        key.to_string()
+    } else {
+        format!("use {key} instead")
+    }
+}
 
 const LOG_LEVELS: [&str; 5] = ["dbug", "info", "warn", "eror", "crit"];
 const LOG_FORMATS: [&str; 4] = ["json", "json_gcp", "condensed", "logfmt"];
@@ -704,8 +745,9 @@ fn frontend_url(ex: &RawExecutor, checker: &mut Checker<'_>) -> String {
     let p = path!["executor", "frontendUrl"];
     let url = ex.frontend_url.clone().unwrap_or_default();
     if url.trim().is_empty() {
-        checker.error(
+        checker.error_missing(
             &p,
+            std::slice::from_ref(&p),
             "the frontend URL is missing",
             "set it to your Sourcegraph URL, e.g. http://sourcegraph-frontend.sourcegraph.svc.cluster.local:30080",
         );
@@ -778,8 +820,9 @@ fn password(name: &str, ex: &RawExecutor, checker: &mut Checker<'_>) -> Option<P
             })
         }
         (None, None) => {
-            checker.error(
+            checker.error_missing(
                 &path!["executor", "frontendExistingSecret"],
+                &[path!["executor", "frontendExistingSecret"], path!["executor", "frontendPassword"]],
                 "no frontend password: set frontendExistingSecret or frontendPassword",
                 "create a Secret with key EXECUTOR_FRONTEND_PASSWORD (the site config's executors.accessToken) and name it in executor.frontendExistingSecret",
             );
@@ -843,10 +886,15 @@ fn executor_image(
             .and_then(|i| i.default_tag.clone())
             .unwrap_or_else(|| default_tag.into()),
     };
+    // Point at the key most likely to hold the mistake.
     let p = if own.is_some_and(|i| i.default_tag.is_some()) {
-        path!["executor", "image"]
+        path!["executor", "image", "defaultTag"]
+    } else if own.is_some_and(|i| i.name.is_some()) {
+        path!["executor", "image", "name"]
+    } else if global.is_some_and(|g| g.repository.is_some()) {
+        path!["sourcegraph", "image", "repository"]
     } else {
-        path!["sourcegraph", "image"]
+        path!["sourcegraph", "image", "defaultTag"]
     };
     checker.image(
         format!("{}/{name}:{tag}", repository.trim_end_matches('/')),
@@ -966,7 +1014,7 @@ fn env_map(
     for (name, entry) in map {
         let p = [path, &path![name]].concat();
         if !is_env_var_name(name) {
-            checker.error(
+            checker.error_key(
                 &p,
                 format!("`{name}` is not a valid environment variable name"),
                 "use letters, digits, `_`, `-` and `.`, not starting with a digit",
@@ -974,10 +1022,10 @@ fn env_map(
             continue;
         }
         if let Some((_, key)) = MANAGED_ENV.iter().find(|(n, _)| *n == name) {
-            checker.error(
+            checker.error_key(
                 &p,
                 format!("{name} is set by sg-executor-gen"),
-                format!("use {key} instead"),
+                managed_hint(key),
             );
             continue;
         }
@@ -1047,7 +1095,7 @@ fn extra_env(list: &serde_yaml::Value, checker: &mut Checker<'_>) -> IndexMap<St
             checker.error(
                 &vp,
                 format!("{name} is set by sg-executor-gen"),
-                format!("use {key} instead"),
+                managed_hint(key),
             );
         } else if !is_env_var_name(&name) {
             checker.error(
@@ -1147,8 +1195,9 @@ fn workers(
             && ex.queue_name.as_deref().unwrap_or_default().is_empty()
             && ex.queue_names.as_ref().is_none_or(|v| v.is_empty())
         {
-            checker.error(
+            checker.error_missing(
                 &path!["executor", "queueName"],
+                &[path!["executor", "queueName"], path!["executor", "queueNames"], path!["queues"]],
                 "no queue: the executor would not start",
                 "set executor.queueName (batches or codeintel), executor.queueNames, or list queues",
             );
@@ -1192,8 +1241,9 @@ fn workers(
     for (i, q) in queues.iter().enumerate() {
         let p = path!["queues", i];
         let Some(qname) = q.name.as_deref() else {
-            checker.error(
+            checker.error_missing(
                 &p,
+                &[[&p[..], &path!["name"]].concat()],
                 "a queue entry needs a name",
                 "add `name: batches` (the Deployment is named after it)",
             );
@@ -1588,12 +1638,18 @@ fn check_daemon_hosts(daemon: &Value, checker: &mut Checker<'_>) {
             .map(|a| a.rsplit_once(':').map_or(a, |(host, _)| host));
         match addr {
             None if h.starts_with("unix://") || h.starts_with("fd://") => {}
-            Some("127.0.0.1" | "localhost" | "[::1]") => reaches_executor |= h == DOCKER_HOST || h == "tcp://localhost:2375",
-            _ => checker.error(
-                &[&p[..], &path![i]].concat(),
-                format!("dockerd would listen on `{h}`, reachable from other pods"),
-                format!("listen on loopback only, {DOCKER_HOST}: anyone reaching the Docker API controls the node"),
-            ),
+            Some("127.0.0.1" | "localhost" | "[::1]") => {
+                reaches_executor |= h == DOCKER_HOST || h == "tcp://localhost:2375"
+            }
+            _ => {
+                // One complaint is enough: a wildcard address on the port covers loopback too.
+                reaches_executor |= h.ends_with(":2375");
+                checker.error(
+                    &[&p[..], &path![i]].concat(),
+                    format!("dockerd would listen on `{h}`, reachable from other pods"),
+                    format!("listen on loopback only, {DOCKER_HOST}: anyone reaching the Docker API controls the node"),
+                );
+            }
         }
     }
     if !reaches_executor {
@@ -1678,8 +1734,9 @@ fn scratch(ex: &RawExecutor, checker: &mut Checker<'_>) -> Scratch {
             match size {
                 Some(size) => Scratch::Ephemeral { size, class },
                 None => {
-                    checker.error(
+                    checker.error_missing(
                         &sp,
+                        std::slice::from_ref(&sp),
                         "an ephemeral scratch volume needs a size",
                         "set executor.storage.size, e.g. 50Gi",
                     );
@@ -1714,11 +1771,14 @@ fn warn_about_risks(
             "no port in the frontend URL, but the sourcegraph-frontend Service listens on 30080",
             "add :30080, or the executor hangs without an error (upstream Helm issue #897)",
         );
-    } else if !has_port {
+    } else if !has_port
+        && (!host.contains('.') || host.ends_with(".svc") || host.ends_with(".cluster.local"))
+    {
+        // An in-cluster Service name without a port: Services rarely listen on 80.
         checker.warn(
             &path!["executor", "frontendUrl"],
-            "no port in the frontend URL",
-            "if it is the in-cluster sourcegraph-frontend Service, add :30080 or the executor hangs (upstream Helm issue #897)",
+            "no port in an in-cluster frontend URL",
+            "add the Service's port (sourcegraph-frontend listens on 30080), or the executor hangs (upstream Helm issue #897)",
         );
     }
     let no_limits = |r: &Value| {

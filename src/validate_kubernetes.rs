@@ -15,6 +15,9 @@ use crate::source::Segment;
 use crate::validate::Checker;
 use k8s_openapi::api::core::v1 as core;
 
+/// Checks a JSON-valued setting against its Kubernetes type.
+type JsonCheck = fn(&serde_json::Value) -> Result<(), Vec<roundtrip::Lost>>;
+
 fn p(keys: &[&str]) -> Vec<Segment> {
     keys.iter()
         .map(|k| Segment::Key((*k).to_string()))
@@ -73,13 +76,7 @@ pub fn kubernetes(
         }
         set("EXECUTOR_KUBERNETES_NODE_SELECTOR", sel);
     }
-    let json_settings: [(
-        &str,
-        Option<String>,
-        &str,
-        fn(&serde_json::Value) -> Result<(), Vec<roundtrip::Lost>>,
-        &str,
-    ); 5] = [
+    let json_settings: [(&str, Option<String>, &str, JsonCheck, &str); 5] = [
         (
             "EXECUTOR_KUBERNETES_NODE_TOLERATIONS",
             node.and_then(|n| n.tolerations.clone()),

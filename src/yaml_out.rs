@@ -1,0 +1,298 @@
+//! Writes objects as YAML text that every consumer reads back as exactly the same values.
+//!
+//! kubectl and kustomize parse YAML 1.1, where a plain `yes`, `on` or `n` is a boolean and
+//! `1:20` a number; serde_yaml writes YAML 1.2 and leaves those unquoted. So the tool
+//! writes its own output: a string is plain only when no YAML version could read it as
+//! anything else, a multi-line string is a literal block, and everything else is
+//! double-quoted with escapes. The layout follows kubectl's (two spaces, list items at
+//! their key's indentation), and the same value always gives the same bytes.
+
+use serde_yaml::Value;
+
+/// One object as a YAML document (no `---`).
+pub fn to_yaml(value: &Value) -> String {
+    let mut out = String::new();
+    match value {
+        Value::Mapping(m) if !m.is_empty() => mapping(m, 0, &mut out),
+        Value::Sequence(s) if !s.is_empty() => sequence(s, 0, &mut out),
+        other => {
+            out.push_str(&scalar(other, 0));
+            out.push('\n');
+        }
+    }
+    out
+}
+
+fn pad(out: &mut String, indent: usize) {
+    out.extend(std::iter::repeat_n(' ', indent));
+}
+
+fn mapping(m: &serde_yaml::Mapping, indent: usize, out: &mut String) {
+    for (i, (k, v)) in m.iter().enumerate() {
+        if i > 0 {
+            pad(out, indent);
+        }
+        out.push_str(&key(k));
+        out.push(':');
+        value_after_key(v, indent, out);
+    }
+}
+
+fn sequence(s: &[Value], indent: usize, out: &mut String) {
+    for (i, item) in s.iter().enumerate() {
+        if i > 0 {
+            pad(out, indent);
+        }
+        out.push_str("- ");
+        match item {
+            Value::Mapping(m) if !m.is_empty() => mapping(m, indent + 2, out),
+            Value::Sequence(s) if !s.is_empty() => sequence(s, indent + 2, out),
+            other => {
+                out.push_str(&scalar(other, indent + 2));
+                out.push('\n');
+            }
+        }
+    }
+}
+
+fn value_after_key(v: &Value, indent: usize, out: &mut String) {
+    match v {
+        Value::Mapping(m) if !m.is_empty() => {
+            out.push('\n');
+            pad(out, indent + 2);
+            mapping(m, indent + 2, out);
+        }
+        Value::Sequence(s) if !s.is_empty() => {
+            out.push('\n');
+            pad(out, indent);
+            sequence(s, indent, out);
+        }
+        other => {
+            out.push(' ');
+            out.push_str(&scalar(other, indent + 2));
+            out.push('\n');
+        }
+    }
+}
+
+fn key(k: &Value) -> String {
+    match k {
+        Value::String(s) if !s.contains('\n') => string(s),
+        other => double_quoted(&scalar(other, 0)),
+    }
+}
+
+fn scalar(v: &Value, indent: usize) -> String {
+    match v {
+        Value::Null => "null".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) if s.contains('\n') => {
+            block(s, indent).unwrap_or_else(|| double_quoted(s))
+        }
+        Value::String(s) => string(s),
+        Value::Mapping(_) => "{}".into(),
+        Value::Sequence(_) => "[]".into(),
+        Value::Tagged(t) => scalar(&t.value, indent),
+    }
+}
+
+fn string(s: &str) -> String {
+    if is_plain_safe(s) {
+        s.to_string()
+    } else {
+        double_quoted(s)
+    }
+}
+
+/// Words YAML 1.1 or 1.2 reads as null or a boolean, in any case.
+const SPECIAL_WORDS: [&str; 12] = [
+    "", "~", "null", "true", "false", "yes", "no", "on", "off", "y", "n", "=",
+];
+
+fn is_plain_safe(s: &str) -> bool {
+    if SPECIAL_WORDS.iter().any(|w| w.eq_ignore_ascii_case(s))
+        || s.starts_with(' ')
+        || s.ends_with(' ')
+    {
+        return false;
+    }
+    let first = s.chars().next().unwrap_or(' ');
+    if "-?:,[]{}#&*!|>'\"%@`".contains(first)
+        && !(first == '-' && s.len() > 1 && !s[1..].starts_with(' '))
+    {
+        return false;
+    }
+    if s.contains(": ")
+        || s.contains(" #")
+        || s.ends_with(':')
+        || s.starts_with("---")
+        || s.starts_with("...")
+    {
+        return false;
+    }
+    if s.chars().any(|c| {
+        c.is_control()
+            || ((c.is_ascii() || is_special_unicode(c)) && !c.is_ascii_graphic() && c != ' ')
+    }) {
+        return false;
+    }
+    // Anything that might be a number, a date or a sexagesimal in some YAML version is quoted.
+    let unsigned = s.strip_prefix(['-', '+']).unwrap_or(s);
+    let numberish = unsigned.starts_with(|c: char| c.is_ascii_digit() || c == '.');
+    let only_number_chars = s.chars().all(|c| {
+        c.is_ascii_hexdigit()
+            || "xXoO._:+-".contains(c)
+            || c == 'i'
+            || c == 'I'
+            || c == 'n'
+            || c == 'N'
+    });
+    !(numberish && only_number_chars)
+}
+
+fn is_special_unicode(c: char) -> bool {
+    matches!(
+        c,
+        '\u{85}' | '\u{a0}' | '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}'
+    ) || ('\u{80}'..='\u{9f}').contains(&c)
+}
+
+/// A literal block (`|`), when the text allows one to keep every character.
+fn block(s: &str, indent: usize) -> Option<String> {
+    let body = s.trim_end_matches('\n');
+    let trailing = s.len() - body.len();
+    let chomp = match trailing {
+        0 => "-",
+        1 => "",
+        _ => "+",
+    };
+    // The first line with text sets the block's indentation, so it must not start with blanks.
+    let first_text = body.split('\n').find(|l| !l.is_empty()).unwrap_or_default();
+    let safe = !first_text.is_empty()
+        && !first_text.starts_with([' ', '\t'])
+        && !body.chars().any(|c| {
+            (c.is_control() && c != '\n' && c != '\t') || is_special_unicode(c) || c == '\r'
+        });
+    if !safe {
+        return None;
+    }
+    let mut out = format!("|{chomp}");
+    let mut lines: Vec<&str> = s.split('\n').collect();
+    if s.ends_with('\n') {
+        lines.pop();
+    }
+    for line in lines {
+        out.push('\n');
+        if !line.is_empty() {
+            out.extend(std::iter::repeat_n(' ', indent));
+            out.push_str(line);
+        }
+    }
+    Some(out)
+}
+
+fn double_quoted(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() || is_special_unicode(c) => {
+                out.push_str(&format!("\\u{:04x}", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip(v: &Value) {
+        let text = to_yaml(v);
+        let back: Value = serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        assert_eq!(&back, v, "{text}");
+    }
+
+    #[test]
+    fn yaml_1_1_booleans_and_numbers_are_quoted() {
+        for s in [
+            "yes",
+            "No",
+            "on",
+            "OFF",
+            "y",
+            "n",
+            "true",
+            "null",
+            "~",
+            "",
+            "10",
+            "1:20",
+            "0x1F",
+            "1e3",
+            "2001-12-14",
+            ".5",
+            "-1",
+            "1_000",
+        ] {
+            let out = to_yaml(&Value::String(s.into()));
+            assert!(out.starts_with('"'), "{s} -> {out}");
+        }
+        for s in [
+            "10Gi",
+            "500m",
+            "batches",
+            "http://x:30080",
+            "tcp://127.0.0.1:2375",
+            "-f",
+            "/usr/bin/pgrep",
+            "app.kubernetes.io/name",
+        ] {
+            assert_eq!(to_yaml(&Value::String(s.into())), format!("{s}\n"));
+        }
+    }
+
+    #[test]
+    fn hostile_strings_stay_one_scalar() {
+        let doc: Value = serde_yaml::from_str("a: 1").unwrap();
+        let mut m = doc.as_mapping().unwrap().clone();
+        for (i, s) in [
+            "x\n---\nkind: Secret",
+            "\"quoted\" {braces} [x]",
+            "a: b # c",
+            "- item",
+            "  lead",
+            "tab\tin",
+            "a\u{85}b",
+            "a\u{2028}b",
+            "trail\n\n",
+            "\nleading newline",
+            "x\r\ny",
+        ]
+        .iter()
+        .enumerate()
+        {
+            m.insert(Value::String(format!("k{i}")), Value::String((*s).into()));
+        }
+        round_trip(&Value::Mapping(m));
+    }
+
+    #[test]
+    fn layout_matches_kubectl() {
+        let v: Value = serde_yaml::from_str("metadata: {name: x, labels: {a: b}}\nspec: {ports: [{name: http, port: 80}], empty: {}, none: []}\ndata: {j: \"{\\n  \\\"a\\\": 1\\n}\\n\"}").unwrap();
+        assert_eq!(
+            to_yaml(&v),
+            "metadata:\n  name: x\n  labels:\n    a: b\nspec:\n  ports:\n  - name: http\n    port: 80\n  empty: {}\n  none: []\ndata:\n  j: |\n    {\n      \"a\": 1\n    }\n"
+        );
+        round_trip(&v);
+    }
+}

@@ -1,0 +1,141 @@
+//! `diff` as CI uses it, step by step like a terminal session: no drift on a fresh build,
+//! a unified diff and exit 1 after a hand edit or against an empty directory, and no drift
+//! again after `--update`.
+
+mod common;
+
+use common::{files_under, run_tool_in, scratch_dir, Run};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+const CONFIG: &str = "executor:\n  frontendUrl: http://sourcegraph-frontend:30080\n  frontendExistingSecret: fe\n  queueName: batches\n";
+
+fn session() -> PathBuf {
+    let work = scratch_dir("diff");
+    fs::write(work.join("config.yaml"), CONFIG).unwrap();
+    let built = run_tool_in(&work, &["build", "-f", "config.yaml", "-o", "golden"], None);
+    assert_eq!(built.code, 0, "{}", built.stderr);
+    work
+}
+
+/// What a teammate might do: change a generated file instead of the config.
+fn edit_log_level_by_hand(work: &Path) {
+    let path = work.join("golden/executor-config.ConfigMap.yaml");
+    let text = fs::read_to_string(&path).unwrap();
+    fs::write(
+        &path,
+        text.replace("SRC_LOG_LEVEL: warn", "SRC_LOG_LEVEL: dbug"),
+    )
+    .unwrap();
+}
+
+fn diff(work: &Path, golden: &str, extra: &[&str]) -> Run {
+    let mut args = vec!["diff", "-f", "config.yaml", "--golden", golden];
+    args.extend(extra);
+    run_tool_in(work, &args, None)
+}
+
+#[test]
+fn no_drift_on_a_fresh_build() {
+    let work = session();
+    let run = diff(&work, "golden", &[]);
+    assert_eq!((run.code, run.stdout.as_str()), (0, ""));
+    assert_eq!(run.stderr, "no drift: golden matches config.yaml\n");
+}
+
+#[test]
+fn a_hand_edit_shows_as_a_unified_diff_from_golden_to_generated() {
+    let work = session();
+    edit_log_level_by_hand(&work);
+    let run = diff(&work, "golden", &[]);
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.stdout,
+        r#"--- a/executor-config.ConfigMap.yaml
++++ b/executor-config.ConfigMap.yaml
+@@ -14,7 +14,7 @@
+   EXECUTOR_MAXIMUM_NUM_JOBS: "10"
+   EXECUTOR_MAXIMUM_RUNTIME_PER_JOB: 30m
+   EXECUTOR_USE_FIRECRACKER: "false"
+-  SRC_LOG_LEVEL: dbug
++  SRC_LOG_LEVEL: warn
+   SRC_LOG_FORMAT: json
+   DOCKER_HOST: tcp://127.0.0.1:2375
+   TMPDIR: /scratch
+"#
+    );
+    assert_eq!(
+        run.stderr,
+        "drift: 1 file(s) differ from golden (+1 -1); run `sg-executor-gen diff -f config.yaml --golden golden --update` if the change is intended\n"
+    );
+}
+
+#[test]
+fn an_empty_golden_directory_lists_every_file_as_missing() {
+    let work = session();
+    fs::create_dir(work.join("empty")).unwrap();
+    let run = diff(&work, "empty", &[]);
+    assert_eq!(run.code, 1);
+    let headers: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("+++ ") || l.starts_with("--- "))
+        .collect();
+    let generated: Vec<String> = files_under(&work.join("golden"))
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    let expected: Vec<String> = generated
+        .iter()
+        .flat_map(|f| ["--- /dev/null".to_string(), format!("+++ b/{f}")])
+        .collect();
+    assert_eq!(headers, expected);
+}
+
+#[test]
+fn an_extra_golden_file_is_drift() {
+    let work = session();
+    fs::write(work.join("golden/stray.yaml"), "a: 1\n").unwrap();
+    let run = diff(&work, "golden", &[]);
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.stdout,
+        "--- a/stray.yaml\n+++ /dev/null\n@@ -1 +0,0 @@\n-a: 1\n"
+    );
+}
+
+#[test]
+fn update_then_diff_has_no_drift() {
+    let work = session();
+    edit_log_level_by_hand(&work);
+    let update = diff(&work, "golden", &["--update"]);
+    assert_eq!(
+        (update.code, update.stdout.as_str()),
+        (0, ""),
+        "{}",
+        update.stderr
+    );
+    assert_eq!(update.stderr, "updated golden (9 files)\n");
+    let run = diff(&work, "golden", &[]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+}
+
+#[test]
+fn a_missing_golden_directory_is_an_error_not_drift() {
+    let work = session();
+    let run = diff(&work, "nowhere", &[]);
+    assert_eq!((run.code, run.stdout.as_str()), (2, ""));
+    assert!(
+        run.stderr.contains("nowhere: no such directory"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn no_colour_outside_a_terminal() {
+    let work = session();
+    fs::write(work.join("golden/stray.yaml"), "a: 1\n").unwrap();
+    let run = diff(&work, "golden", &[]);
+    assert!(!run.stdout.contains('\x1b'));
+}
