@@ -161,6 +161,8 @@ pub struct RawLog {
 pub struct RawServiceImage {
     pub default_tag: Option<String>,
     pub name: Option<String>,
+    /// The chart's image helper reads it too: it wins over every default tag.
+    pub tag: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -439,6 +439,13 @@ pub fn validate(
     let ex = spec.executor.as_ref().unwrap_or(&default_exec);
 
     refuse_keys_of_other_mode(mode, spec, ex, checker);
+    if sg.name_override.as_deref().is_some_and(|n| !n.is_empty()) {
+        checker.warn(
+            &path!["sourcegraph", "nameOverride"],
+            "has no effect here (the chart ignores it too)",
+            "name the stack with metadata.name in the KRM form",
+        );
+    }
     if mode == Mode::Kubernetes && ex.replica_count.is_some_and(|n| n != 1) {
         checker.error(
             &path!["executor", "replicaCount"],
@@ -880,14 +887,17 @@ fn executor_image(
         .and_then(|g| g.use_global_tag_as_default)
         .unwrap_or(false);
     let global_tag = global.and_then(|g| g.default_tag.clone());
-    let tag = match (use_global, global_tag) {
-        (true, Some(t)) => t,
+    let tag = match (own.and_then(|i| i.tag.clone()), use_global, global_tag) {
+        (Some(t), _, _) => t,
+        (None, true, Some(t)) => t,
         _ => own
             .and_then(|i| i.default_tag.clone())
             .unwrap_or_else(|| default_tag.into()),
     };
     // Point at the key most likely to hold the mistake.
-    let p = if own.is_some_and(|i| i.default_tag.is_some()) {
+    let p = if own.is_some_and(|i| i.tag.is_some()) {
+        path!["executor", "image", "tag"]
+    } else if own.is_some_and(|i| i.default_tag.is_some()) {
         path!["executor", "image", "defaultTag"]
     } else if own.is_some_and(|i| i.name.is_some()) {
         path!["executor", "image", "name"]
