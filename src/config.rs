@@ -146,6 +146,7 @@ pub struct Registry {
     pub storage_class: Option<String>,
     pub env: Vec<Value>,
     pub resources: Value,
+    pub service_annotations: Vec<(String, String)>,
 }
 
 /// A StorageClass the config asks us to create (`storageClass.create`).

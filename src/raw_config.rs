@@ -277,6 +277,8 @@ pub struct RawRegistry {
     pub image: Option<RawRegistryImage>,
     pub storage_size: Option<String>,
     pub env: Option<IndexMap<String, RawEnvValue>>,
+    /// Read by the chart's Service template (which then renders invalid YAML).
+    pub service_annotations: Option<IndexMap<String, String>>,
     /// Ours, not the chart's: requests and limits for the registry container.
     pub resources: Option<Value>,
 }

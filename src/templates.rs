@@ -383,6 +383,13 @@ pub fn render_stack(c: &Config) -> Result<Stack, RenderError> {
             "storage_class_parameters",
             map(c.storage_class.iter().flat_map(|s| pairs(&s.parameters))),
         ),
+        (
+            "registry_service_annotations",
+            map(c
+                .registry
+                .iter()
+                .flat_map(|r| pairs(&r.service_annotations))),
+        ),
         ("registry_pod_annotations", map(pairs(&c.pods.annotations))),
         (
             "gvisor_security_context",

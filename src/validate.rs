@@ -575,7 +575,7 @@ pub fn validate(
         checker,
     );
 
-    let registry = registry(mode, spec, sg, &pods, checker);
+    let registry = registry(mode, spec, checker);
     let storage_class = storage_class(spec, checker);
     let dind = match mode {
         Mode::Dind => dind(spec, ex, registry.is_some(), checker),
@@ -1339,13 +1339,7 @@ fn registry_image(
     checker.image(image, path)
 }
 
-fn registry(
-    mode: Mode,
-    spec: &RawSpec,
-    sg: &RawSourcegraph,
-    _pods: &PodSettings,
-    checker: &mut Checker<'_>,
-) -> Option<Registry> {
+fn registry(mode: Mode, spec: &RawSpec, checker: &mut Checker<'_>) -> Option<Registry> {
     let raw = spec.private_docker_registry.as_ref();
     if mode != Mode::Dind || !raw.and_then(|r| r.enabled).unwrap_or(true) {
         return None;
@@ -1390,13 +1384,23 @@ fn registry(
             .unwrap_or_default(),
         None => default_registry_resources(),
     };
-    let _ = sg;
+    let service_annotations = raw
+        .and_then(|r| r.service_annotations.as_ref())
+        .map(|a| {
+            checker.labels(
+                a,
+                &path!["privateDockerRegistry", "serviceAnnotations"],
+                false,
+            )
+        })
+        .unwrap_or_default();
     Some(Registry {
         image,
         storage_size,
         storage_class,
         env: env.into_values().collect(),
         resources,
+        service_annotations,
     })
 }
 

@@ -138,16 +138,31 @@ fn a_failed_build_leaves_the_component_as_it_was() {
     assert_eq!(build(&work, &[]).code, 0);
     let before = snapshot(&work.join("out"));
     let names = siblings(&work.join("out"));
-    fs::write(work.join("config.yaml"), "executor:\n  queueName: nope\n").unwrap();
-    let failed = build(&work, &[]);
-    assert_eq!(failed.code, 2);
-    assert_eq!(failed.stdout, "");
-    assert_eq!(before, snapshot(&work.join("out")));
-    assert_eq!(
-        names,
-        siblings(&work.join("out")),
-        "no staging directory is left behind"
-    );
+    let bad_configs = [
+        "executor:\n  queueName: nope\n".to_string(),
+        "executor: [\n".to_string(),
+        String::new(),
+        "a: 1\n---\nb: 2\n".to_string(),
+        format!("{CONFIG}  queueNmae: batches\n"),
+        format!("{CONFIG}dind:\n  daemonConfig:\n    hosts: [tcp://0.0.0.0:2375]\n"),
+        "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n".to_string(),
+    ];
+    for bad in bad_configs {
+        fs::write(work.join("config.yaml"), &bad).unwrap();
+        let failed = build(&work, &[]);
+        assert_eq!(
+            (failed.code, failed.stdout.as_str()),
+            (2, ""),
+            "{bad}: {}",
+            failed.stderr
+        );
+        assert_eq!(before, snapshot(&work.join("out")), "{bad}");
+        assert_eq!(
+            names,
+            siblings(&work.join("out")),
+            "no staging directory is left behind"
+        );
+    }
 }
 
 #[test]
