@@ -584,6 +584,7 @@ pub fn validate(
     let kubernetes = match mode {
         Mode::Kubernetes => Some(crate::validate_kubernetes::kubernetes(
             ex,
+            namespace.as_deref(),
             spec.storage_class.as_ref(),
             &name,
             checker,
@@ -1531,9 +1532,8 @@ fn dind(
             &path!["dind", "gVisor", "daemonConfig"],
             checker,
         );
-        if g.daemon_config.is_some() {
-            extra = own;
-        }
+        // As in Helm, the admin's gVisor settings merge over the chart's, not replace them.
+        merge_json(&mut extra, &own);
         merge_json(&mut daemon, &extra);
     }
     check_daemon_hosts(&daemon, checker);

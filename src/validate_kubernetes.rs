@@ -26,6 +26,7 @@ fn p(keys: &[&str]) -> Vec<Segment> {
 
 pub fn kubernetes(
     ex: &RawExecutor,
+    namespace: Option<&str>,
     storage_class: Option<&RawStorageClass>,
     name: &str,
     checker: &mut Checker<'_>,
@@ -229,12 +230,13 @@ pub fn kubernetes(
         ),
     ];
     for (key, var, value) in ids {
-        if let Some(id) = value {
+        // -1 is the older chart's default and the executor's own word for "not set".
+        if let Some(id) = value.filter(|id| *id != -1) {
             if !(0..=i64::from(i32::MAX)).contains(&id) {
                 checker.error(
                     &p(&["executor", "kubernetesJob", key]),
                     format!("{id} is out of range"),
-                    "use an ID from 0 to 2147483647",
+                    "use an ID from 0 to 2147483647, or leave it out",
                 );
             }
             set(var, id.to_string());
@@ -273,6 +275,20 @@ pub fn kubernetes(
     }
 
     let configure_rbac = ex.configure_rbac.unwrap_or(true);
+    if let (true, Some(ns)) = (configure_rbac, &job_namespace) {
+        checker.warn(
+            &p(&["executor", "namespace"]),
+            format!("jobs run in `{ns}`, but the Role rendered here grants rights in the executor's own namespace"),
+            format!("create the same Role in `{ns}`, bound to this executor's ServiceAccount"),
+        );
+    }
+    if configure_rbac && namespace.is_none() {
+        checker.warn(
+            &p(&["executor", "configureRbac"]),
+            "no namespace is known, so the RoleBinding names the ServiceAccount in `default`",
+            "set metadata.namespace or --namespace (a Kustomization's namespace: rewrites it too)",
+        );
+    }
     if !configure_rbac {
         checker.warn(
             &p(&["executor", "configureRbac"]),
