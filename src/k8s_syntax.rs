@@ -93,6 +93,65 @@ pub fn parse_quantity(s: &str) -> Option<f64> {
     Some(value * factor)
 }
 
+/// A quantity as an exact decimal: `mantissa × 10^exponent`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Exact {
+    mantissa: i128,
+    exponent: i32,
+}
+
+/// Parses a quantity exactly, so `700m` equals `0.7` and one byte over `4Ti` is over it.
+pub fn exact_quantity(s: &str) -> Option<Exact> {
+    parse_quantity(s)?;
+    let split = s
+        .find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | '+' | '-')))
+        .unwrap_or(s.len());
+    let (number, suffix) = s.split_at(split);
+    let (int_part, frac_part) = number.split_once('.').unwrap_or((number, ""));
+    let digits = format!("{int_part}{frac_part}");
+    let mut mantissa: i128 = digits.parse().ok()?;
+    let mut exponent = -(frac_part.len() as i32);
+    let binary = |n: u32| 1024i128.checked_pow(n);
+    match suffix {
+        "" => {}
+        "n" => exponent -= 9,
+        "u" => exponent -= 6,
+        "m" => exponent -= 3,
+        "k" => exponent += 3,
+        "M" => exponent += 6,
+        "G" => exponent += 9,
+        "T" => exponent += 12,
+        "P" => exponent += 15,
+        "E" => exponent += 18,
+        "Ki" | "Mi" | "Gi" | "Ti" | "Pi" | "Ei" => {
+            let power = ["Ki", "Mi", "Gi", "Ti", "Pi", "Ei"]
+                .iter()
+                .position(|x| *x == suffix)? as u32
+                + 1;
+            mantissa = mantissa.checked_mul(binary(power)?)?;
+        }
+        exp => exponent += exp[1..].parse::<i32>().ok()?,
+    }
+    Some(Exact { mantissa, exponent })
+}
+
+/// Compares two exact quantities; `None` when aligning them would overflow.
+pub fn compare_exact(a: Exact, b: Exact) -> Option<std::cmp::Ordering> {
+    let (high, low, flipped) = if a.exponent >= b.exponent {
+        (a, b, false)
+    } else {
+        (b, a, true)
+    };
+    let shift = u32::try_from(high.exponent - low.exponent).ok()?;
+    let scaled = high.mantissa.checked_mul(10i128.checked_pow(shift)?)?;
+    let ordering = scaled.cmp(&low.mantissa);
+    Some(if flipped {
+        ordering.reverse()
+    } else {
+        ordering
+    })
+}
+
 /// A Go duration such as `30m` or `1h30m`, as the executor parses `EXECUTOR_MAXIMUM_RUNTIME_PER_JOB`.
 pub fn is_go_duration(s: &str) -> bool {
     let mut rest = s;
@@ -209,6 +268,19 @@ mod tests {
         for bad in ["50GB", "", "Gi", "1.2.3", "--1", "1 Gi", "1e"] {
             assert_eq!(parse_quantity(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn exact_comparison_has_no_rounding() {
+        let cmp = |a: &str, b: &str| {
+            compare_exact(exact_quantity(a).unwrap(), exact_quantity(b).unwrap())
+        };
+        use std::cmp::Ordering::*;
+        assert_eq!(cmp("700m", "0.7"), Some(Equal));
+        assert_eq!(cmp("4398046511105", "4Ti"), Some(Greater));
+        assert_eq!(cmp("1000000001n", "1"), Some(Greater));
+        assert_eq!(cmp("1Gi", "1G"), Some(Greater));
+        assert_eq!(cmp("1e3", "1k"), Some(Equal));
     }
 
     #[test]

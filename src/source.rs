@@ -448,9 +448,14 @@ impl Builder<'_> {
 }
 
 /// Characters no config value needs and YAML readers disagree on: C0 controls but tab and
-/// newline, DEL, C1 controls, the Unicode line separators and the byte-order mark.
+/// newline, DEL, C1 controls, the Unicode line separators, the byte-order mark and the
+/// noncharacters U+FFFE and U+FFFF.
 fn is_forbidden(c: char) -> bool {
-    (c.is_control() && c != '\n' && c != '\t') || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}')
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(
+            c,
+            '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}'
+        )
 }
 
 fn is_str_tag(tag: &Tag) -> bool {

@@ -162,7 +162,7 @@ impl<'a> Checker<'a> {
     fn resources(&mut self, value: &serde_yaml::Value, path: &[Segment]) -> Option<Value> {
         let value = quantities_as_strings(value);
         let mut ok = true;
-        let mut parsed: IndexMap<(String, String), f64> = IndexMap::new();
+        let mut parsed: IndexMap<(String, String), Exact> = IndexMap::new();
         for side in ["requests", "limits"] {
             let Some(serde_yaml::Value::Mapping(m)) = value.get(side) else {
                 continue;
@@ -170,7 +170,10 @@ impl<'a> Checker<'a> {
             for (res, q) in m {
                 let res = res.as_str().unwrap_or_default().to_string();
                 let q = q.as_str().unwrap_or_default();
-                match self.quantity(q, &[path, &path![side, &res]].concat()) {
+                match self
+                    .quantity(q, &[path, &path![side, &res]].concat())
+                    .and(exact_quantity(q))
+                {
                     Some(n) => {
                         parsed.insert((side.to_string(), res), n);
                     }
@@ -180,7 +183,9 @@ impl<'a> Checker<'a> {
         }
         for ((side, res), request) in &parsed {
             let limit = parsed.get(&("limits".to_string(), res.clone()));
-            if side == "requests" && limit.is_some_and(|limit| request > limit) {
+            let above = limit.and_then(|limit| compare_exact(*request, *limit))
+                == Some(std::cmp::Ordering::Greater);
+            if side == "requests" && above {
                 ok = false;
                 self.error(
                     &[path, &path!["requests", res]].concat(),
@@ -576,6 +581,9 @@ pub fn validate(
     );
 
     let registry = registry(mode, spec, checker);
+    if registry.is_some() {
+        refuse_registry_name_clash(&name, &workers, spec, checker);
+    }
     let storage_class = storage_class(spec, checker);
     let dind = match mode {
         Mode::Dind => dind(spec, ex, registry.is_some(), checker),
@@ -667,6 +675,38 @@ fn metadata(krm: Option<&RawKrm>, checker: &mut Checker<'_>) -> (String, Option<
     }
     checker.prefix = saved;
     (name, namespace)
+}
+
+/// The registry's objects are named `private-docker-registry`; no executor object may be.
+fn refuse_registry_name_clash(
+    name: &str,
+    workers: &[Worker],
+    spec: &RawSpec,
+    checker: &mut Checker<'_>,
+) {
+    let hint = "choose another name, or disable privateDockerRegistry";
+    if name == REGISTRY_SERVICE {
+        let saved = std::mem::take(&mut checker.prefix);
+        checker.error(
+            &path!["metadata", "name"],
+            format!("`{name}` is the private registry's name"),
+            hint,
+        );
+        checker.prefix = saved;
+        return;
+    }
+    for (i, w) in workers.iter().enumerate() {
+        if w.name == REGISTRY_SERVICE && spec.queues.as_ref().is_some_and(|q| !q.is_empty()) {
+            checker.error(
+                &path!["queues", i, "name"],
+                format!(
+                    "the Deployment would be named `{}`, the private registry's name",
+                    w.name
+                ),
+                hint,
+            );
+        }
+    }
 }
 
 fn refuse_keys_of_other_mode(

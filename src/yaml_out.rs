@@ -77,7 +77,8 @@ fn value_after_key(v: &Value, indent: usize, out: &mut String) {
 
 fn key(k: &Value) -> String {
     match k {
-        Value::String(s) if !s.contains('\n') => string(s),
+        // A key stays on its line: plain when safe, else double-quoted with escapes.
+        Value::String(s) => string(s),
         other => double_quoted(&scalar(other, 0)),
     }
 }
@@ -98,7 +99,7 @@ fn scalar(v: &Value, indent: usize) -> String {
 }
 
 fn string(s: &str) -> String {
-    if is_plain_safe(s) {
+    if !s.contains('\n') && is_plain_safe(s) {
         s.to_string()
     } else {
         double_quoted(s)
@@ -138,7 +139,11 @@ fn is_plain_safe(s: &str) -> bool {
         return false;
     }
     // Anything that might be a number, a date or a sexagesimal in some YAML version is quoted.
-    let unsigned = s.strip_prefix(['-', '+']).unwrap_or(s);
+    // YAML 1.1 readers drop underscores from anything that starts like a number.
+    let without_underscores: String = s.chars().filter(|c| *c != '_').collect();
+    let unsigned = without_underscores
+        .strip_prefix(['-', '+'])
+        .unwrap_or(&without_underscores);
     let numberish = unsigned.starts_with(|c: char| c.is_ascii_digit() || c == '.');
     let only_number_chars = s.chars().all(|c| {
         c.is_ascii_hexdigit()
@@ -148,7 +153,15 @@ fn is_plain_safe(s: &str) -> bool {
             || c == 'n'
             || c == 'N'
     });
-    !(numberish && only_number_chars)
+    !(looks_like_timestamp(s) || (numberish && only_number_chars))
+}
+
+/// YAML 1.1 reads `2001-12-14` and everything after it as a timestamp.
+fn looks_like_timestamp(s: &str) -> bool {
+    let b = s.as_bytes();
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    digits(0..4) && b.get(4) == Some(&b'-') && b.get(5).is_some_and(u8::is_ascii_digit)
 }
 
 fn is_special_unicode(c: char) -> bool {
@@ -265,6 +278,10 @@ mod tests {
     fn hostile_strings_stay_one_scalar() {
         let doc: Value = serde_yaml::from_str("a: 1").unwrap();
         let mut m = doc.as_mapping().unwrap().clone();
+        m.insert(
+            Value::String("key\nwith: newline".into()),
+            Value::String("v".into()),
+        );
         for (i, s) in [
             "x\n---\nkind: Secret",
             "\"quoted\" {braces} [x]",
