@@ -139,3 +139,36 @@ fn no_colour_outside_a_terminal() {
     let run = diff(&work, "golden", &[]);
     assert!(!run.stdout.contains('\x1b'));
 }
+
+/// Runs `diff` under a pseudo-terminal (util-linux `script`), as an admin at a shell would.
+fn diff_on_a_terminal(work: &Path, no_color: bool) -> String {
+    let bin = env!("CARGO_BIN_EXE_sg-executor-gen");
+    let mut cmd = std::process::Command::new("script");
+    cmd.args([
+        "-qec",
+        &format!("{bin} diff -f config.yaml --golden golden"),
+        "/dev/null",
+    ])
+    .current_dir(work);
+    cmd.env_remove("NO_COLOR");
+    if no_color {
+        cmd.env("NO_COLOR", "1");
+    }
+    let out = cmd
+        .output()
+        .expect("util-linux `script` runs the tool under a pseudo-terminal");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn colour_on_a_terminal_unless_no_color() {
+    let work = session();
+    fs::write(work.join("golden/stray.yaml"), "a: 1\n").unwrap();
+    let coloured = diff_on_a_terminal(&work, false);
+    assert!(coloured.contains("\x1b[31m-a: 1\x1b[0m"), "{coloured:?}");
+    let plain = diff_on_a_terminal(&work, true);
+    assert!(
+        plain.contains("-a: 1") && !plain.contains('\x1b'),
+        "{plain:?}"
+    );
+}
