@@ -26,13 +26,7 @@ pub enum Provenance {
 }
 
 fn digest(body: &str) -> String {
-    // FNV-1a: enough to notice an edit, not meant to resist one.
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in body.bytes() {
-        hash ^= u64::from(byte);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
-    format!("{hash:016x}")
+    crate::digest::digest([body])
 }
 
 fn with_header(config_name: &str, body: String) -> String {

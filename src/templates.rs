@@ -241,17 +241,14 @@ fn pod_labels(c: &Config, app: &str, component: &str) -> Value {
 
 /// A short, stable digest of the executor's ConfigMaps, so a config change rolls the pods.
 pub fn checksum(objects: &[&serde_yaml::Value]) -> String {
-    // FNV-1a: not for security, only to notice a change.
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for object in objects {
-        let text = serde_yaml::to_string(object.get("data").unwrap_or(&serde_yaml::Value::Null))
-            .unwrap_or_default();
-        for byte in text.bytes() {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    format!("{hash:016x}")
+    let texts: Vec<String> = objects
+        .iter()
+        .map(|o| {
+            serde_yaml::to_string(o.get("data").unwrap_or(&serde_yaml::Value::Null))
+                .unwrap_or_default()
+        })
+        .collect();
+    crate::digest::digest(texts.iter().map(String::as_str))
 }
 
 struct Renderer<'c> {
