@@ -4,7 +4,7 @@
 
 use crate::cli::{Cli, Command, Input};
 use crate::diagnostic::Problem;
-use crate::layout::Tree;
+use crate::layout::{provenance, Provenance, Tree};
 use crate::output_dir::{self, OutputError};
 use crate::pipeline::{self, Generated, PipelineError};
 use crate::source::MAX_FILE_BYTES;
@@ -135,7 +135,7 @@ fn execute(
         } => {
             let (name, generated) = generate(&input, err)?;
             let tree = generated.component(&name);
-            let written = output_dir::write_tree(&output, &tree, force)?;
+            let written = output_dir::write_tree(&output, &tree, &name, force)?;
             let what = if written { "wrote" } else { "unchanged:" };
             writeln!(
                 err,
@@ -155,15 +155,40 @@ fn execute(
             let tree = generated.component(&name);
             if update {
                 // Updating golden files is meant to discard their hand edits.
-                let written = output_dir::write_tree(&golden, &tree, true)?;
+                let written = output_dir::write_tree(&golden, &tree, &name, true)?;
                 let what = if written { "updated" } else { "unchanged:" };
                 writeln!(err, "{what} {} ({} files)", golden.display(), tree.len())?;
                 return Ok(Outcome::Clean);
             }
+            if golden.is_file() {
+                return Err(AppError::Output(output_dir::OutputError::NotADirectory {
+                    path: golden.clone(),
+                })
+                .into());
+            }
             if !golden.is_dir() {
                 return Err(AppError::NoGolden(golden.display().to_string()).into());
             }
-            let existing: Tree = output_dir::read_tree(&golden)?;
+            // Only this config's files are compared; anything else in the directory
+            // (notes, other components) is not ours to judge, and --update never touches it.
+            let listing = output_dir::read_tree(&golden)?;
+            let mut ignored = listing.other_files.len();
+            let existing: Tree = listing
+                .texts
+                .into_iter()
+                .filter(|(_, content)| {
+                    let ours = provenance(content, &name) != Provenance::Foreign;
+                    ignored += usize::from(!ours);
+                    ours
+                })
+                .collect();
+            if ignored > 0 {
+                writeln!(
+                    err,
+                    "ignored {ignored} file(s) in {} not generated from {name}",
+                    golden.display()
+                )?;
+            }
             let drift = tree_diff::compare(&existing, &tree);
             if drift.is_empty() {
                 writeln!(

@@ -33,18 +33,23 @@ fn with_header(config_name: &str, body: String) -> String {
     format!("{HEADER_PREFIX}{config_name} (digest {}); edit the config and rebuild, not this file.\n{body}", digest(&body))
 }
 
-/// Tells generated, hand-edited and foreign files apart by their header and digest.
-pub fn provenance(content: &str) -> Provenance {
+/// Tells generated, hand-edited and foreign files apart by their header and digest. A file
+/// generated from another config (another component beside this one) counts as foreign:
+/// it is not this build's to replace or delete.
+pub fn provenance(content: &str, config_name: &str) -> Provenance {
     let Some((first, body)) = content.split_once('\n') else {
         return Provenance::Foreign;
     };
-    if !first.starts_with(HEADER_PREFIX) {
+    let Some(rest) = first.strip_prefix(HEADER_PREFIX) else {
+        return Provenance::Foreign;
+    };
+    let Some((name, rest)) = rest.split_once(" (digest ") else {
+        return Provenance::Foreign;
+    };
+    if name != config_name {
         return Provenance::Foreign;
     }
-    let recorded = first
-        .split_once("(digest ")
-        .and_then(|(_, rest)| rest.split_once(')'))
-        .map(|(d, _)| d);
+    let recorded = rest.split_once(')').map(|(d, _)| d);
     if recorded == Some(digest(body).as_str()) {
         Provenance::Generated
     } else {
@@ -137,13 +142,12 @@ mod tests {
     #[test]
     fn provenance_tells_generated_edited_and_foreign_apart() {
         let generated = with_header("basic.yaml", "a: 1\n".into());
-        assert_eq!(provenance(&generated), Provenance::Generated);
-        assert_eq!(
-            provenance(&generated.replace("a: 1", "a: 2")),
-            Provenance::Edited
-        );
-        assert_eq!(provenance("a: 1\n"), Provenance::Foreign);
-        assert_eq!(provenance(""), Provenance::Foreign);
+        assert_eq!(provenance(&generated, "basic.yaml"), Provenance::Generated);
+        let edited = generated.replace("a: 1", "a: 2");
+        assert_eq!(provenance(&edited, "basic.yaml"), Provenance::Edited);
+        assert_eq!(provenance(&generated, "other.yaml"), Provenance::Foreign);
+        assert_eq!(provenance("a: 1\n", "basic.yaml"), Provenance::Foreign);
+        assert_eq!(provenance("", "basic.yaml"), Provenance::Foreign);
     }
 
     #[test]

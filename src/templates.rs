@@ -359,7 +359,12 @@ pub fn render_stack(c: &Config) -> Result<Stack, RenderError> {
                     ("app.kubernetes.io/component".to_string(), "executor".to_string()),
                     ("app.kubernetes.io/instance".to_string(), c.name.clone()),
                 ]),
-                "registry": selector(c, REGISTRY_SERVICE, "private-docker-registry"),
+                // One registry serves every stack in the namespace, so its selector leaves out
+                // the stack: a second stack's apply must not try to change an immutable selector.
+                "registry": map([
+                    ("app".to_string(), REGISTRY_SERVICE.to_string()),
+                    ("app.kubernetes.io/component".to_string(), "private-docker-registry".to_string()),
+                ]),
             }),
         ),
         (

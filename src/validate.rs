@@ -344,7 +344,7 @@ const MANAGED_ENV: &[(&str, &str)] = &[
     ),
     (
         "DOCKER_HOST",
-        "dind.daemonConfig.hosts (the executor follows dockerd's loopback address)",
+        "remove it: the executor connects to dockerd at tcp://127.0.0.1:2375, which dind.daemonConfig.hosts must keep",
     ),
     ("TMPDIR", "remove it: it must be the shared /scratch volume"),
     ("EXECUTOR_KUBERNETES_NAMESPACE", "executor.namespace"),
@@ -607,7 +607,15 @@ pub fn validate(
     {
         return None;
     }
-    warn_about_risks(mode, ex, &workers, dind.as_ref(), &frontend_url, checker);
+    warn_about_risks(
+        mode,
+        ex,
+        &workers,
+        dind.as_ref(),
+        &frontend_url,
+        local_dev,
+        checker,
+    );
     Some(Config {
         mode,
         name,
@@ -930,6 +938,8 @@ fn executor_image(
     let global_tag = global.and_then(|g| g.default_tag.clone());
     let tag = match (own.and_then(|i| i.tag.clone()), use_global, global_tag) {
         (Some(t), _, _) => t,
+        // The chart's own default is a Helm template for its version: use our pinned one.
+        (None, true, Some(t)) if t.contains("{{") => default_tag.to_string(),
         (None, true, Some(t)) => t,
         _ => own
             .and_then(|i| i.default_tag.clone())
@@ -972,6 +982,15 @@ fn pod_settings(
             .unwrap_or_default(),
         ..PodSettings::default()
     };
+    for (k, _) in &pods.annotations {
+        if k == "checksum/config" {
+            checker.error_key(
+                &path!["sourcegraph", "podAnnotations", k],
+                "`checksum/config` is the annotation that rolls the pods when their config changes",
+                "choose another annotation key",
+            );
+        }
+    }
     for (k, _) in &pods.labels {
         if SELECTOR_LABELS.contains(&k.as_str()) {
             checker.error(
@@ -1577,6 +1596,15 @@ fn dind(
         merge_json(&mut daemon, &extra);
     }
     check_daemon_hosts(&daemon, checker);
+    for key in ["tls", "tlsverify"] {
+        if daemon.get(key) == Some(&Value::Bool(true)) {
+            checker.error(
+                &path!["dind", "daemonConfig", key],
+                "dockerd would require TLS, but no certificates are mounted and the executor connects in plain TCP over loopback",
+                "leave TLS off: dockerd listens on the pod's loopback only",
+            );
+        }
+    }
     let mirror = format!("http://{REGISTRY_SERVICE}:{REGISTRY_PORT}");
     let insecure = format!("{REGISTRY_SERVICE}:{REGISTRY_PORT}");
     if registry_on {
@@ -1605,10 +1633,17 @@ fn dind(
         &path!["dind", "command"],
         checker,
     );
+    refuse_daemon_flags(&command, &daemon, &path!["dind", "command"], checker);
     let gvisor = gvisor_raw.and_then(|g| {
         let command = non_empty_command(
             g.command.clone(),
             gvisor_command(),
+            &path!["dind", "gVisor", "command"],
+            checker,
+        );
+        refuse_daemon_flags(
+            &command,
+            &daemon,
             &path!["dind", "gVisor", "command"],
             checker,
         );
@@ -1658,6 +1693,51 @@ fn non_empty_command(
         }
         Some(c) => c,
         None => default,
+    }
+}
+
+/// dockerd refuses to start when a setting is both a flag and in daemon.json, and a flag
+/// would also slip past the loopback check; so settings belong in dind.daemonConfig.
+fn refuse_daemon_flags(
+    command: &[String],
+    daemon: &Value,
+    path: &[Segment],
+    checker: &mut Checker<'_>,
+) {
+    let in_file: Vec<&str> = daemon
+        .as_object()
+        .map(|m| m.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    let flag_key = |flag: &str| -> Option<String> {
+        let name = flag.strip_prefix("--")?.split('=').next()?;
+        let key = match name {
+            "host" => "hosts",
+            "registry-mirror" => "registry-mirrors",
+            "insecure-registry" => "insecure-registries",
+            other => other,
+        };
+        (in_file.contains(&key) || matches!(key, "hosts" | "tls" | "tlsverify" | "mtu"))
+            .then(|| key.to_string())
+    };
+    for (i, arg) in command.iter().enumerate() {
+        // Flags may also hide in a shell script (`sh -c "dockerd --host=…"`).
+        for word in arg.split_whitespace() {
+            let key = if word == "-H"
+                || word.starts_with("-H=")
+                || (word.starts_with("-H") && word.len() > 2 && !word.starts_with("--"))
+            {
+                Some("hosts".to_string())
+            } else {
+                flag_key(word)
+            };
+            if let Some(key) = key {
+                checker.error(
+                    &[path, &path![i]].concat(),
+                    format!("`{word}` sets `{key}`, which daemon.json sets too; dockerd refuses to start with both"),
+                    format!("remove the flag and set `{key}` in dind.daemonConfig"),
+                );
+            }
+        }
     }
 }
 
@@ -1810,6 +1890,7 @@ fn warn_about_risks(
     workers: &[Worker],
     dind: Option<&Dind>,
     url: &str,
+    local_dev: bool,
     checker: &mut Checker<'_>,
 ) {
     let authority = url.split_once("://").map_or("", |(_, r)| {
@@ -1840,7 +1921,8 @@ fn warn_about_risks(
             .and_then(Value::as_object)
             .is_none_or(|m| m.is_empty())
     };
-    if workers.iter().any(|w| no_limits(&w.resources)) {
+    // With localDevMode the admin asked for no resources at all.
+    if !local_dev && workers.iter().any(|w| no_limits(&w.resources)) {
         let p = if ex.resources.is_some() {
             path!["executor", "resources"]
         } else {

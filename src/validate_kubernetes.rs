@@ -18,6 +18,25 @@ use k8s_openapi::api::core::v1 as core;
 /// Checks a JSON-valued setting against its Kubernetes type.
 type JsonCheck = fn(&serde_json::Value) -> Result<(), Vec<roundtrip::Lost>>;
 
+/// Pod affinity terms as the executor validates them: each needs a topologyKey.
+fn pod_affinity_terms(v: &serde_json::Value) -> Result<(), Vec<roundtrip::Lost>> {
+    let (terms, _) = roundtrip::strict::<Vec<core::PodAffinityTerm>>(v)?;
+    let missing: Vec<roundtrip::Lost> = terms
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| t.topology_key.is_empty())
+        .map(|(i, _)| roundtrip::Lost {
+            path: format!("[{i}]"),
+            message: "has no topologyKey".into(),
+        })
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(missing)
+    }
+}
+
 fn p(keys: &[&str]) -> Vec<Segment> {
     keys.iter()
         .map(|k| Segment::Key((*k).to_string()))
@@ -104,7 +123,7 @@ pub fn kubernetes(
             job.and_then(|j| j.pod.as_ref())
                 .and_then(|pd| pd.affinity.clone()),
             "affinity",
-            |v| roundtrip::strict::<Vec<core::PodAffinityTerm>>(v).map(|_| ()),
+            pod_affinity_terms,
             "a JSON list of pod affinity terms",
         ),
         (
@@ -112,7 +131,7 @@ pub fn kubernetes(
             job.and_then(|j| j.pod.as_ref())
                 .and_then(|pd| pd.anti_affinity.clone()),
             "antiAffinity",
-            |v| roundtrip::strict::<Vec<core::PodAffinityTerm>>(v).map(|_| ()),
+            pod_affinity_terms,
             "a JSON list of pod affinity terms",
         ),
     ];

@@ -254,3 +254,49 @@ fn a_config_over_the_size_limit_is_refused() {
     assert_eq!((refused.code, refused.stdout.as_str()), (2, ""));
     assert_eq!(refused.stderr, "big.yaml: error: larger than 1024 KiB; a config is a few KiB; check that this is the right file\n");
 }
+
+#[test]
+fn foreign_files_keep_their_bytes_and_permissions_and_the_directory_its_mode() {
+    use std::os::unix::fs::PermissionsExt;
+    let work = workspace();
+    assert_eq!(build(&work, &[]).code, 0);
+    fs::write(work.join("out/apply.sh"), "#!/bin/sh\nkubectl apply -k .\n").unwrap();
+    fs::set_permissions(work.join("out/apply.sh"), fs::Permissions::from_mode(0o755)).unwrap();
+    fs::write(
+        work.join("out/logo.png"),
+        [0x89u8, b'P', b'N', b'G', 0xff, 0x00],
+    )
+    .unwrap();
+    fs::create_dir(work.join("out/empty")).unwrap();
+    fs::set_permissions(work.join("out"), fs::Permissions::from_mode(0o700)).unwrap();
+    fs::write(
+        work.join("config.yaml"),
+        CONFIG.replace("batches", "codeintel"),
+    )
+    .unwrap();
+    let rebuilt = build(&work, &[]);
+    assert_eq!(rebuilt.code, 0, "{}", rebuilt.stderr);
+    let mode = |p: &str| fs::metadata(work.join(p)).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode("out/apply.sh"), 0o755);
+    assert_eq!(mode("out"), 0o700);
+    assert_eq!(
+        fs::read(work.join("out/logo.png")).unwrap(),
+        [0x89u8, b'P', b'N', b'G', 0xff, 0x00]
+    );
+    assert!(work.join("out/empty").is_dir());
+}
+
+#[test]
+fn a_directory_holding_the_working_directory_is_refused() {
+    let work = workspace();
+    for dir in [".", ".."] {
+        let refused = run_tool_in(&work, &["build", "-f", "config.yaml", "-o", dir], None);
+        assert_eq!(refused.code, 2, "{dir}: {}", refused.stderr);
+        assert!(
+            refused.stderr.contains("holds the current directory"),
+            "{}",
+            refused.stderr
+        );
+    }
+    assert!(work.join("config.yaml").exists());
+}

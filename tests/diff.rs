@@ -93,14 +93,58 @@ fn an_empty_golden_directory_lists_every_file_as_missing() {
 }
 
 #[test]
-fn an_extra_golden_file_is_drift() {
+fn a_stale_generated_file_is_drift() {
     let work = session();
-    fs::write(work.join("golden/stray.yaml"), "a: 1\n").unwrap();
+    // The registry layer is switched off after the golden tree was built with it.
+    fs::write(
+        work.join("config.yaml"),
+        format!("{CONFIG}privateDockerRegistry:\n  enabled: false\n"),
+    )
+    .unwrap();
     let run = diff(&work, "golden", &[]);
     assert_eq!(run.code, 1);
+    let removed: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("--- a/private-registry/"))
+        .collect();
+    assert_eq!(removed.len(), 4, "{}", run.stdout);
+    assert!(run.stdout.contains("+++ /dev/null"), "{}", run.stdout);
+    assert_eq!(diff(&work, "golden", &["--update"]).code, 0);
+    assert_eq!(diff(&work, "golden", &[]).code, 0);
+    assert!(!work.join("golden/private-registry").exists());
+}
+
+#[test]
+fn files_not_generated_from_this_config_are_ignored_and_kept() {
+    let work = session();
+    fs::write(work.join("golden/NOTES.md"), "reviewed by us\n").unwrap();
+    // Another component beside this one, generated from another config: not ours either.
+    fs::write(work.join("other.yaml"), CONFIG).unwrap();
+    let other = run_tool_in(
+        &work,
+        &["build", "-f", "other.yaml", "-o", "golden/nested"],
+        None,
+    );
+    assert_eq!(other.code, 0, "{}", other.stderr);
+    let run = diff(&work, "golden", &[]);
+    assert_eq!((run.code, run.stdout.as_str()), (0, ""), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .starts_with("ignored 10 file(s) in golden not generated from config.yaml\n"),
+        "{}",
+        run.stderr
+    );
+    let update = diff(&work, "golden", &["--update"]);
+    assert_eq!(update.code, 0, "{}", update.stderr);
     assert_eq!(
-        run.stdout,
-        "--- a/stray.yaml\n+++ /dev/null\n@@ -1 +0,0 @@\n-a: 1\n"
+        fs::read_to_string(work.join("golden/NOTES.md")).unwrap(),
+        "reviewed by us\n"
+    );
+    assert_eq!(
+        files_under(&work.join("golden/nested")).len(),
+        9,
+        "the other component is untouched"
     );
 }
 
@@ -135,7 +179,7 @@ fn a_missing_golden_directory_is_an_error_not_drift() {
 #[test]
 fn no_colour_outside_a_terminal() {
     let work = session();
-    fs::write(work.join("golden/stray.yaml"), "a: 1\n").unwrap();
+    edit_log_level_by_hand(&work);
     let run = diff(&work, "golden", &[]);
     assert!(!run.stdout.contains('\x1b'));
 }
@@ -163,12 +207,15 @@ fn diff_on_a_terminal(work: &Path, no_color: bool) -> String {
 #[test]
 fn colour_on_a_terminal_unless_no_color() {
     let work = session();
-    fs::write(work.join("golden/stray.yaml"), "a: 1\n").unwrap();
+    edit_log_level_by_hand(&work);
     let coloured = diff_on_a_terminal(&work, false);
-    assert!(coloured.contains("\x1b[31m-a: 1\x1b[0m"), "{coloured:?}");
+    assert!(
+        coloured.contains("\x1b[31m-  SRC_LOG_LEVEL: dbug\x1b[0m"),
+        "{coloured:?}"
+    );
     let plain = diff_on_a_terminal(&work, true);
     assert!(
-        plain.contains("-a: 1") && !plain.contains('\x1b'),
+        plain.contains("-  SRC_LOG_LEVEL: dbug") && !plain.contains('\x1b'),
         "{plain:?}"
     );
 }

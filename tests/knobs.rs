@@ -1476,13 +1476,36 @@ fn dind_gvisor_enabled_runs_dind_in_the_sandbox() {
 fn dind_gvisor_command_and_security_context_replace_the_defaults() {
     let out = render(&with(
         DIND,
-        "dind: {gVisor: {enabled: true, command: [dockerd, --iptables=false], securityContext: {capabilities: {add: [SYS_ADMIN]}}}}",
+        "dind: {gVisor: {enabled: true, command: [dockerd, --debug], securityContext: {capabilities: {add: [SYS_ADMIN]}}}}",
     ));
     let dind = out.container("executor", "dind");
-    assert_eq!(dind["command"], yaml("[dockerd, --iptables=false]"));
+    assert_eq!(dind["command"], yaml("[dockerd, --debug]"));
     assert_eq!(
         dind["securityContext"],
         yaml("{capabilities: {add: [SYS_ADMIN]}}")
+    );
+}
+
+#[test]
+fn dind_command_flags_that_daemon_json_also_sets_are_refused() {
+    // dockerd refuses to start when a setting is both a flag and in daemon.json.
+    refused_at(
+        &with(
+            DIND,
+            "dind: {command: [dockerd, \"--host=tcp://0.0.0.0:2375\"]}",
+        ),
+        "dind.command[1]",
+    );
+    refused_at(
+        &with(DIND, "dind: {command: [sh, -c, \"dockerd --mtu=1400\"]}"),
+        "dind.command[2]",
+    );
+    refused_at(
+        &with(
+            DIND,
+            "dind: {gVisor: {enabled: true, command: [dockerd, --iptables=false]}}",
+        ),
+        "dind.gVisor.command[1]",
     );
 }
 
