@@ -80,8 +80,28 @@ impl Node {
     }
 
     pub fn get(&self, key: &str) -> Option<&Node> {
-        match &self.value {
-            NodeValue::Map(entries) => entries.iter().find(|(k, _)| k.name == key).map(|(_, v)| v),
+        self.child(&Segment::Key(key.to_string()))
+    }
+
+    /// One step down the tree: a map's value by key, or a list's item by index.
+    fn child(&self, seg: &Segment) -> Option<&Node> {
+        match (seg, &self.value) {
+            (Segment::Key(k), NodeValue::Map(entries)) => entries
+                .iter()
+                .find(|(key, _)| &key.name == k)
+                .map(|(_, v)| v),
+            (Segment::Index(i), NodeValue::Seq(items)) => items.get(*i),
+            _ => None,
+        }
+    }
+
+    fn child_mut(&mut self, seg: &Segment) -> Option<&mut Node> {
+        match (seg, &mut self.value) {
+            (Segment::Key(k), NodeValue::Map(entries)) => entries
+                .iter_mut()
+                .find(|(key, _)| &key.name == k)
+                .map(|(_, v)| v),
+            (Segment::Index(i), NodeValue::Seq(items)) => items.get_mut(*i),
             _ => None,
         }
     }
@@ -91,15 +111,7 @@ impl Node {
     pub fn locate(&self, path: &[Segment]) -> Location {
         let mut node = self;
         for (depth, seg) in path.iter().enumerate() {
-            let next = match (seg, &node.value) {
-                (Segment::Key(k), NodeValue::Map(entries)) => entries
-                    .iter()
-                    .find(|(key, _)| &key.name == k)
-                    .map(|(_, v)| v),
-                (Segment::Index(i), NodeValue::Seq(items)) => items.get(*i),
-                _ => None,
-            };
-            match next {
+            match node.child(seg) {
                 Some(n) => node = n,
                 None if depth == 0 => return Location { line: 1, column: 1 },
                 None => return self.locate_key(&path[..depth]),
@@ -119,15 +131,7 @@ impl Node {
         };
         let mut node = self;
         for seg in parent_path {
-            let next = match (seg, &node.value) {
-                (Segment::Key(k), NodeValue::Map(entries)) => entries
-                    .iter()
-                    .find(|(key, _)| &key.name == k)
-                    .map(|(_, v)| v),
-                (Segment::Index(i), NodeValue::Seq(items)) => items.get(*i),
-                _ => None,
-            };
-            match next {
+            match node.child(seg) {
                 Some(n) => node = n,
                 None => return node.at,
             }
@@ -137,8 +141,7 @@ impl Node {
                 .iter()
                 .find(|(key, _)| &key.name == k)
                 .map_or(node.at, |(key, _)| key.at),
-            (Segment::Index(i), NodeValue::Seq(items)) => items.get(*i).map_or(node.at, |n| n.at),
-            _ => node.at,
+            _ => node.child(last).map_or(node.at, |n| n.at),
         }
     }
 
@@ -149,15 +152,7 @@ impl Node {
         };
         let mut node = self;
         for seg in parent_path {
-            let next = match (seg, &mut node.value) {
-                (Segment::Key(k), NodeValue::Map(entries)) => entries
-                    .iter_mut()
-                    .find(|(key, _)| &key.name == k)
-                    .map(|(_, v)| v),
-                (Segment::Index(i), NodeValue::Seq(items)) => items.get_mut(*i),
-                _ => None,
-            };
-            match next {
+            match node.child_mut(seg) {
                 Some(n) => node = n,
                 None => return false,
             }

@@ -93,6 +93,15 @@ impl<'a> Checker<'a> {
         self.problems.push(p);
     }
 
+    /// Runs `f` with paths taken from the top of the file (for `apiVersion`, `metadata`),
+    /// not from under `spec`.
+    fn top_level<R>(&mut self, f: impl FnOnce(&mut Self) -> R) -> R {
+        let saved = std::mem::take(&mut self.prefix);
+        let result = f(self);
+        self.prefix = saved;
+        result
+    }
+
     /// An error about a key itself (its spelling, its name), located at the key.
     pub fn error_key(
         &mut self,
@@ -649,7 +658,10 @@ fn metadata(krm: Option<&RawKrm>, checker: &mut Checker<'_>) -> (String, Option<
         return ("executor".into(), None);
     };
     // The KRM prefix is `spec`; metadata lives beside it, so locate from the top.
-    let saved = std::mem::take(&mut checker.prefix);
+    checker.top_level(|checker| metadata_checks(krm, checker))
+}
+
+fn metadata_checks(krm: &RawKrm, checker: &mut Checker<'_>) -> (String, Option<String>) {
     match krm.api_version.as_deref() {
         Some("sg-executor-gen/v1alpha1") => {}
         other => checker.error(
@@ -681,7 +693,6 @@ fn metadata(krm: Option<&RawKrm>, checker: &mut Checker<'_>) -> (String, Option<
     if let Some(ns) = &namespace {
         checker.dns_label(ns, &path!["metadata", "namespace"], "namespace");
     }
-    checker.prefix = saved;
     (name, namespace)
 }
 
@@ -694,13 +705,13 @@ fn refuse_registry_name_clash(
 ) {
     let hint = "choose another name, or disable privateDockerRegistry";
     if name == REGISTRY_SERVICE {
-        let saved = std::mem::take(&mut checker.prefix);
-        checker.error(
-            &path!["metadata", "name"],
-            format!("`{name}` is the private registry's name"),
-            hint,
-        );
-        checker.prefix = saved;
+        checker.top_level(|checker| {
+            checker.error(
+                &path!["metadata", "name"],
+                format!("`{name}` is the private registry's name"),
+                hint,
+            )
+        });
         return;
     }
     for (i, w) in workers.iter().enumerate() {

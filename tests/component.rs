@@ -43,6 +43,15 @@ fn build(work: &Path, extra: &[&str]) -> common::Run {
     run_tool_in(work, &args, None)
 }
 
+/// A real config change, so the next build has something new to write.
+fn change_the_queue(work: &Path) {
+    fs::write(
+        work.join("config.yaml"),
+        CONFIG.replace("batches", "codeintel"),
+    )
+    .unwrap();
+}
+
 fn workspace() -> std::path::PathBuf {
     let work = scratch_dir("component");
     fs::write(work.join("config.yaml"), CONFIG).unwrap();
@@ -66,11 +75,7 @@ fn a_foreign_file_survives_a_rebuild() {
     let work = workspace();
     assert_eq!(build(&work, &[]).code, 0);
     fs::write(work.join("out/README.md"), "our notes\n").unwrap();
-    fs::write(
-        work.join("config.yaml"),
-        CONFIG.replace("batches", "codeintel"),
-    )
-    .unwrap();
+    change_the_queue(&work);
     let rebuilt = build(&work, &[]);
     assert_eq!(rebuilt.code, 0, "{}", rebuilt.stderr);
     assert_eq!(
@@ -269,11 +274,7 @@ fn foreign_files_keep_their_bytes_and_permissions_and_the_directory_its_mode() {
     .unwrap();
     fs::create_dir(work.join("out/empty")).unwrap();
     fs::set_permissions(work.join("out"), fs::Permissions::from_mode(0o700)).unwrap();
-    fs::write(
-        work.join("config.yaml"),
-        CONFIG.replace("batches", "codeintel"),
-    )
-    .unwrap();
+    change_the_queue(&work);
     let rebuilt = build(&work, &[]);
     assert_eq!(rebuilt.code, 0, "{}", rebuilt.stderr);
     let mode = |p: &str| fs::metadata(work.join(p)).unwrap().permissions().mode() & 0o777;

@@ -17,6 +17,8 @@
 //! the kubectl properties, never skips them (`KUBECTL` names another binary). Failures are
 //! not persisted to a regressions file; proptest prints the minimal input and the config.
 
+mod common;
+
 use proptest::collection::{btree_map, vec};
 use proptest::option;
 use proptest::prelude::*;
@@ -27,9 +29,8 @@ use sg_executor_gen::config::Mode;
 use sg_executor_gen::pipeline::{generate, Generated, PipelineError};
 use sg_executor_gen::validate::Overrides;
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 // ---------------------------------------------------------------------------------------
 // Configuration
@@ -1961,34 +1962,8 @@ fn explain(case: &Case, message: String) -> TestCaseError {
 // Running the binary and kubectl
 // ---------------------------------------------------------------------------------------
 
-struct Run {
-    code: Option<i32>,
-    stdout: Vec<u8>,
-    stderr: String,
-}
-
-fn run_tool(args: &[&str], stdin: &[u8]) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sg-executor-gen"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
-    let mut input = child.stdin.take().expect("stdin is piped");
-    let bytes = stdin.to_vec();
-    // The tool may stop reading early (too large, not UTF-8); a closed pipe is fine.
-    let writer = std::thread::spawn(move || {
-        let _ = input.write_all(&bytes);
-    });
-    let out = child.wait_with_output().expect("the binary finishes");
-    writer.join().expect("the writer thread");
-    Run {
-        code: out.status.code(),
-        stdout: out.stdout,
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+fn run_tool(args: &[&str], stdin: &[u8]) -> common::RawRun {
+    common::run_tool_raw(Path::new(env!("CARGO_MANIFEST_DIR")), args, stdin)
 }
 
 fn kubectl() -> String {

@@ -18,6 +18,24 @@ pub fn run_tool(args: &[&str], stdin: Option<&str>) -> Run {
 }
 
 pub fn run_tool_in(cwd: &Path, args: &[&str], stdin: Option<&str>) -> Run {
+    let out = run_tool_raw(cwd, args, stdin.unwrap_or_default().as_bytes());
+    Run {
+        code: out.code.unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: out.stderr,
+    }
+}
+
+/// What the binary did, byte for byte; `code` is `None` when a signal ended it.
+pub struct RawRun {
+    pub code: Option<i32>,
+    pub stdout: Vec<u8>,
+    pub stderr: String,
+}
+
+/// Runs the binary on arbitrary input bytes. The input is written from its own thread:
+/// the tool may stop reading early (too large, not UTF-8), and a closed pipe is fine.
+pub fn run_tool_raw(cwd: &Path, args: &[&str], stdin: &[u8]) -> RawRun {
     let mut child = Command::new(env!("CARGO_BIN_EXE_sg-executor-gen"))
         .args(args)
         .current_dir(cwd)
@@ -27,15 +45,16 @@ pub fn run_tool_in(cwd: &Path, args: &[&str], stdin: Option<&str>) -> Run {
         .stderr(Stdio::piped())
         .spawn()
         .expect("the binary runs");
-    let mut input = child.stdin.take().unwrap();
-    input
-        .write_all(stdin.unwrap_or_default().as_bytes())
-        .unwrap();
-    drop(input);
-    let out = child.wait_with_output().unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+    let mut input = child.stdin.take().expect("stdin is piped");
+    let bytes = stdin.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = input.write_all(&bytes);
+    });
+    let out = child.wait_with_output().expect("the binary finishes");
+    writer.join().expect("the writer thread");
+    RawRun {
+        code: out.status.code(),
+        stdout: out.stdout,
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
 }
