@@ -7,25 +7,12 @@
 #![allow(clippy::result_large_err)]
 
 pub mod app;
-pub mod bundle;
 pub mod check;
 pub mod cli;
+pub mod component;
 pub mod config;
 pub mod diagnostic;
 pub mod digest;
-pub mod k8s_syntax;
-pub mod layout;
-pub mod load;
-pub mod node_de;
-pub mod output_dir;
-pub mod patch;
+pub mod k8s;
 pub mod pipeline;
-pub mod raw_config;
-pub mod resid;
-pub mod roundtrip;
-pub mod source;
-pub mod templates;
-pub mod tree_diff;
-pub mod validate;
-pub mod validate_kubernetes;
-pub mod yaml_out;
+pub mod render;

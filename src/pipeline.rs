@@ -2,13 +2,14 @@
 //! config → validated config → templates → typed check → bundle and component tree.
 //! No I/O here, so tests drive it directly.
 
-use crate::bundle::{self, Bundle};
+use crate::check::bundle::{self, Bundle};
 use crate::check::CheckError;
+use crate::component::layout::{self, Tree};
+use crate::config::load::{self, ConfigError};
+use crate::config::validate::Overrides;
 use crate::diagnostic::Problem;
-use crate::layout::{self, Tree};
-use crate::load::{self, ConfigError};
-use crate::templates::{self, RenderError, Stack};
-use crate::validate::Overrides;
+use crate::render::stack::{self, Stack};
+use crate::render::templates::RenderError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
@@ -43,7 +44,7 @@ impl Generated {
 
 pub fn generate(text: &str, overrides: &Overrides) -> Result<Generated, PipelineError> {
     let loaded = load::load(text, overrides)?;
-    let stack = templates::render_stack(&loaded.config)?;
+    let stack = stack::render_stack(&loaded.config)?;
     let namespace = loaded.config.namespace.clone();
     let bundle = bundle::assemble(&stack, namespace.as_deref())?;
     Ok(Generated {

@@ -8,9 +8,9 @@
 use serde::Deserialize;
 use serde_yaml::Value;
 use sg_executor_gen::config::Mode;
+use sg_executor_gen::config::Overrides;
 use sg_executor_gen::diagnostic::{Problem, Severity};
 use sg_executor_gen::pipeline::{generate, PipelineError};
-use sg_executor_gen::validate::Overrides;
 use std::collections::BTreeMap;
 
 const DIND: &str = "\

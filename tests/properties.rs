@@ -26,8 +26,8 @@ use proptest::sample::select;
 use serde::Deserialize;
 use serde_yaml::{Mapping, Value};
 use sg_executor_gen::config::Mode;
+use sg_executor_gen::config::Overrides;
 use sg_executor_gen::pipeline::{generate, Generated, PipelineError};
-use sg_executor_gen::validate::Overrides;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -1606,7 +1606,7 @@ fn rebuild(tree: &BTreeMap<String, String>) -> Result<Vec<Value>, String> {
                 .iter_mut()
                 .find(|o| key_of(o) == want)
                 .ok_or_else(|| format!("{path} patches {want:?}, which is not there"))?;
-            sg_executor_gen::patch::apply(target, &patch);
+            sg_executor_gen::render::patch::apply(target, &patch);
         }
     }
     let all: BTreeSet<String> = tree.keys().cloned().collect();
@@ -2651,7 +2651,7 @@ proptest! {
     #[test]
     fn a_request_above_its_limit_is_refused((case, memory) in request_above_limit()) {
         let what = if memory { "memory" } else { "cpu" };
-        let refused = |e: &sg_executor_gen::load::ConfigError| {
+        let refused = |e: &sg_executor_gen::config::ConfigError| {
             let expected = format!("the {what} request is above its limit");
             e.problems
                 .iter()

@@ -6,8 +6,8 @@
 //! Everything else that does not fit is an error carrying the path to the offending entry,
 //! which lets `collect_errors` remove that entry and try again to find the next problem.
 
+use crate::config::source::{is_null_text, Node, NodeValue, ScalarStyle, Segment};
 use crate::diagnostic::{did_you_mean, Location};
-use crate::source::{is_null_text, Node, NodeValue, ScalarStyle, Segment};
 use serde::de::{
     self, DeserializeOwned, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Unexpected,
     Visitor,
@@ -477,7 +477,7 @@ impl<'de> SeqAccess<'de> for Items<'_> {
 }
 
 struct Entries<'a> {
-    entries: std::slice::Iter<'a, (crate::source::Key, Node)>,
+    entries: std::slice::Iter<'a, (crate::config::source::Key, Node)>,
     value: Option<(&'a str, &'a Node)>,
 }
 
@@ -518,7 +518,7 @@ impl<'de> MapAccess<'de> for Entries<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::parse_document;
+    use crate::config::source::parse_document;
     use serde::Deserialize;
 
     #[derive(Debug, Deserialize, PartialEq)]
@@ -551,7 +551,12 @@ mod tests {
         let (_, errors) = collect_errors::<Sample>(&node, 10).unwrap_err();
         let got: Vec<_> = errors
             .iter()
-            .map(|e| (crate::source::path_to_string(&e.path), e.at.unwrap().line))
+            .map(|e| {
+                (
+                    crate::config::source::path_to_string(&e.path),
+                    e.at.unwrap().line,
+                )
+            })
             .collect();
         assert_eq!(
             got,

@@ -5,8 +5,9 @@
 //! Every file opens with a header naming the tool and a digest of the rest of the file, so
 //! a later `build` can tell its own untouched files from hand edits and foreign files.
 
-use crate::bundle::{set_namespace, to_yaml};
-use crate::templates::{Rendered, Stack};
+use crate::render::patch::set_namespace;
+use crate::render::stack::{Rendered, Stack};
+use crate::render::yaml_out::to_yaml;
 use std::collections::BTreeMap;
 
 /// Relative path (with `/`) → file content.

@@ -4,6 +4,7 @@
 //!
 //! Mappings merge key by key and a `null` removes a key. Lists of named things (containers,
 //! volumes, env, …) merge item by item on their merge key; any other list is replaced.
+//! Setting the namespace, the other transform both `render` and `build` apply, is here too.
 
 use serde_yaml::{Mapping, Value};
 
@@ -75,6 +76,24 @@ fn strip_nulls(v: &Value) -> Value {
         ),
         Value::Sequence(s) => Value::Sequence(s.iter().map(strip_nulls).collect()),
         other => other.clone(),
+    }
+}
+
+/// Puts a namespaced object into `namespace`, as kustomize's namespace transformer does.
+pub fn set_namespace(object: &mut Value, namespace: &str) {
+    if let Some(Value::Mapping(meta)) = object.get_mut("metadata") {
+        // Keep `namespace` right after `name`, where a reader looks for it.
+        let mut reordered = serde_yaml::Mapping::new();
+        for (k, v) in std::mem::take(meta) {
+            let is_name = k.as_str() == Some("name");
+            if k.as_str() != Some("namespace") {
+                reordered.insert(k, v);
+            }
+            if is_name {
+                reordered.insert("namespace".into(), namespace.into());
+            }
+        }
+        *meta = reordered;
     }
 }
 

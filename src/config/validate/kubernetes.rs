@@ -5,14 +5,14 @@
 //! executor fail its own config check. Here a setting is written only when it has a value,
 //! and JSON-valued settings are checked against their Kubernetes types.
 
-use crate::config::{DataVolume, Kubernetes};
-use crate::k8s_syntax::{
+use super::Checker;
+use crate::config::model::{DataVolume, Kubernetes};
+use crate::config::raw::{RawExecutor, RawKubernetesJob, RawStorageClass};
+use crate::config::source::Segment;
+use crate::k8s::roundtrip;
+use crate::k8s::syntax::{
     is_dns1123_label, is_dns1123_subdomain, is_label_value, is_qualified_name, parse_quantity,
 };
-use crate::raw_config::{RawExecutor, RawStorageClass};
-use crate::roundtrip;
-use crate::source::Segment;
-use crate::validate::Checker;
 use k8s_openapi::api::core::v1 as core;
 
 /// Checks a JSON-valued setting against its Kubernetes type.
@@ -43,6 +43,7 @@ fn p(keys: &[&str]) -> Vec<Segment> {
         .collect()
 }
 
+/// The native chart's job settings, as the variables the executor reads, in a fixed order.
 pub fn kubernetes(
     ex: &RawExecutor,
     namespace: Option<&str>,
@@ -52,8 +53,39 @@ pub fn kubernetes(
 ) -> Kubernetes {
     let job = ex.kubernetes_job.as_ref();
     let mut settings: Vec<(String, String)> = Vec::new();
-    let mut set = |key: &str, value: String| settings.push((key.to_string(), value));
+    let job_namespace = job_namespace(ex, &mut settings, checker);
+    node_settings(job, &mut settings, checker);
+    json_settings(job, &mut settings, checker);
+    resource_settings(job, &mut settings, checker);
+    deadline_and_ids(ex, &mut settings, checker);
+    let data_volume = data_volume(ex, storage_class, name, &mut settings, checker);
+    let configure_rbac = ex.configure_rbac.unwrap_or(true);
+    warn_about_rbac(
+        configure_rbac,
+        job_namespace.as_deref(),
+        namespace,
+        name,
+        checker,
+    );
+    Kubernetes {
+        configure_rbac,
+        job_namespace,
+        settings,
+        data_volume,
+    }
+}
 
+/// Adds one `VARIABLE=value` setting.
+fn set(settings: &mut Vec<(String, String)>, key: &str, value: String) {
+    settings.push((key.to_string(), value));
+}
+
+/// `executor.namespace` (where job pods run) and `executor.kubeconfigPath`.
+fn job_namespace(
+    ex: &RawExecutor,
+    settings: &mut Vec<(String, String)>,
+    checker: &mut Checker<'_>,
+) -> Option<String> {
     let job_namespace = ex.namespace.clone().filter(|n| !n.is_empty());
     if let Some(ns) = &job_namespace {
         if !is_dns1123_label(ns) {
@@ -65,9 +97,18 @@ pub fn kubernetes(
         }
     }
     if let Some(path) = ex.kubeconfig_path.clone().filter(|s| !s.is_empty()) {
-        set("EXECUTOR_KUBERNETES_CONFIG_PATH", path);
+        set(settings, "EXECUTOR_KUBERNETES_CONFIG_PATH", path);
     }
 
+    job_namespace
+}
+
+/// `executor.kubernetesJob.node.name` and `.selector`.
+fn node_settings(
+    job: Option<&RawKubernetesJob>,
+    settings: &mut Vec<(String, String)>,
+    checker: &mut Checker<'_>,
+) {
     let node = job.and_then(|j| j.node.as_ref());
     if let Some(n) = node.and_then(|n| n.name.clone()).filter(|s| !s.is_empty()) {
         if !is_dns1123_subdomain(&n) {
@@ -77,7 +118,7 @@ pub fn kubernetes(
                 "use the node's name as `kubectl get nodes` shows it",
             );
         }
-        set("EXECUTOR_KUBERNETES_NODE_NAME", n);
+        set(settings, "EXECUTOR_KUBERNETES_NODE_NAME", n);
     }
     if let Some(sel) = node
         .and_then(|n| n.selector.clone())
@@ -94,8 +135,17 @@ pub fn kubernetes(
                 "write it as key=value,key2=value2",
             );
         }
-        set("EXECUTOR_KUBERNETES_NODE_SELECTOR", sel);
+        set(settings, "EXECUTOR_KUBERNETES_NODE_SELECTOR", sel);
     }
+}
+
+/// The settings whose values are JSON, each checked against its Kubernetes type.
+fn json_settings(
+    job: Option<&RawKubernetesJob>,
+    settings: &mut Vec<(String, String)>,
+    checker: &mut Checker<'_>,
+) {
+    let node = job.and_then(|j| j.node.as_ref());
     let json_settings: [(&str, Option<String>, &str, JsonCheck, &str); 5] = [
         (
             "EXECUTOR_KUBERNETES_NODE_TOLERATIONS",
@@ -162,9 +212,16 @@ pub fn kubernetes(
                 }
             }
         }
-        set(var, value);
+        set(settings, var, value);
     }
+}
 
+/// `executor.kubernetesJob.resources`: each job pod's requests and limits.
+fn resource_settings(
+    job: Option<&RawKubernetesJob>,
+    settings: &mut Vec<(String, String)>,
+    checker: &mut Checker<'_>,
+) {
     let resources = job.and_then(|j| j.resources.as_ref());
     let quantities = [
         (
@@ -219,9 +276,18 @@ pub fn kubernetes(
                 "use e.g. 500m, 2, 1Gi",
             );
         }
-        set(var, value);
+        set(settings, var, value);
     }
+}
 
+/// `executor.kubernetesJob.deadline`, the job pods' user, group and fsGroup, and
+/// `executor.debug.keepJobs`.
+fn deadline_and_ids(
+    ex: &RawExecutor,
+    settings: &mut Vec<(String, String)>,
+    checker: &mut Checker<'_>,
+) {
+    let job = ex.kubernetes_job.as_ref();
     let deadline = job.and_then(|j| j.deadline).unwrap_or(1200);
     if deadline <= 0 {
         checker.error(
@@ -230,7 +296,7 @@ pub fn kubernetes(
             "use e.g. 1200",
         );
     }
-    set("KUBERNETES_JOB_DEADLINE", deadline.to_string());
+    set(settings, "KUBERNETES_JOB_DEADLINE", deadline.to_string());
     let ids = [
         (
             "runAsUser",
@@ -258,13 +324,22 @@ pub fn kubernetes(
                     "use an ID from 0 to 2147483647, or leave it out",
                 );
             }
-            set(var, id.to_string());
+            set(settings, var, id.to_string());
         }
     }
     if let Some(keep) = ex.debug.as_ref().and_then(|d| d.keep_jobs) {
-        set("KUBERNETES_KEEP_JOBS", keep.to_string());
+        set(settings, "KUBERNETES_KEEP_JOBS", keep.to_string());
     }
+}
 
+/// The old chart's shared `/data` volume, only when `executor.storageSize` asks for it.
+fn data_volume(
+    ex: &RawExecutor,
+    storage_class: Option<&RawStorageClass>,
+    name: &str,
+    settings: &mut Vec<(String, String)>,
+    checker: &mut Checker<'_>,
+) -> Option<DataVolume> {
     let data_volume = ex
         .storage_size
         .clone()
@@ -288,13 +363,23 @@ pub fn kubernetes(
         });
     if let Some(v) = &data_volume {
         set(
+            settings,
             "EXECUTOR_KUBERNETES_PERSISTENCE_VOLUME_NAME",
             v.claim_name.clone(),
         );
     }
 
-    let configure_rbac = ex.configure_rbac.unwrap_or(true);
-    if let (true, Some(ns)) = (configure_rbac, &job_namespace) {
+    data_volume
+}
+
+fn warn_about_rbac(
+    configure_rbac: bool,
+    job_namespace: Option<&str>,
+    namespace: Option<&str>,
+    name: &str,
+    checker: &mut Checker<'_>,
+) {
+    if let (true, Some(ns)) = (configure_rbac, job_namespace) {
         checker.warn(
             &p(&["executor", "namespace"]),
             format!("jobs run in `{ns}`, but the Role rendered here grants rights in the executor's own namespace"),
@@ -314,11 +399,5 @@ pub fn kubernetes(
             format!("no RBAC is rendered: the ServiceAccount `{name}` and its Role must already exist in the namespace"),
             "create them once (another stack with configureRbac: true does) or the executor cannot create jobs",
         );
-    }
-    Kubernetes {
-        configure_rbac,
-        job_namespace,
-        settings,
-        data_volume,
     }
 }

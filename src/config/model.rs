@@ -7,7 +7,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
-pub use crate::raw_config::Mode;
+pub use crate::config::raw::Mode;
 
 /// Images pinned by default: Sourcegraph 6.2.1106 as the upstream Kustomize component pins it.
 pub const DEFAULT_IMAGE_REPOSITORY: &str = "index.docker.io/sourcegraph";

@@ -2,10 +2,11 @@
 //! applied, the namespace set, checked, and ordered by kind and name so the same config
 //! always prints the same bytes.
 
-use crate::check::{self, CheckError, Finding};
-use crate::patch;
-use crate::resid::ResId;
-use crate::templates::Stack;
+use super::{check, CheckError, Finding};
+use crate::k8s::resid::ResId;
+use crate::render::patch::{self, set_namespace};
+use crate::render::stack::Stack;
+use crate::render::yaml_out::to_yaml;
 use indexmap::IndexMap;
 use serde_yaml::Value;
 
@@ -64,25 +65,8 @@ pub fn assemble(stack: &Stack, namespace: Option<&str>) -> Result<Bundle, CheckE
         .collect();
     placed.sort_keys();
     let list: Vec<(ResId, Value)> = placed.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-    check::check(&list)?;
+    check(&list)?;
     Ok(Bundle { objects: placed })
-}
-
-pub fn set_namespace(object: &mut Value, namespace: &str) {
-    if let Some(Value::Mapping(meta)) = object.get_mut("metadata") {
-        // Keep `namespace` right after `name`, where a reader looks for it.
-        let mut reordered = serde_yaml::Mapping::new();
-        for (k, v) in std::mem::take(meta) {
-            let is_name = k.as_str() == Some("name");
-            if k.as_str() != Some("namespace") {
-                reordered.insert(k, v);
-            }
-            if is_name {
-                reordered.insert("namespace".into(), namespace.into());
-            }
-        }
-        *meta = reordered;
-    }
 }
 
 impl Bundle {
@@ -99,5 +83,3 @@ impl Bundle {
             .join("---\n")
     }
 }
-
-pub use crate::yaml_out::to_yaml;

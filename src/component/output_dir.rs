@@ -8,7 +8,7 @@
 //! directories and the directory's own permissions. A generated file edited by hand is
 //! replaced only with `--force`.
 
-use crate::layout::{provenance, Provenance, Tree};
+use crate::component::layout::{provenance, Provenance, Tree};
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};

@@ -2,7 +2,7 @@
 //! diffs from golden (`a/`) to generated (`b/`): what CI prints when someone edits generated
 //! files by hand or changes a template without regenerating the golden tree.
 
-use crate::layout::Tree;
+use crate::component::layout::Tree;
 use similar::TextDiff;
 
 /// One file that differs, as a unified diff.

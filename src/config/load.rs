@@ -4,12 +4,12 @@
 //! code path for both, so every problem, from YAML syntax to a queue name, comes back in
 //! one list, located and sorted.
 
+use crate::config::node_de::collect_errors;
+use crate::config::raw::{RawKrm, RawSpec};
+use crate::config::source::{parse_document, path_to_string, Node, NodeValue, Segment};
+use crate::config::validate::{validate, Checker, Overrides};
 use crate::config::Config;
 use crate::diagnostic::{self, Problem, Severity};
-use crate::node_de::collect_errors;
-use crate::raw_config::{RawKrm, RawSpec};
-use crate::source::{parse_document, path_to_string, Node, NodeValue, Segment};
-use crate::validate::{validate, Checker, Overrides};
 
 /// Enough to show an admin every problem at once without flooding the terminal.
 const MAX_PROBLEMS: usize = 50;

@@ -6,6 +6,7 @@
 //! and an attacker might send: several documents, unbounded alias expansion, deep nesting.
 
 use crate::diagnostic::{Location, Problem};
+use std::collections::{HashMap, HashSet};
 use yaml_rust2::parser::{Event, Parser, Tag};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
@@ -50,6 +51,24 @@ pub struct Node {
 pub enum Segment {
     Key(String),
     Index(usize),
+}
+
+impl From<&str> for Segment {
+    fn from(s: &str) -> Self {
+        Segment::Key(s.to_string())
+    }
+}
+
+impl From<&String> for Segment {
+    fn from(s: &String) -> Self {
+        Segment::Key(s.clone())
+    }
+}
+
+impl From<usize> for Segment {
+    fn from(i: usize) -> Self {
+        Segment::Index(i)
+    }
 }
 
 /// Renders a path the way an admin writes it in a values file.
@@ -209,7 +228,7 @@ fn location(m: &Marker) -> Location {
 pub fn parse_document(text: &str) -> Result<(Node, Vec<Problem>), Vec<Problem>> {
     let mut builder = Builder {
         parser: Parser::new_from_str(text),
-        anchors: Vec::new(),
+        anchors: HashMap::new(),
         nodes: 0,
         bytes: 0,
         problems: Vec::new(),
@@ -225,7 +244,7 @@ pub fn parse_document(text: &str) -> Result<(Node, Vec<Problem>), Vec<Problem>> 
 
 struct Builder<'a> {
     parser: Parser<std::str::Chars<'a>>,
-    anchors: Vec<(usize, Node)>,
+    anchors: HashMap<usize, Node>,
     nodes: usize,
     bytes: usize,
     /// Problems that do not stop parsing (duplicate keys).
@@ -306,121 +325,129 @@ impl Builder<'_> {
                     .hint("flatten the config"),
             );
         }
-        match ev {
-            Event::Alias(id) => {
-                let Some((_, node)) = self.anchors.iter().find(|(a, _)| *a == id) else {
-                    return Err(Problem::error("alias to an unknown anchor").at(at));
-                };
-                let node = node.clone();
-                self.count(node.weight(), at)?;
-                Ok(Node { at, ..node })
-            }
-            Event::Scalar(text, style, anchor, tag) => {
-                self.count((1, text.len()), at)?;
-                if let Some(c) = text.chars().find(|c| is_forbidden(*c)) {
-                    self.problems.push(
-                        Problem::error(format!(
-                            "the value holds the control character U+{:04X}",
-                            c as u32
-                        ))
-                        .at(at)
-                        .hint("remove it; Kubernetes tools read such characters inconsistently"),
-                    );
-                }
-                let quoted = match tag {
-                    None => style != TScalarStyle::Plain,
-                    Some(tag) if is_str_tag(&tag) => true,
-                    Some(tag) => {
-                        return Err(Problem::error(format!(
-                            "unsupported YAML tag `{}{}`",
-                            tag.handle, tag.suffix
-                        ))
-                        .at(at)
-                        .hint("remove the tag; write the value plainly"))
-                    }
-                };
-                let style = if quoted {
-                    ScalarStyle::Quoted
-                } else {
-                    ScalarStyle::Plain
-                };
-                let node = Node {
-                    at,
-                    value: NodeValue::Scalar(text, style),
-                };
-                self.anchor(anchor, &node);
-                Ok(node)
-            }
+        let (node, anchor) = match ev {
+            Event::Alias(id) => return self.alias(id, at),
+            Event::Scalar(text, style, anchor, tag) => (self.scalar(text, style, tag, at)?, anchor),
             Event::SequenceStart(anchor, tag) => {
                 self.refuse_tag(tag, at)?;
-                self.count((1, 0), at)?;
-                let mut items = Vec::new();
-                loop {
-                    let (ev, m) = self.next()?;
-                    if ev == Event::SequenceEnd {
-                        break;
-                    }
-                    items.push(self.node(ev, m, depth + 1)?);
-                }
-                let node = Node {
-                    at,
-                    value: NodeValue::Seq(items),
-                };
-                self.anchor(anchor, &node);
-                Ok(node)
+                (self.sequence(at, depth)?, anchor)
             }
             Event::MappingStart(anchor, tag) => {
                 self.refuse_tag(tag, at)?;
-                self.count((1, 0), at)?;
-                let mut entries: Vec<(Key, Node)> = Vec::new();
-                loop {
-                    let (ev, m) = self.next()?;
-                    if ev == Event::MappingEnd {
-                        break;
-                    }
-                    let key_at = location(&m);
-                    let key = self.node(ev, m, depth + 1)?;
-                    let name = match key.value {
-                        NodeValue::Scalar(s, _) => s,
-                        _ => {
-                            return Err(
-                                Problem::error("a mapping key must be a plain string").at(key_at)
-                            )
-                        }
-                    };
-                    let (ev, m) = self.next()?;
-                    let value = self.node(ev, m, depth + 1)?;
-                    if name == "<<" {
-                        return Err(Problem::error("YAML merge keys (`<<`) are not supported")
-                            .at(key_at)
-                            .hint("write the keys out in full"));
-                    }
-                    if entries.iter().any(|(k, _)| k.name == name) {
-                        self.problems.push(
-                            Problem::error(format!("duplicate key `{name}`"))
-                                .at(key_at)
-                                .hint("keep one; YAML tools disagree on which one wins"),
-                        );
-                        continue;
-                    }
-                    entries.push((Key { name, at: key_at }, value));
-                }
-                let node = Node {
-                    at,
-                    value: NodeValue::Map(entries),
-                };
-                self.anchor(anchor, &node);
-                Ok(node)
+                (self.mapping(at, depth)?, anchor)
             }
-            other => Err(Problem::error(format!("unexpected YAML event {other:?}")).at(at)),
+            other => return Err(Problem::error(format!("unexpected YAML event {other:?}")).at(at)),
+        };
+        if anchor > 0 {
+            self.anchors.insert(anchor, node.clone());
         }
+        Ok(node)
     }
 
-    fn anchor(&mut self, anchor: usize, node: &Node) {
-        if anchor > 0 {
-            self.anchors.retain(|(a, _)| *a != anchor);
-            self.anchors.push((anchor, node.clone()));
+    /// An alias: a copy of its anchor's node, counted against the expansion budget.
+    fn alias(&mut self, id: usize, at: Location) -> Result<Node, Problem> {
+        let Some(node) = self.anchors.get(&id) else {
+            return Err(Problem::error("alias to an unknown anchor").at(at));
+        };
+        let node = node.clone();
+        self.count(node.weight(), at)?;
+        Ok(Node { at, ..node })
+    }
+
+    fn scalar(
+        &mut self,
+        text: String,
+        style: TScalarStyle,
+        tag: Option<Tag>,
+        at: Location,
+    ) -> Result<Node, Problem> {
+        self.count((1, text.len()), at)?;
+        if let Some(c) = text.chars().find(|c| is_forbidden(*c)) {
+            self.problems.push(
+                Problem::error(format!(
+                    "the value holds the control character U+{:04X}",
+                    c as u32
+                ))
+                .at(at)
+                .hint("remove it; Kubernetes tools read such characters inconsistently"),
+            );
         }
+        let quoted = match tag {
+            None => style != TScalarStyle::Plain,
+            Some(tag) if is_str_tag(&tag) => true,
+            Some(tag) => {
+                return Err(Problem::error(format!(
+                    "unsupported YAML tag `{}{}`",
+                    tag.handle, tag.suffix
+                ))
+                .at(at)
+                .hint("remove the tag; write the value plainly"))
+            }
+        };
+        let style = if quoted {
+            ScalarStyle::Quoted
+        } else {
+            ScalarStyle::Plain
+        };
+        Ok(Node {
+            at,
+            value: NodeValue::Scalar(text, style),
+        })
+    }
+
+    fn sequence(&mut self, at: Location, depth: usize) -> Result<Node, Problem> {
+        self.count((1, 0), at)?;
+        let mut items = Vec::new();
+        loop {
+            let (ev, m) = self.next()?;
+            if ev == Event::SequenceEnd {
+                break;
+            }
+            items.push(self.node(ev, m, depth + 1)?);
+        }
+        Ok(Node {
+            at,
+            value: NodeValue::Seq(items),
+        })
+    }
+
+    /// A mapping of string keys; a duplicate key is reported and its second value dropped.
+    fn mapping(&mut self, at: Location, depth: usize) -> Result<Node, Problem> {
+        self.count((1, 0), at)?;
+        let mut entries: Vec<(Key, Node)> = Vec::new();
+        let mut seen = HashSet::new();
+        loop {
+            let (ev, m) = self.next()?;
+            if ev == Event::MappingEnd {
+                break;
+            }
+            let key_at = location(&m);
+            let key = self.node(ev, m, depth + 1)?;
+            let name = match key.value {
+                NodeValue::Scalar(s, _) => s,
+                _ => return Err(Problem::error("a mapping key must be a plain string").at(key_at)),
+            };
+            let (ev, m) = self.next()?;
+            let value = self.node(ev, m, depth + 1)?;
+            if name == "<<" {
+                return Err(Problem::error("YAML merge keys (`<<`) are not supported")
+                    .at(key_at)
+                    .hint("write the keys out in full"));
+            }
+            if !seen.insert(name.clone()) {
+                self.problems.push(
+                    Problem::error(format!("duplicate key `{name}`"))
+                        .at(key_at)
+                        .hint("keep one; YAML tools disagree on which one wins"),
+                );
+                continue;
+            }
+            entries.push((Key { name, at: key_at }, value));
+        }
+        Ok(Node {
+            at,
+            value: NodeValue::Map(entries),
+        })
     }
 
     fn refuse_tag(&self, tag: Option<Tag>, at: Location) -> Result<(), Problem> {

@@ -1,0 +1,135 @@
+//! Reading the config: from a file or standard input, within the size limit, as UTF-8;
+//! then the pipeline, with its warnings written as they come.
+
+use super::{AppError, Failure};
+use crate::cli::Input;
+use crate::config::source::MAX_FILE_BYTES;
+use crate::config::Overrides;
+use crate::diagnostic::Problem;
+use crate::pipeline::{self, Generated, PipelineError};
+use std::io::{self, Read, Write};
+use std::path::Path;
+
+/// Reads the config and runs the pipeline; warnings go to `err` right away.
+pub(super) fn generate(input: &Input, err: &mut dyn Write) -> Result<(String, Generated), Failure> {
+    let (shown, text) = read_config(&input.file)?;
+    let overrides = Overrides {
+        namespace: input.namespace.clone(),
+        mode: input.mode.map(Into::into),
+    };
+    if let Some(ns) = &overrides.namespace {
+        if !crate::k8s::syntax::is_dns1123_label(ns) {
+            return Err(AppError::Config {
+                file: "--namespace".into(),
+                problems: vec![Problem::error(format!("`{ns}` is not a valid namespace"))
+                    .hint("use lowercase letters, digits and `-`, at most 63")],
+            }
+            .into());
+        }
+    }
+    match pipeline::generate(&text, &overrides) {
+        Ok(g) => {
+            for w in &g.warnings {
+                writeln!(err, "{}", w.display(&shown))?;
+            }
+            let name = config_name(&input.file);
+            Ok((name, g))
+        }
+        Err(PipelineError::Config(e)) => Err(AppError::Config {
+            file: shown,
+            problems: e.problems,
+        }
+        .into()),
+        Err(other) => Err(AppError::Internal(other).into()),
+    }
+}
+
+/// The config's file name, as it appears in generated headers: stable wherever it is run from.
+fn config_name(path: &Path) -> String {
+    if path == Path::new("-") {
+        return "stdin".into();
+    }
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+fn read_config(path: &Path) -> Result<(String, String), AppError> {
+    let shown = if path == Path::new("-") {
+        "<stdin>".to_string()
+    } else {
+        path.display().to_string()
+    };
+    let fail = |message: String, hint: &str| AppError::Config {
+        file: shown.clone(),
+        problems: vec![Problem::error(message).hint(hint)],
+    };
+    let mut bytes = Vec::new();
+    if path == Path::new("-") {
+        io::stdin()
+            .lock()
+            .take(MAX_FILE_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| {
+                fail(
+                    format!("cannot read standard input: {e}"),
+                    "pipe a config file in",
+                )
+            })?;
+    } else {
+        let meta = std::fs::metadata(path).map_err(|e| {
+            fail(
+                format!("cannot read: {}", plain_io(&e)),
+                "check the path given to -f",
+            )
+        })?;
+        if meta.is_dir() {
+            return Err(fail(
+                "is a directory, not a config file".into(),
+                "name the YAML file, e.g. -f examples/basic.yaml",
+            ));
+        }
+        let file = std::fs::File::open(path).map_err(|e| {
+            fail(
+                format!("cannot read: {}", plain_io(&e)),
+                "check the path and its permissions",
+            )
+        })?;
+        file.take(MAX_FILE_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| {
+                fail(
+                    format!("cannot read: {}", plain_io(&e)),
+                    "check the path and its permissions",
+                )
+            })?;
+    }
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(fail(
+            format!("larger than {} KiB", MAX_FILE_BYTES / 1024),
+            "a config is a few KiB; check that this is the right file",
+        ));
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = good.iter().filter(|b| **b == b'\n').count() + 1;
+        let column = good.iter().rev().take_while(|b| **b != b'\n').count() + 1;
+        AppError::Config {
+            file: shown.clone(),
+            problems: vec![Problem::error("the file is not UTF-8 text")
+                .at(crate::diagnostic::Location { line, column })
+                .hint("save it as UTF-8")],
+        }
+    })?;
+    Ok((shown, text))
+}
+
+/// An I/O error without Rust's "(os error N)" suffix.
+fn plain_io(e: &io::Error) -> String {
+    let s = e.to_string();
+    match s.find(" (os error") {
+        Some(i) => s[..i].to_lowercase(),
+        None => s,
+    }
+}

@@ -1,0 +1,63 @@
+//! Reads each object into its `k8s-openapi` type, keeping what the wiring checks look at.
+
+use crate::k8s::roundtrip;
+use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
+use k8s_openapi::api::core::v1::{
+    ConfigMap, Namespace, PersistentVolumeClaim, PodTemplateSpec, Secret, Service, ServiceAccount,
+};
+use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
+use k8s_openapi::api::storage::v1::StorageClass;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+
+// Short-lived, one per object during a check: size does not matter.
+#[allow(clippy::large_enum_variant)]
+pub enum Typed {
+    Workload {
+        selector: LabelSelector,
+        template: PodTemplateSpec,
+    },
+    Service(Service),
+    ConfigMap(ConfigMap),
+    Secret(Secret),
+    RoleBinding(RoleBinding),
+    Other,
+}
+
+/// Reads a value as a `T`, every key it does not know reported.
+fn strict<T: serde::de::DeserializeOwned + serde::Serialize>(
+    v: &serde_json::Value,
+) -> Result<T, Vec<roundtrip::Lost>> {
+    roundtrip::strict::<T>(v).map(|(t, _)| t)
+}
+
+/// The object as its kind's type, reduced to what the wiring checks need.
+pub fn read(kind: &str, v: &serde_json::Value) -> Result<Typed, Vec<roundtrip::Lost>> {
+    let workload = |selector, template| Typed::Workload { selector, template };
+    Ok(match kind {
+        "Deployment" => {
+            let d: Deployment = strict(v)?;
+            let spec = d.spec.unwrap_or_default();
+            workload(spec.selector, spec.template)
+        }
+        "StatefulSet" => {
+            let s: StatefulSet = strict(v)?;
+            let spec = s.spec.unwrap_or_default();
+            workload(spec.selector, spec.template)
+        }
+        "Service" => Typed::Service(strict(v)?),
+        "ConfigMap" => Typed::ConfigMap(strict(v)?),
+        "Secret" => Typed::Secret(strict(v)?),
+        "RoleBinding" => Typed::RoleBinding(strict(v)?),
+        "Role" => strict::<Role>(v).map(|_| Typed::Other)?,
+        "ServiceAccount" => strict::<ServiceAccount>(v).map(|_| Typed::Other)?,
+        "PersistentVolumeClaim" => strict::<PersistentVolumeClaim>(v).map(|_| Typed::Other)?,
+        "StorageClass" => strict::<StorageClass>(v).map(|_| Typed::Other)?,
+        "Namespace" => strict::<Namespace>(v).map(|_| Typed::Other)?,
+        other => {
+            return Err(vec![roundtrip::Lost {
+                path: "kind".into(),
+                message: format!("the tool has no type for kind {other}"),
+            }])
+        }
+    })
+}

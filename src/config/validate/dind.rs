@@ -1,0 +1,368 @@
+//! The `dind` section: the docker-in-docker sidecar's image, command and resources, dockerd's
+//! daemon.json (kept on loopback, with the registry mirror), and the gVisor sandbox.
+
+use super::executor::scratch;
+use super::{registry_image, Checker};
+use crate::config::model::*;
+use crate::config::raw::{RawDind, RawExecutor, RawGVisor, RawSpec};
+use crate::config::source::Segment;
+use k8s_openapi::api::core::v1 as core;
+use serde_json::{json, Map, Value};
+
+pub(super) fn default_dind_resources() -> Value {
+    json!({"limits": {"cpu": "4", "memory": "12Gi"}, "requests": {"cpu": "1", "memory": "4Gi"}})
+}
+
+/// Helm's map merge: maps merge key by key, a null removes the key, anything else replaces.
+pub(super) fn merge_json(base: &mut Value, over: &Value) {
+    match (base, over) {
+        (Value::Object(b), Value::Object(o)) => {
+            for (k, v) in o {
+                if v.is_null() {
+                    b.remove(k);
+                } else if let Some(existing) = b.get_mut(k) {
+                    merge_json(existing, v);
+                } else {
+                    b.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        (b, o) => *b = o.clone(),
+    }
+}
+
+pub(super) fn yaml_map(
+    value: Option<&serde_yaml::Value>,
+    p: &[Segment],
+    checker: &mut Checker<'_>,
+) -> Value {
+    match value.map(serde_json::to_value) {
+        None => Value::Object(Map::new()),
+        Some(Ok(v @ Value::Object(_))) => v,
+        Some(Ok(Value::Null)) => Value::Object(Map::new()),
+        Some(_) => {
+            checker.error(
+                p,
+                "must be a mapping of dockerd settings",
+                "write it like the keys of daemon.json",
+            );
+            Value::Object(Map::new())
+        }
+    }
+}
+
+pub(super) fn dind(
+    spec: &RawSpec,
+    ex: &RawExecutor,
+    registry_on: bool,
+    checker: &mut Checker<'_>,
+) -> Option<Dind> {
+    let default_dind = RawDind::default();
+    let raw = spec.dind.as_ref().unwrap_or(&default_dind);
+    let image = dind_image(raw, checker);
+    let gvisor_raw = raw.g_visor.as_ref().filter(|g| g.enabled.unwrap_or(false));
+    let daemon = daemon_config(raw, gvisor_raw, registry_on, checker);
+    let daemon_json = serde_json::to_string_pretty(&daemon).unwrap_or_default() + "\n";
+    let command = non_empty_command(
+        raw.command.clone(),
+        vec!["dockerd".into()],
+        &path!["dind", "command"],
+        checker,
+    );
+    refuse_daemon_flags(&command, &daemon, &path!["dind", "command"], checker);
+    let gvisor = gvisor_raw.and_then(|g| gvisor(g, &daemon, checker));
+    let resources = match &raw.resources {
+        Some(v) => checker
+            .resources(v, &path!["dind", "resources"])
+            .unwrap_or_default(),
+        None => default_dind_resources(),
+    };
+    Some(Dind {
+        image,
+        command,
+        daemon_json,
+        resources,
+        scratch: scratch(ex, checker),
+        gvisor,
+    })
+}
+
+/// `dind.image`: pinned by default.
+fn dind_image(raw: &RawDind, checker: &mut Checker<'_>) -> String {
+    let image_raw = raw.image.as_ref();
+    if image_raw.is_some_and(|i| i.tag.is_some() && i.repository.is_none()) {
+        checker.warn(
+            &path!["dind", "image", "tag"],
+            format!("the tag applies to the default repository {DEFAULT_DIND_REGISTRY}/{DEFAULT_DIND_REPOSITORY} (the chart's default is docker)"),
+            "set dind.image.repository too",
+        );
+    }
+    registry_image(
+        image_raw,
+        (
+            DEFAULT_DIND_REGISTRY,
+            DEFAULT_DIND_REPOSITORY,
+            DEFAULT_DIND_TAG,
+        ),
+        &path!["dind", "image"],
+        checker,
+    )
+}
+
+/// daemon.json: our defaults, the admin's `dind.daemonConfig` (and gVisor's) merged over
+/// them as Helm merges maps, then checked: loopback only, no TLS, the registry mirror.
+fn daemon_config(
+    raw: &RawDind,
+    gvisor_raw: Option<&RawGVisor>,
+    registry_on: bool,
+    checker: &mut Checker<'_>,
+) -> Value {
+    let mut daemon = json!({"hosts": [DOCKER_HOST], "mtu": 1200, "tls": false});
+    let user = yaml_map(
+        raw.daemon_config.as_ref(),
+        &path!["dind", "daemonConfig"],
+        checker,
+    );
+    merge_json(&mut daemon, &user);
+    if let Some(g) = gvisor_raw {
+        let mut extra = json!({"features": {"containerd-snapshotter": false}, "ip6tables": false, "iptables": false, "storage-driver": "vfs"});
+        let own = yaml_map(
+            g.daemon_config.as_ref(),
+            &path!["dind", "gVisor", "daemonConfig"],
+            checker,
+        );
+        // As in Helm, the admin's gVisor settings merge over the chart's, not replace them.
+        merge_json(&mut extra, &own);
+        merge_json(&mut daemon, &extra);
+    }
+    check_daemon_hosts(&daemon, checker);
+    for key in ["tls", "tlsverify"] {
+        if daemon.get(key) == Some(&Value::Bool(true)) {
+            checker.error(
+                &path!["dind", "daemonConfig", key],
+                "dockerd would require TLS, but no certificates are mounted and the executor connects in plain TCP over loopback",
+                "leave TLS off: dockerd listens on the pod's loopback only",
+            );
+        }
+    }
+    let mirror = format!("http://{REGISTRY_SERVICE}:{REGISTRY_PORT}");
+    let insecure = format!("{REGISTRY_SERVICE}:{REGISTRY_PORT}");
+    if registry_on {
+        add_to_list(&mut daemon, "registry-mirrors", &mirror);
+        add_to_list(&mut daemon, "insecure-registries", &insecure);
+    } else {
+        for key in ["registry-mirrors", "insecure-registries"] {
+            let mentions = daemon.get(key).and_then(Value::as_array).is_some_and(|l| {
+                l.iter()
+                    .any(|v| v.as_str().is_some_and(|s| s.contains(REGISTRY_SERVICE)))
+            });
+            if mentions {
+                checker.error(
+                    &path!["dind", "daemonConfig", key],
+                    format!("points at {REGISTRY_SERVICE}, but privateDockerRegistry is disabled"),
+                    "remove the entry, or enable privateDockerRegistry",
+                );
+            }
+        }
+    }
+    daemon
+}
+
+/// The gVisor sandbox (`dind.gVisor`): its command and the capabilities that replace
+/// `privileged`.
+fn gvisor(g: &RawGVisor, daemon: &Value, checker: &mut Checker<'_>) -> Option<GVisor> {
+    let command = non_empty_command(
+        g.command.clone(),
+        gvisor_command(),
+        &path!["dind", "gVisor", "command"],
+        checker,
+    );
+    refuse_daemon_flags(
+        &command,
+        daemon,
+        &path!["dind", "gVisor", "command"],
+        checker,
+    );
+    let security_context = match &g.security_context {
+        Some(sc) => checker.k8s::<core::SecurityContext>(
+            sc,
+            &path!["dind", "gVisor", "securityContext"],
+            "a security context",
+        )?,
+        None => default_gvisor_security_context(),
+    };
+    Some(GVisor {
+        command,
+        security_context,
+    })
+}
+
+pub(super) fn non_empty_command(
+    command: Option<Vec<String>>,
+    default: Vec<String>,
+    p: &[Segment],
+    checker: &mut Checker<'_>,
+) -> Vec<String> {
+    match command {
+        Some(c) if c.is_empty() => {
+            checker.error(
+                p,
+                "the command is empty",
+                "leave the key out to use the default",
+            );
+            default
+        }
+        Some(c) => c,
+        None => default,
+    }
+}
+
+/// dockerd refuses to start when a setting is both a flag and in daemon.json, and a flag
+/// would also slip past the loopback check; so settings belong in dind.daemonConfig.
+pub(super) fn refuse_daemon_flags(
+    command: &[String],
+    daemon: &Value,
+    path: &[Segment],
+    checker: &mut Checker<'_>,
+) {
+    let in_file: Vec<&str> = daemon
+        .as_object()
+        .map(|m| m.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    let flag_key = |flag: &str| -> Option<String> {
+        let name = flag.strip_prefix("--")?.split('=').next()?;
+        let key = match name {
+            "host" => "hosts",
+            "registry-mirror" => "registry-mirrors",
+            "insecure-registry" => "insecure-registries",
+            other => other,
+        };
+        (in_file.contains(&key) || matches!(key, "hosts" | "tls" | "tlsverify" | "mtu"))
+            .then(|| key.to_string())
+    };
+    for (i, arg) in command.iter().enumerate() {
+        // Flags may also hide in a shell script (`sh -c "dockerd --host=…"`).
+        for word in arg.split_whitespace() {
+            let key = if word == "-H"
+                || word.starts_with("-H=")
+                || (word.starts_with("-H") && word.len() > 2 && !word.starts_with("--"))
+            {
+                Some("hosts".to_string())
+            } else {
+                flag_key(word)
+            };
+            if let Some(key) = key {
+                checker.error(
+                    &[path, &path![i]].concat(),
+                    format!("`{word}` sets `{key}`, which daemon.json sets too; dockerd refuses to start with both"),
+                    format!("remove the flag and set `{key}` in dind.daemonConfig"),
+                );
+            }
+        }
+    }
+}
+
+pub(super) fn add_to_list(daemon: &mut Value, key: &str, item: &str) {
+    let list = daemon
+        .as_object_mut()
+        .expect("daemon.json is a mapping")
+        .entry(key)
+        .or_insert_with(|| json!([]));
+    match list {
+        Value::Array(items) if !items.iter().any(|v| v == item) => items.push(json!(item)),
+        Value::Array(_) => {}
+        other => *other = json!([item]),
+    }
+}
+
+pub(super) fn check_daemon_hosts(daemon: &Value, checker: &mut Checker<'_>) {
+    let p = path!["dind", "daemonConfig", "hosts"];
+    let Some(hosts) = daemon.get("hosts").and_then(Value::as_array) else {
+        checker.error(
+            &p,
+            "dockerd has no hosts to listen on",
+            format!("include {DOCKER_HOST}; the executor connects there"),
+        );
+        return;
+    };
+    let mut reaches_executor = false;
+    for (i, h) in hosts.iter().enumerate() {
+        let h = h.as_str().unwrap_or_default();
+        let addr = h
+            .strip_prefix("tcp://")
+            .map(|a| a.rsplit_once(':').map_or(a, |(host, _)| host));
+        match addr {
+            None if h.starts_with("unix://") || h.starts_with("fd://") => {}
+            Some("127.0.0.1" | "localhost" | "[::1]") => {
+                reaches_executor |= h == DOCKER_HOST || h == "tcp://localhost:2375"
+            }
+            _ => {
+                // One complaint is enough: a wildcard address on the port covers loopback too.
+                reaches_executor |= h.ends_with(":2375");
+                checker.error(
+                    &[&p[..], &path![i]].concat(),
+                    format!("dockerd would listen on `{h}`, reachable from other pods"),
+                    format!("listen on loopback only, {DOCKER_HOST}: anyone reaching the Docker API controls the node"),
+                );
+            }
+        }
+    }
+    if !reaches_executor {
+        checker.error(
+            &p,
+            format!("dockerd does not listen on {DOCKER_HOST}"),
+            format!("add {DOCKER_HOST}: the executor's DOCKER_HOST points there"),
+        );
+    }
+}
+
+pub(super) fn gvisor_command() -> Vec<String> {
+    let script = [
+        "ip link del docker0 2>/dev/null || true",
+        "echo 1 > /proc/sys/net/ipv4/ip_forward",
+        "dev=$(ip route show default | awk '{for(i=1;i<=NF;i++) if($i==\"dev\"){print $(i+1); exit}}')",
+        "addr=$(ip addr show dev \"$dev\" | awk '/inet /{gsub(/\\/.*/, \"\", $2); print $2; exit}')",
+        "iptables-legacy -t nat -A POSTROUTING -o \"$dev\" -j SNAT --to-source \"$addr\" -p tcp || true",
+        "iptables-legacy -t nat -A POSTROUTING -o \"$dev\" -j SNAT --to-source \"$addr\" -p udp || true",
+        "exec dockerd",
+    ];
+    vec!["/bin/sh".into(), "-c".into(), script.join("\n") + "\n"]
+}
+
+pub(super) fn default_gvisor_security_context() -> Value {
+    let caps = [
+        "NET_ADMIN",
+        "SYS_ADMIN",
+        "AUDIT_WRITE",
+        "CHOWN",
+        "DAC_OVERRIDE",
+        "FOWNER",
+        "FSETID",
+        "KILL",
+        "MKNOD",
+        "NET_BIND_SERVICE",
+        "NET_RAW",
+        "SETFCAP",
+        "SETGID",
+        "SETPCAP",
+        "SETUID",
+        "SYS_CHROOT",
+        "SYS_PTRACE",
+    ];
+    json!({"capabilities": {"add": caps}})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn helm_merge_replaces_lists_and_null_removes() {
+        let mut base = json!({"hosts": ["a"], "mtu": 1200, "tls": false});
+        merge_json(
+            &mut base,
+            &json!({"hosts": ["b"], "mtu": null, "debug": true}),
+        );
+        assert_eq!(base, json!({"hosts": ["b"], "tls": false, "debug": true}));
+    }
+}

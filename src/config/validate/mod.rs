@@ -1,0 +1,157 @@
+//! Turns the config as written (`RawSpec`) into the `Config` the templates use, applying
+//! the charts' defaults and every rule, and collecting all problems rather than stopping
+//! at the first. Each problem is located in the file through the key path it concerns.
+//!
+//! One file per section of the charts' values, each owning its keys, defaults and rules;
+//! `checker` holds what they share. Where a chart default is one of its known bugs, the
+//! default here is the fixed one; the README's chart-key table lists each such difference.
+
+// `path!` builds a Vec so a path can be stored, extended and joined like any other.
+#![allow(clippy::useless_vec)]
+
+/// Builds a key path: `path!["executor", "queueName"]`.
+macro_rules! path {
+    ($($seg:expr),* $(,)?) => { vec![$(crate::config::source::Segment::from($seg)),*] };
+}
+
+mod checker;
+mod dind;
+mod env;
+mod executor;
+pub mod kubernetes;
+mod metadata;
+mod mode;
+mod queues;
+mod registry;
+mod risks;
+mod scheduling;
+mod sourcegraph;
+mod storage_class;
+
+pub use checker::Checker;
+use checker::{non_empty, one_of, registry_image};
+
+use crate::config::model::{Config, Mode};
+use crate::config::raw::{RawExecutor, RawKrm, RawSourcegraph, RawSpec};
+use crate::diagnostic::Severity;
+
+/// What the command line adds to the file.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub namespace: Option<String>,
+    pub mode: Option<Mode>,
+}
+
+/// Labels the tool puts on pods to select them; user labels must not replace them.
+pub const SELECTOR_LABELS: [&str; 3] = [
+    "app",
+    "app.kubernetes.io/component",
+    "app.kubernetes.io/instance",
+];
+
+/// The checks, section by section, in file order as far as possible. Longer than most
+/// functions because it is the table of contents: one call per section, then the `Config`.
+pub fn validate(
+    krm: Option<&RawKrm>,
+    spec: &RawSpec,
+    overrides: &Overrides,
+    checker: &mut Checker<'_>,
+) -> Option<Config> {
+    let (name, file_namespace) = metadata::metadata(krm, checker);
+    let namespace = overrides.namespace.clone().or(file_namespace);
+    let mode = overrides.mode.or(spec.mode).unwrap_or(Mode::Dind);
+
+    let default_sg = RawSourcegraph::default();
+    let sg = spec.sourcegraph.as_ref().unwrap_or(&default_sg);
+    let default_exec = RawExecutor::default();
+    let ex = spec.executor.as_ref().unwrap_or(&default_exec);
+
+    mode::refuse_keys_of_other_mode(mode, spec, ex, checker);
+    sourcegraph::warn_about_name_override(sg, checker);
+    mode::refuse_replicas_in_kubernetes_mode(mode, ex, checker);
+
+    let frontend_url = executor::frontend_url(ex, checker);
+    let password = executor::password(&name, ex, checker);
+    let pods = scheduling::pod_settings(mode, sg, ex, checker);
+    let labels = sourcegraph::labels(sg, checker);
+    let pull_policy = sourcegraph::pull_policy(sg, checker);
+    let executor_image = sourcegraph::executor_image(mode, sg, ex, checker);
+    let (max_jobs, max_runtime) = executor::job_limits(ex, checker);
+    let log = executor::log(mode, ex, checker);
+    let (pod_security_context, container_security_context) =
+        executor::security_contexts(mode, ex, checker);
+
+    let executor_env = env::executor_env(ex, checker);
+    let local_dev = mode == Mode::Kubernetes && sg.local_dev_mode.unwrap_or(false);
+    let executor_resources = executor::resources(ex, local_dev, checker);
+    let workers = queues::workers(
+        &name,
+        spec,
+        ex,
+        &executor_env,
+        executor_resources.clone(),
+        checker,
+    );
+
+    let registry = registry::registry(mode, spec, checker);
+    if registry.is_some() {
+        registry::refuse_registry_name_clash(&name, &workers, spec, checker);
+    }
+    let storage_class = storage_class::storage_class(spec, checker);
+    let dind = match mode {
+        Mode::Dind => dind::dind(spec, ex, registry.is_some(), checker),
+        Mode::Kubernetes => None,
+    };
+    let kubernetes = match mode {
+        Mode::Kubernetes => Some(kubernetes::kubernetes(
+            ex,
+            namespace.as_deref(),
+            spec.storage_class.as_ref(),
+            &name,
+            checker,
+        )),
+        Mode::Dind => None,
+    };
+
+    if checker
+        .problems
+        .iter()
+        .any(|p| p.severity == Severity::Error)
+    {
+        return None;
+    }
+    risks::warn_about_risks(
+        ex,
+        &workers,
+        dind.as_ref(),
+        &frontend_url,
+        local_dev,
+        checker,
+    );
+    Some(Config {
+        mode,
+        name,
+        namespace,
+        frontend_url,
+        password: password?,
+        per_queue: spec.queues.as_ref().is_some_and(|q| !q.is_empty()),
+        workers,
+        max_jobs,
+        max_runtime,
+        log_level: log.level,
+        log_format: log.format,
+        log_trace: log.trace,
+        keep_workspaces: ex.debug.as_ref().and_then(|d| d.keep_workspaces),
+        docker_add_host_gateway: ex.docker_add_host_gateway,
+        executor_image,
+        pull_policy,
+        pod_security_context,
+        container_security_context,
+        pods,
+        labels,
+        dind,
+        registry,
+        kubernetes,
+        storage_class,
+    })
+}

@@ -1,0 +1,109 @@
+//! The `privateDockerRegistry` section: the pull-through cache dockerd uses as its mirror.
+
+use super::env::env_map;
+use super::{registry_image, Checker};
+use crate::config::model::*;
+use crate::config::raw::RawSpec;
+use indexmap::IndexMap;
+use serde_json::{json, Value};
+
+pub(super) fn registry(mode: Mode, spec: &RawSpec, checker: &mut Checker<'_>) -> Option<Registry> {
+    let raw = spec.private_docker_registry.as_ref();
+    if mode != Mode::Dind || !raw.and_then(|r| r.enabled).unwrap_or(true) {
+        return None;
+    }
+    let p = path!["privateDockerRegistry"];
+    let image = registry_image(
+        raw.and_then(|r| r.image.as_ref()),
+        (
+            DEFAULT_REGISTRY_REGISTRY,
+            DEFAULT_REGISTRY_REPOSITORY,
+            DEFAULT_REGISTRY_TAG,
+        ),
+        &[&p[..], &path!["image"]].concat(),
+        checker,
+    );
+    let storage_size = raw
+        .and_then(|r| r.storage_size.clone())
+        .unwrap_or_else(|| "10Gi".into());
+    checker.quantity(&storage_size, &[&p[..], &path!["storageSize"]].concat());
+    // The chart defaults to a class named `sourcegraph` even when none exists; we use the
+    // cluster default unless the admin names one.
+    let storage_class = spec
+        .storage_class
+        .as_ref()
+        .and_then(|s| s.name.clone())
+        .filter(|s| !s.is_empty());
+    if let Some(class) = &storage_class {
+        checker.dns_subdomain(class, &path!["storageClass", "name"], "StorageClass name");
+    }
+    let mut env: IndexMap<String, Value> = IndexMap::new();
+    env.insert(
+        "REGISTRY_PROXY_REMOTEURL".into(),
+        json!({"name": "REGISTRY_PROXY_REMOTEURL", "value": "https://registry-1.docker.io"}),
+    );
+    if let Some(own) = raw.and_then(|r| r.env.as_ref()) {
+        env.extend(env_map(own, &[&p[..], &path!["env"]].concat(), checker));
+    }
+    env.sort_keys();
+    let resources = match raw.and_then(|r| r.resources.as_ref()) {
+        Some(v) => checker
+            .resources(v, &[&p[..], &path!["resources"]].concat())
+            .unwrap_or_default(),
+        None => default_registry_resources(),
+    };
+    let service_annotations = raw
+        .and_then(|r| r.service_annotations.as_ref())
+        .map(|a| {
+            checker.labels(
+                a,
+                &path!["privateDockerRegistry", "serviceAnnotations"],
+                false,
+            )
+        })
+        .unwrap_or_default();
+    Some(Registry {
+        image,
+        storage_size,
+        storage_class,
+        env: env.into_values().collect(),
+        resources,
+        service_annotations,
+    })
+}
+
+pub(super) fn default_registry_resources() -> Value {
+    json!({"limits": {"cpu": "1", "memory": "1Gi"}, "requests": {"cpu": "100m", "memory": "256Mi"}})
+}
+
+/// The registry's objects are named `private-docker-registry`; no executor object may be.
+pub(super) fn refuse_registry_name_clash(
+    name: &str,
+    workers: &[Worker],
+    spec: &RawSpec,
+    checker: &mut Checker<'_>,
+) {
+    let hint = "choose another name, or disable privateDockerRegistry";
+    if name == REGISTRY_SERVICE {
+        checker.top_level(|checker| {
+            checker.error(
+                &path!["metadata", "name"],
+                format!("`{name}` is the private registry's name"),
+                hint,
+            )
+        });
+        return;
+    }
+    for (i, w) in workers.iter().enumerate() {
+        if w.name == REGISTRY_SERVICE && spec.queues.as_ref().is_some_and(|q| !q.is_empty()) {
+            checker.error(
+                &path!["queues", i, "name"],
+                format!(
+                    "the Deployment would be named `{}`, the private registry's name",
+                    w.name
+                ),
+                hint,
+            );
+        }
+    }
+}

@@ -1,0 +1,102 @@
+//! The `sourcegraph` section: the global image settings and the labels on every object.
+
+use super::Checker;
+use crate::config::model::*;
+use crate::config::raw::{RawExecutor, RawSourcegraph};
+use crate::diagnostic::did_you_mean;
+
+pub(super) const PULL_POLICIES: [&str; 3] = ["Always", "IfNotPresent", "Never"];
+
+pub(super) fn executor_image(
+    mode: Mode,
+    sg: &RawSourcegraph,
+    ex: &RawExecutor,
+    checker: &mut Checker<'_>,
+) -> String {
+    let global = sg.image.as_ref();
+    let repository = global
+        .and_then(|g| g.repository.clone())
+        .unwrap_or_else(|| DEFAULT_IMAGE_REPOSITORY.into());
+    let own = ex.image.as_ref();
+    let default_name = if mode == Mode::Kubernetes {
+        "executor-kubernetes"
+    } else {
+        "executor"
+    };
+    let name = own
+        .and_then(|i| i.name.clone())
+        .unwrap_or_else(|| default_name.into());
+    let default_tag = if mode == Mode::Kubernetes {
+        DEFAULT_EXECUTOR_KUBERNETES_TAG
+    } else {
+        DEFAULT_EXECUTOR_TAG
+    };
+    let use_global = global
+        .and_then(|g| g.use_global_tag_as_default)
+        .unwrap_or(false);
+    let global_tag = global.and_then(|g| g.default_tag.clone());
+    let tag = match (own.and_then(|i| i.tag.clone()), use_global, global_tag) {
+        (Some(t), _, _) => t,
+        // The chart's own default is a Helm template for its version: use our pinned one.
+        (None, true, Some(t)) if t.contains("{{") => default_tag.to_string(),
+        (None, true, Some(t)) => t,
+        _ => own
+            .and_then(|i| i.default_tag.clone())
+            .unwrap_or_else(|| default_tag.into()),
+    };
+    // Point at the key most likely to hold the mistake.
+    let p = if own.is_some_and(|i| i.tag.is_some()) {
+        path!["executor", "image", "tag"]
+    } else if own.is_some_and(|i| i.default_tag.is_some()) {
+        path!["executor", "image", "defaultTag"]
+    } else if own.is_some_and(|i| i.name.is_some()) {
+        path!["executor", "image", "name"]
+    } else if global.is_some_and(|g| g.repository.is_some()) {
+        path!["sourcegraph", "image", "repository"]
+    } else {
+        path!["sourcegraph", "image", "defaultTag"]
+    };
+    checker.image(
+        format!("{}/{name}:{tag}", repository.trim_end_matches('/')),
+        &p,
+    )
+}
+
+pub(super) fn warn_about_name_override(sg: &RawSourcegraph, checker: &mut Checker<'_>) {
+    if sg.name_override.as_deref().is_some_and(|n| !n.is_empty()) {
+        checker.warn(
+            &path!["sourcegraph", "nameOverride"],
+            "has no effect here (the chart ignores it too)",
+            "name the stack with metadata.name in the KRM form",
+        );
+    }
+}
+
+/// `sourcegraph.labels`: on every object.
+pub(super) fn labels(sg: &RawSourcegraph, checker: &mut Checker<'_>) -> Vec<(String, String)> {
+    sg.labels
+        .as_ref()
+        .map(|l| checker.labels(l, &path!["sourcegraph", "labels"], true))
+        .unwrap_or_default()
+}
+
+/// `sourcegraph.image.pullPolicy`: every container's.
+pub(super) fn pull_policy(sg: &RawSourcegraph, checker: &mut Checker<'_>) -> String {
+    let pull_policy = sg
+        .image
+        .as_ref()
+        .and_then(|i| i.pull_policy.clone())
+        .unwrap_or_else(|| "IfNotPresent".into());
+    if !PULL_POLICIES.contains(&pull_policy.as_str()) {
+        let hint = match did_you_mean(&pull_policy, PULL_POLICIES) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => format!("use one of {}", PULL_POLICIES.join(", ")),
+        };
+        checker.error(
+            &path!["sourcegraph", "image", "pullPolicy"],
+            format!("unknown pull policy `{pull_policy}`"),
+            hint,
+        );
+    }
+    pull_policy
+}

@@ -1,0 +1,57 @@
+//! The `storageClass` section: the class claims ask for, and the one the config may create.
+
+use super::{non_empty, Checker};
+use crate::config::model::StorageClass;
+use crate::config::raw::RawSpec;
+use k8s_openapi::api::core::v1 as core;
+
+pub(super) fn storage_class(spec: &RawSpec, checker: &mut Checker<'_>) -> Option<StorageClass> {
+    let raw = spec.storage_class.as_ref()?;
+    if !raw.create.unwrap_or(false) {
+        return None;
+    }
+    let p = path!["storageClass"];
+    let Some(name) = raw.name.clone().filter(|n| !n.is_empty()) else {
+        checker.error(
+            &[&p[..], &path!["name"]].concat(),
+            "storageClass.create needs a name",
+            "set storageClass.name",
+        );
+        return None;
+    };
+    checker.dns_subdomain(
+        &name,
+        &[&p[..], &path!["name"]].concat(),
+        "StorageClass name",
+    );
+    let provisioner = raw
+        .provisioner
+        .clone()
+        .unwrap_or_else(|| "kubernetes.io/gce-pd".into());
+    let mut parameters: Vec<(String, String)> = raw
+        .parameters
+        .clone()
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
+    let disk_type = raw.type_.clone().unwrap_or_else(|| "pd-ssd".into());
+    if !disk_type.is_empty() && !parameters.iter().any(|(k, _)| k == "type") {
+        parameters.push(("type".into(), disk_type));
+    }
+    parameters.sort();
+    let allowed_topologies = raw.allowed_topologies.as_ref().and_then(|t| {
+        checker
+            .k8s::<Vec<core::TopologySelectorTerm>>(
+                t,
+                &[&p[..], &path!["allowedTopologies"]].concat(),
+                "a list of topology terms",
+            )
+            .filter(non_empty)
+    });
+    Some(StorageClass {
+        name,
+        provisioner,
+        parameters,
+        allowed_topologies,
+    })
+}

@@ -1,0 +1,285 @@
+//! What the templates are given: the names of the stack's objects, their labels and
+//! selectors, and the values computed once per stack; and the `Renderer` that renders one
+//! template with them into one object.
+
+use super::stack::Rendered;
+use super::templates::{environment, RenderError};
+use crate::config::model::{
+    Config, Password, Scratch, Worker, DOCKER_HOST, METRICS_PORT, REGISTRY_PORT, REGISTRY_SERVICE,
+};
+use crate::k8s::resid::ResId;
+use minijinja::value::{Serde, Value as JinjaValue};
+use minijinja::Environment;
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+
+/// The scratch volume shared by the executor and dind at the same path.
+const SCRATCH_PATH: &str = "/scratch";
+
+/// Names of the stack's objects, derived from the stack's name.
+#[derive(Debug, Serialize)]
+struct Names {
+    config: String,
+    docker_config: String,
+    service: String,
+    password_secret: String,
+    registry: &'static str,
+    scratch_volume: &'static str,
+    docker_config_volume: &'static str,
+    service_account: String,
+    role: String,
+    role_binding: String,
+}
+
+fn names(c: &Config) -> Names {
+    let password_secret = match &c.password {
+        Password::ExistingSecret { name } => name.clone(),
+        Password::Literal { secret_name, .. } => secret_name.clone(),
+    };
+    Names {
+        config: format!("{}-config", c.name),
+        docker_config: format!("{}-docker-config", c.name),
+        service: c.name.clone(),
+        password_secret,
+        registry: REGISTRY_SERVICE,
+        scratch_volume: "executor-scratch",
+        docker_config_volume: "docker-config",
+        service_account: c.name.clone(),
+        role: c.name.clone(),
+        role_binding: c.name.clone(),
+    }
+}
+
+fn map(pairs: impl IntoIterator<Item = (String, String)>) -> Value {
+    Value::Object(
+        pairs
+            .into_iter()
+            .map(|(k, v)| (k, Value::String(v)))
+            .collect::<Map<_, _>>(),
+    )
+}
+
+fn pairs(list: &[(String, String)]) -> impl Iterator<Item = (String, String)> + '_ {
+    list.iter().cloned()
+}
+
+/// Labels on objects: the upstream set, our identity, then the admin's `sourcegraph.labels`.
+fn object_labels(c: &Config, component: &str, requires: &str) -> Value {
+    let ours = [
+        ("app.kubernetes.io/component", component),
+        ("app.kubernetes.io/instance", c.name.as_str()),
+        ("app.kubernetes.io/managed-by", "sg-executor-gen"),
+        ("deploy", "sourcegraph"),
+        ("sourcegraph-resource-requires", requires),
+    ];
+    map(pairs(&c.labels).chain(ours.iter().map(|(k, v)| (k.to_string(), v.to_string()))))
+}
+
+fn selector(c: &Config, app: &str, component: &str) -> Value {
+    map([
+        ("app".to_string(), app.to_string()),
+        (
+            "app.kubernetes.io/component".to_string(),
+            component.to_string(),
+        ),
+        ("app.kubernetes.io/instance".to_string(), c.name.clone()),
+    ])
+}
+
+fn pod_labels(c: &Config, app: &str, component: &str) -> Value {
+    let mut labels = selector(c, app, component);
+    let extra =
+        map(pairs(&c.pods.labels).chain([("deploy".to_string(), "sourcegraph".to_string())]));
+    if let (Value::Object(l), Value::Object(e)) = (&mut labels, extra) {
+        for (k, v) in e {
+            l.entry(k).or_insert(v);
+        }
+    }
+    labels
+}
+
+/// A short, stable digest of the executor's ConfigMaps, so a config change rolls the pods.
+pub fn checksum(objects: &[&serde_yaml::Value]) -> String {
+    let texts: Vec<String> = objects
+        .iter()
+        .map(|o| {
+            serde_yaml::to_string(o.get("data").unwrap_or(&serde_yaml::Value::Null))
+                .unwrap_or_default()
+        })
+        .collect();
+    crate::digest::digest(texts.iter().map(String::as_str))
+}
+
+/// The context every template shares, built once per stack.
+fn base_context(c: &Config) -> Map<String, Value> {
+    let names = names(c);
+    let scratch_empty_dir = match c.dind.as_ref().map(|d| &d.scratch) {
+        Some(Scratch::EmptyDir {
+            size_limit: Some(limit),
+        }) => json!({"sizeLimit": limit}),
+        _ => json!({}),
+    };
+    [
+        ("c", serde_json::to_value(c).unwrap_or_default()),
+        ("names", serde_json::to_value(&names).unwrap_or_default()),
+        (
+            "labels",
+            json!({
+                "executor": object_labels(c, "executor", "no-cluster-admin"),
+                "registry": object_labels(c, "private-docker-registry", "no-cluster-admin"),
+                "rbac": object_labels(c, "executor", "cluster-admin"),
+            }),
+        ),
+        (
+            "selectors",
+            json!({
+                "executors": map([
+                    ("app.kubernetes.io/component".to_string(), "executor".to_string()),
+                    ("app.kubernetes.io/instance".to_string(), c.name.clone()),
+                ]),
+                // One registry serves every stack in the namespace, so its selector leaves out
+                // the stack: a second stack's apply must not try to change an immutable selector.
+                "registry": map([
+                    ("app".to_string(), REGISTRY_SERVICE.to_string()),
+                    ("app.kubernetes.io/component".to_string(), "private-docker-registry".to_string()),
+                ]),
+            }),
+        ),
+        (
+            "pod_labels",
+            json!({"registry": pod_labels(c, REGISTRY_SERVICE, "private-docker-registry")}),
+        ),
+        ("docker_host", json!(DOCKER_HOST)),
+        ("scratch_path", json!(SCRATCH_PATH)),
+        ("scratch_empty_dir", scratch_empty_dir),
+        ("metrics_port", json!(METRICS_PORT)),
+        ("registry_port", json!(REGISTRY_PORT)),
+        (
+            "subject_namespace",
+            json!(c.namespace.clone().unwrap_or_else(|| "default".into())),
+        ),
+        ("node_selector", map(pairs(&c.pods.node_selector))),
+        (
+            "storage_class_parameters",
+            map(c.storage_class.iter().flat_map(|s| pairs(&s.parameters))),
+        ),
+        (
+            "registry_service_annotations",
+            map(c
+                .registry
+                .iter()
+                .flat_map(|r| pairs(&r.service_annotations))),
+        ),
+        ("registry_pod_annotations", map(pairs(&c.pods.annotations))),
+        (
+            "gvisor_security_context",
+            c.dind
+                .as_ref()
+                .and_then(|d| d.gvisor.as_ref())
+                .map_or(Value::Null, |g| {
+                    let mut sc = g.security_context.clone();
+                    // A strategic-merge null removes the base's `privileged: true`.
+                    if let Value::Object(m) = &mut sc {
+                        m.entry("privileged").or_insert(Value::Null);
+                    }
+                    sc
+                }),
+        ),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
+
+pub struct Renderer<'c> {
+    env: Environment<'static>,
+    c: &'c Config,
+    base_context: Map<String, Value>,
+}
+
+impl<'c> Renderer<'c> {
+    pub fn new(c: &'c Config) -> Self {
+        Renderer {
+            env: environment(),
+            c,
+            base_context: base_context(c),
+        }
+    }
+
+    pub fn config(&self) -> &'c Config {
+        self.c
+    }
+
+    pub fn render(&self, template: &str, extra: &[(&str, Value)]) -> Result<Rendered, RenderError> {
+        let mut ctx = self.base_context.clone();
+        for (k, v) in extra {
+            ctx.insert((*k).to_string(), v.clone());
+        }
+        let tmpl = self
+            .env
+            .get_template(template)
+            .map_err(|e| RenderError::Template {
+                template: template.into(),
+                message: e.to_string(),
+            })?;
+        let text =
+            tmpl.render(JinjaValue::from(Serde(&ctx)))
+                .map_err(|e| RenderError::Template {
+                    template: template.into(),
+                    message: format!("{e:#}"),
+                })?;
+        let object: serde_yaml::Value = serde_yaml::from_str(&text).map_err(|e| {
+            let line = e
+                .location()
+                .and_then(|l| text.lines().nth(l.line().saturating_sub(1)))
+                .unwrap_or_default();
+            RenderError::NotAnObject {
+                template: template.into(),
+                message: format!("{e} in `{}`", line.trim()),
+            }
+        })?;
+        let id = ResId::of(&object).ok_or_else(|| RenderError::NotAnObject {
+            template: template.into(),
+            message: "no kind or metadata.name".into(),
+        })?;
+        Ok(Rendered { id, object })
+    }
+
+    pub fn worker(
+        &self,
+        template: &str,
+        worker: &Worker,
+        extra: &[(&str, Value)],
+    ) -> Result<Rendered, RenderError> {
+        let with = |key: &str, name: &str, value: Value| {
+            let mut merged = self
+                .base_context
+                .get(key)
+                .cloned()
+                .unwrap_or_else(|| json!({}));
+            merged[name] = value;
+            merged
+        };
+        let mut all = vec![
+            ("worker", serde_json::to_value(worker).unwrap_or_default()),
+            (
+                "selectors",
+                with(
+                    "selectors",
+                    "worker",
+                    selector(self.c, &worker.name, "executor"),
+                ),
+            ),
+            (
+                "pod_labels",
+                with(
+                    "pod_labels",
+                    "worker",
+                    pod_labels(self.c, &worker.name, "executor"),
+                ),
+            ),
+        ];
+        all.extend(extra.iter().cloned());
+        self.render(template, &all)
+    }
+}

@@ -1,0 +1,202 @@
+//! Renders the stack: the base objects, and for each optional layer the config switches on,
+//! its extra objects and its strategic-merge patches. One function per part of the stack.
+
+use super::context::{checksum, Renderer};
+use super::templates::RenderError;
+use crate::config::model::{Config, Password, Scratch, REGISTRY_SERVICE};
+use crate::k8s::resid::ResId;
+use serde_json::{json, Map, Value};
+
+/// The optional layers, in the order they apply (a later layer may patch an earlier one's objects).
+pub const LAYERS: [&str; 5] = [
+    "private-registry",
+    "per-queue",
+    "ephemeral-scratch",
+    "gvisor",
+    "scheduling",
+];
+
+/// One rendered object, or one patch, and the template it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rendered {
+    pub id: ResId,
+    pub object: serde_yaml::Value,
+}
+
+/// An optional part of the stack: extra objects and patches to the objects before it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Layer {
+    pub name: &'static str,
+    pub resources: Vec<Rendered>,
+    pub patches: Vec<Rendered>,
+}
+
+/// The stack before patching: what `build` lays out as a base plus one sub-component a layer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stack {
+    pub base: Vec<Rendered>,
+    pub layers: Vec<Layer>,
+}
+
+const DEPLOYMENT: &str = "templates/executor.Deployment.yaml.j2";
+
+/// Renders the base and every layer the config switches on.
+pub fn render_stack(c: &Config) -> Result<Stack, RenderError> {
+    let r = Renderer::new(c);
+    let mut base = base_objects(&r)?;
+    let pod_annotations = pod_annotations(c, &base);
+    let deployments = c
+        .workers
+        .iter()
+        .map(|w| r.worker(DEPLOYMENT, w, std::slice::from_ref(&pod_annotations)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut layers = Vec::new();
+    if c.registry.is_some() {
+        layers.push(registry_layer(&r)?);
+    }
+    if c.per_queue {
+        layers.push(Layer {
+            name: "per-queue",
+            resources: deployments,
+            patches: Vec::new(),
+        });
+    } else {
+        base.extend(deployments);
+    }
+    layers.extend(dind_layers(&r)?);
+    if c.pods.constrains_scheduling() {
+        layers.push(scheduling_layer(&r)?);
+    }
+    debug_assert!(layers
+        .windows(2)
+        .all(|w| LAYERS.iter().position(|l| *l == w[0].name)
+            < LAYERS.iter().position(|l| *l == w[1].name)));
+    Ok(Stack { base, layers })
+}
+
+/// The objects every stack of this mode has, before its Deployments.
+fn base_objects(r: &Renderer<'_>) -> Result<Vec<Rendered>, RenderError> {
+    let c = r.config();
+    let mut templates = Vec::new();
+    if c.storage_class.is_some() {
+        templates.push("templates/storage-class.StorageClass.yaml.j2");
+    }
+    if c.kubernetes.as_ref().is_some_and(|k| k.configure_rbac) {
+        templates.extend([
+            "templates/executor.ServiceAccount.yaml.j2",
+            "templates/executor.Role.yaml.j2",
+            "templates/executor.RoleBinding.yaml.j2",
+        ]);
+    }
+    templates.push("templates/executor-config.ConfigMap.yaml.j2");
+    if c.dind.is_some() {
+        templates.push("templates/docker-config.ConfigMap.yaml.j2");
+    }
+    if matches!(c.password, Password::Literal { .. }) {
+        templates.push("templates/executor.Secret.yaml.j2");
+    }
+    templates.push("templates/executor.Service.yaml.j2");
+    if c.kubernetes
+        .as_ref()
+        .is_some_and(|k| k.data_volume.is_some())
+    {
+        templates.push("templates/executor-data.PersistentVolumeClaim.yaml.j2");
+    }
+    templates.iter().map(|t| r.render(t, &[])).collect()
+}
+
+/// The executor pods' annotations. Pods carry a digest of the ConfigMaps they read, so
+/// `kubectl apply` of a new config rolls them.
+fn pod_annotations(c: &Config, base: &[Rendered]) -> (&'static str, Value) {
+    let config_maps: Vec<&serde_yaml::Value> = base
+        .iter()
+        .filter(|o| o.id.kind == "ConfigMap")
+        .map(|o| &o.object)
+        .collect();
+    let mut annotations = Map::new();
+    annotations.insert("checksum/config".into(), json!(checksum(&config_maps)));
+    annotations.insert(
+        "kubectl.kubernetes.io/default-container".into(),
+        json!("executor"),
+    );
+    for (k, v) in &c.pods.annotations {
+        annotations.insert(k.clone(), json!(v));
+    }
+    ("pod_annotations", Value::Object(annotations))
+}
+
+/// The pull-through registry: its claim, Service and Deployment.
+fn registry_layer(r: &Renderer<'_>) -> Result<Layer, RenderError> {
+    let resources = [
+        "overlays/private-registry/private-docker-registry.PersistentVolumeClaim.yaml.j2",
+        "overlays/private-registry/private-docker-registry.Service.yaml.j2",
+        "overlays/private-registry/private-docker-registry.Deployment.yaml.j2",
+    ]
+    .iter()
+    .map(|t| r.render(t, &[]))
+    .collect::<Result<_, _>>()?;
+    Ok(Layer {
+        name: "private-registry",
+        resources,
+        patches: Vec::new(),
+    })
+}
+
+/// The dind layers that patch every executor Deployment: ephemeral scratch and gVisor.
+fn dind_layers(r: &Renderer<'_>) -> Result<Vec<Layer>, RenderError> {
+    let c = r.config();
+    let Some(d) = &c.dind else {
+        return Ok(Vec::new());
+    };
+    let mut wanted = Vec::new();
+    if matches!(d.scratch, Scratch::Ephemeral { .. }) {
+        wanted.push((
+            "ephemeral-scratch",
+            "overlays/ephemeral-scratch/patches/executor.Deployment.yaml.j2",
+        ));
+    }
+    if d.gvisor.is_some() {
+        wanted.push((
+            "gvisor",
+            "overlays/gvisor/patches/executor.Deployment.yaml.j2",
+        ));
+    }
+    wanted
+        .into_iter()
+        .map(|(name, template)| {
+            let patches = c
+                .workers
+                .iter()
+                .map(|w| r.worker(template, w, &[]))
+                .collect::<Result<_, _>>()?;
+            Ok(Layer {
+                name,
+                resources: Vec::new(),
+                patches,
+            })
+        })
+        .collect()
+}
+
+/// Where the pods may run: one patch per workload.
+fn scheduling_layer(r: &Renderer<'_>) -> Result<Layer, RenderError> {
+    let c = r.config();
+    let mut targets: Vec<String> = c.workers.iter().map(|w| w.name.clone()).collect();
+    if c.registry.is_some() {
+        targets.push(REGISTRY_SERVICE.to_string());
+    }
+    let patches = targets
+        .iter()
+        .map(|t| {
+            r.render(
+                "overlays/scheduling/patches/workload.Deployment.yaml.j2",
+                &[("target", json!(t))],
+            )
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(Layer {
+        name: "scheduling",
+        resources: Vec::new(),
+        patches,
+    })
+}
