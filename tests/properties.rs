@@ -183,6 +183,17 @@ fn qualified_key() -> BoxedStrategy<String> {
     .boxed()
 }
 
+/// An annotation key: a qualified name that YAML does not read as a number or boolean
+/// (kubectl kustomize cannot build those, so the tool refuses them).
+fn annotation_key() -> BoxedStrategy<String> {
+    qualified_key()
+        .prop_filter("reads as a YAML scalar", |k| {
+            let v: serde_yaml::Value = serde_yaml::from_str(k).unwrap_or(Value::Null);
+            matches!(v, Value::String(_))
+        })
+        .boxed()
+}
+
 fn label_value() -> BoxedStrategy<String> {
     "([A-Za-z0-9]([A-Za-z0-9_.-]{0,16}[A-Za-z0-9])?)?".boxed()
 }
@@ -541,7 +552,6 @@ fn password() -> BoxedStrategy<Password> {
 fn frontend_url() -> BoxedStrategy<String> {
     (
         select(&["http", "https"][..]),
-        option::of(select(&["user@", "user:p%40ss@"][..])),
         select(
             &[
                 "sourcegraph-frontend.sourcegraph.svc.cluster.local",
@@ -553,13 +563,14 @@ fn frontend_url() -> BoxedStrategy<String> {
         option::of(1u16..=65535),
         option::of(hostile()),
     )
-        .prop_map(|(scheme, user, host, port, path)| {
+        .prop_map(|(scheme, host, port, path)| {
             let port = port.map(|p| format!(":{p}")).unwrap_or_default();
             // Tabs and newlines are control characters, which a URL may not hold.
             let path = path
                 .map(|p| format!("/{}", p.replace(['\n', '\t'], "")))
                 .unwrap_or_default();
-            format!("{scheme}://{}{host}{port}{path}", user.unwrap_or(""))
+            // Credentials (`user@`) are refused: they would land in a ConfigMap.
+            format!("{scheme}://{host}{port}{path}")
         })
         .boxed()
 }
@@ -642,7 +653,7 @@ fn pods() -> BoxedStrategy<Pods> {
     (
         btree_map(qualified_key(), label_value(), 0..3),
         btree_map(qualified_key(), label_value(), 0..3),
-        btree_map(qualified_key(), hostile(), 0..5),
+        btree_map(annotation_key(), hostile(), 0..5),
         btree_map(qualified_key(), label_value(), 0..3),
         vec(toleration(), 0..3),
         option::of(affinity()),
@@ -992,7 +1003,7 @@ fn any_case() -> BoxedStrategy<Case> {
             option::of(stack_name()),
             option::of(dns_label()),
             option::of(dns_label()),
-            btree_map(qualified_key(), hostile(), 0..2),
+            btree_map(annotation_key(), hostile(), 0..2),
         ),
         (
             select(&[Mode::Dind, Mode::Kubernetes][..]),
@@ -1014,6 +1025,11 @@ fn any_case() -> BoxedStrategy<Case> {
                     (Mode::Kubernetes, ModeVia::Default) => ModeVia::Spec,
                     (_, via) => via,
                 };
+                // An annotation the KRM metadata and a pod annotation both set, to two
+                // values, is a refusal; its own property is the transcripts'.
+                let mut krm_annotations = krm_annotations;
+                krm_annotations
+                    .retain(|k, v| common.pods.pod_annotations.get(k).is_none_or(|p| p == v));
                 Case {
                     krm,
                     json,
@@ -1164,10 +1180,11 @@ impl Case {
                 }
             }
         } else {
+            // The chart's shared names, whatever the stack is called.
             if self.k8s.configure_rbac != Some(false) {
-                for kind in ["ServiceAccount", "Role", "RoleBinding"] {
-                    add(kind, n.clone());
-                }
+                add("ServiceAccount", "sg-executor".into());
+                add("Role", "sg-executor-role".into());
+                add("RoleBinding", "sg-executor-role-binding".into());
             }
             if self.k8s.storage_size.is_some() {
                 add("PersistentVolumeClaim", format!("{n}-data"));
@@ -1837,6 +1854,20 @@ fn check_valid(case: &Case) -> Result<(), String> {
             return Err(format!("{k:?}: namespace {ns:?}, expected {want:?}"));
         }
         check_pairs(o, &["metadata", "labels"], &case.common.pods.labels)?;
+        // The KRM metadata.annotations go on every object, as commonAnnotations would.
+        let common_annotations = if case.krm {
+            case.krm_annotations.clone()
+        } else {
+            BTreeMap::new()
+        };
+        check_pairs(o, &["metadata", "annotations"], &common_annotations)?;
+        if k.0 == "Deployment" {
+            check_pairs(
+                o,
+                &["spec", "template", "metadata", "annotations"],
+                &common_annotations,
+            )?;
+        }
     }
 
     // Every user string lands exactly where it belongs.

@@ -31,6 +31,12 @@ pub const REGISTRY_SERVICE: &str = "private-docker-registry";
 pub const REGISTRY_PORT: u16 = 5000;
 /// The executor's debug server, which serves Prometheus metrics.
 pub const METRICS_PORT: u16 = 6060;
+/// The executor's health server (`EXECUTOR_HEALTH_SERVER_ADDR`), probed at `/healthz`.
+pub const HEALTH_PORT: u16 = 8080;
+/// The native chart's shared RBAC: one stack creates them, every other stack reuses them.
+pub const SERVICE_ACCOUNT: &str = "sg-executor";
+pub const ROLE: &str = "sg-executor-role";
+pub const ROLE_BINDING: &str = "sg-executor-role-binding";
 /// The queues an executor can pull from.
 pub const QUEUES: [&str; 2] = ["batches", "codeintel"];
 
@@ -57,9 +63,15 @@ pub struct Config {
     pub pull_policy: String,
     pub pod_security_context: Option<Value>,
     pub container_security_context: Option<Value>,
+    /// The executor pods: `sourcegraph.*` pod settings with `executor.*` over them.
     pub pods: PodSettings,
-    /// Labels added to every object (`sourcegraph.labels`).
+    /// Labels on every object: `sourcegraph.labels`, the KRM `metadata.labels`, and
+    /// `app.kubernetes.io/name` from `nameOverride`.
     pub labels: Vec<(String, String)>,
+    /// Annotations on every object and pod template: the KRM `metadata.annotations`.
+    pub annotations: Vec<(String, String)>,
+    /// `executor.labels`: on the executor Deployments only, as in the chart.
+    pub workload_labels: Vec<(String, String)>,
     pub dind: Option<Dind>,
     pub registry: Option<Registry>,
     pub kubernetes: Option<Kubernetes>,
@@ -129,6 +141,8 @@ pub struct GVisor {
     pub command: Vec<String>,
     /// Replaces `privileged: true` with the capabilities gVisor grants inside its sandbox.
     pub security_context: Value,
+    /// The `/var/lib/docker` emptyDir's size limit; `None` is unlimited.
+    pub storage_size_limit: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -141,6 +155,10 @@ pub enum Scratch {
 #[derive(Debug, Clone, Serialize)]
 pub struct Registry {
     pub image: String,
+    /// The registry pod: `sourcegraph.*` pod settings with `privateDockerRegistry.*` over them.
+    pub pods: PodSettings,
+    /// `privateDockerRegistry.labels`: on the registry Deployment only, as in the chart.
+    pub workload_labels: Vec<(String, String)>,
     pub storage_size: String,
     /// `None`: the cluster's default StorageClass.
     pub storage_class: Option<String>,
@@ -162,12 +180,22 @@ pub struct StorageClass {
 #[derive(Debug, Clone, Serialize)]
 pub struct Kubernetes {
     pub configure_rbac: bool,
+    /// The metrics Service: `executor.serviceType`, `.serviceLabels`, `.serviceAnnotations`.
+    pub service: ServiceSettings,
     /// Where job pods run; defaults to the stack's own namespace.
     pub job_namespace: Option<String>,
     /// `EXECUTOR_KUBERNETES_*` / `KUBERNETES_*` variables, in a fixed order.
     pub settings: Vec<(String, String)>,
     /// The old chart's shared `/data` volume, only when `executor.storageSize` asks for it.
     pub data_volume: Option<DataVolume>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ServiceSettings {
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub labels: Vec<(String, String)>,
+    pub annotations: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, Serialize)]

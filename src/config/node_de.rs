@@ -169,6 +169,12 @@ enum Plain {
     Str,
 }
 
+/// Whether YAML 1.2's core schema reads `text`, written plain, as a string (and not as a
+/// null, a boolean or a number).
+pub fn is_plain_string(text: &str) -> bool {
+    matches!(resolve(text), Plain::Str)
+}
+
 /// YAML 1.2 core schema resolution of a plain scalar.
 fn resolve(text: &str) -> Plain {
     if is_null_text(text) {

@@ -36,6 +36,9 @@ pub struct RawMetadata {
 pub struct RawSpec {
     /// Ours, not the charts': `dind` (default) or `kubernetes`.
     pub mode: Option<Mode>,
+    /// Both charts read the top-level key (not `sourcegraph.nameOverride`) into the
+    /// `app.kubernetes.io/name` label.
+    pub name_override: Option<String>,
     pub sourcegraph: Option<RawSourcegraph>,
     pub storage_class: Option<RawStorageClass>,
     pub queues: Option<Vec<RawQueue>>,
@@ -131,6 +134,11 @@ pub struct RawExecutor {
     pub env: Option<IndexMap<String, RawEnvValue>>,
     pub storage: Option<RawStorage>,
     pub pod_security_context: Option<Value>,
+    // Read by both charts' templates though neither values.yaml declares them.
+    pub labels: Option<IndexMap<String, String>>,
+    pub pod_labels: Option<IndexMap<String, String>>,
+    pub pod_annotations: Option<IndexMap<String, String>>,
+    pub priority_class_name: Option<String>,
     // The native Kubernetes chart's keys.
     pub configure_rbac: Option<bool>,
     pub namespace: Option<String>,
@@ -146,6 +154,10 @@ pub struct RawExecutor {
     pub container_security_context: Option<Value>,
     /// The old native chart's shared `/data` volume size; no volume unless set.
     pub storage_size: Option<String>,
+    // The native chart's Service template reads these, undeclared in its values.yaml.
+    pub service_annotations: Option<IndexMap<String, String>>,
+    pub service_labels: Option<IndexMap<String, String>>,
+    pub service_type: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -268,6 +280,8 @@ pub struct RawGVisor {
     pub daemon_config: Option<Value>,
     pub security_context: Option<Value>,
     pub command: Option<Vec<String>>,
+    /// Ours, not the chart's: the size limit of the `/var/lib/docker` emptyDir.
+    pub storage_size: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -281,4 +295,9 @@ pub struct RawRegistry {
     pub service_annotations: Option<IndexMap<String, String>>,
     /// Ours, not the chart's: requests and limits for the registry container.
     pub resources: Option<Value>,
+    // Read by the chart's StatefulSet template, undeclared in its values.yaml.
+    pub labels: Option<IndexMap<String, String>>,
+    pub pod_labels: Option<IndexMap<String, String>>,
+    pub pod_annotations: Option<IndexMap<String, String>>,
+    pub priority_class_name: Option<String>,
 }

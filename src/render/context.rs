@@ -5,7 +5,8 @@
 use super::stack::Rendered;
 use super::templates::{environment, RenderError};
 use crate::config::model::{
-    Config, Password, Scratch, Worker, DOCKER_HOST, METRICS_PORT, REGISTRY_PORT, REGISTRY_SERVICE,
+    Config, Password, PodSettings, Scratch, Worker, DOCKER_HOST, HEALTH_PORT, METRICS_PORT,
+    REGISTRY_PORT, REGISTRY_SERVICE, ROLE, ROLE_BINDING, SERVICE_ACCOUNT,
 };
 use crate::k8s::resid::ResId;
 use minijinja::value::{Serde, Value as JinjaValue};
@@ -26,9 +27,9 @@ struct Names {
     registry: &'static str,
     scratch_volume: &'static str,
     docker_config_volume: &'static str,
-    service_account: String,
-    role: String,
-    role_binding: String,
+    service_account: &'static str,
+    role: &'static str,
+    role_binding: &'static str,
 }
 
 fn names(c: &Config) -> Names {
@@ -44,9 +45,9 @@ fn names(c: &Config) -> Names {
         registry: REGISTRY_SERVICE,
         scratch_volume: "executor-scratch",
         docker_config_volume: "docker-config",
-        service_account: c.name.clone(),
-        role: c.name.clone(),
-        role_binding: c.name.clone(),
+        service_account: SERVICE_ACCOUNT,
+        role: ROLE,
+        role_binding: ROLE_BINDING,
     }
 }
 
@@ -63,14 +64,30 @@ fn pairs(list: &[(String, String)]) -> impl Iterator<Item = (String, String)> + 
     list.iter().cloned()
 }
 
-/// Labels on objects: the upstream set, our identity, then the admin's `sourcegraph.labels`.
-fn object_labels(c: &Config, component: &str, requires: &str) -> Value {
+/// Labels on objects: the admin's (`sourcegraph.labels`, KRM `metadata.labels`), the
+/// upstream set, our identity, and `extra` (a workload's own labels).
+fn object_labels(c: &Config, component: &str, requires: &str, extra: &[(String, String)]) -> Value {
     let ours = [
         ("app.kubernetes.io/component", component),
         ("app.kubernetes.io/instance", c.name.as_str()),
         ("app.kubernetes.io/managed-by", "sg-executor-gen"),
         ("deploy", "sourcegraph"),
         ("sourcegraph-resource-requires", requires),
+    ];
+    map(pairs(&c.labels)
+        .chain(ours.iter().map(|(k, v)| (k.to_string(), v.to_string())))
+        .chain(pairs(extra)))
+}
+
+/// Labels on the native chart's shared RBAC objects: no stack identity, so every stack
+/// that renders them renders the same objects, and applying a second stack changes nothing.
+fn rbac_labels(c: &Config) -> Value {
+    let ours = [
+        ("app.kubernetes.io/component", "executor"),
+        ("app.kubernetes.io/managed-by", "sg-executor-gen"),
+        ("category", "rbac"),
+        ("deploy", "sourcegraph"),
+        ("sourcegraph-resource-requires", "cluster-admin"),
     ];
     map(pairs(&c.labels).chain(ours.iter().map(|(k, v)| (k.to_string(), v.to_string()))))
 }
@@ -86,16 +103,32 @@ fn selector(c: &Config, app: &str, component: &str) -> Value {
     ])
 }
 
-fn pod_labels(c: &Config, app: &str, component: &str) -> Value {
+fn pod_labels(c: &Config, pods: &PodSettings, app: &str, component: &str) -> Value {
     let mut labels = selector(c, app, component);
-    let extra =
-        map(pairs(&c.pods.labels).chain([("deploy".to_string(), "sourcegraph".to_string())]));
+    let extra = map(pairs(&pods.labels).chain([("deploy".to_string(), "sourcegraph".to_string())]));
     if let (Value::Object(l), Value::Object(e)) = (&mut labels, extra) {
         for (k, v) in e {
             l.entry(k).or_insert(v);
         }
     }
     labels
+}
+
+/// The metrics Service's annotations: Prometheus's scrape settings, then the native chart's
+/// `executor.serviceAnnotations`.
+fn service_annotations(c: &Config) -> Value {
+    let ours = [
+        ("prometheus.io/port".to_string(), METRICS_PORT.to_string()),
+        (
+            "sourcegraph.prometheus/scrape".to_string(),
+            "true".to_string(),
+        ),
+    ];
+    let theirs = c
+        .kubernetes
+        .iter()
+        .flat_map(|k| pairs(&k.service.annotations));
+    map(ours.into_iter().chain(theirs))
 }
 
 /// A short, stable digest of the executor's ConfigMaps, so a config change rolls the pods.
@@ -113,6 +146,8 @@ pub fn checksum(objects: &[&serde_yaml::Value]) -> String {
 /// The context every template shares, built once per stack.
 fn base_context(c: &Config) -> Map<String, Value> {
     let names = names(c);
+    let service = c.kubernetes.as_ref().map(|k| &k.service);
+    let registry_pods = c.registry.as_ref();
     let scratch_empty_dir = match c.dind.as_ref().map(|d| &d.scratch) {
         Some(Scratch::EmptyDir {
             size_limit: Some(limit),
@@ -125,11 +160,16 @@ fn base_context(c: &Config) -> Map<String, Value> {
         (
             "labels",
             json!({
-                "executor": object_labels(c, "executor", "no-cluster-admin"),
-                "registry": object_labels(c, "private-docker-registry", "no-cluster-admin"),
-                "rbac": object_labels(c, "executor", "cluster-admin"),
+                "executor": object_labels(c, "executor", "no-cluster-admin", &[]),
+                "executor_workload": object_labels(c, "executor", "no-cluster-admin", &c.workload_labels),
+                "service": object_labels(c, "executor", "no-cluster-admin", service.map_or(&[], |s| &s.labels)),
+                "registry": object_labels(c, "private-docker-registry", "no-cluster-admin", &[]),
+                "registry_workload": object_labels(c, "private-docker-registry", "no-cluster-admin", registry_pods.map_or(&[], |r| &r.workload_labels)),
+                "rbac": rbac_labels(c),
             }),
         ),
+        ("service_annotations", service_annotations(c)),
+        ("service_type", json!(service.map_or("ClusterIP", |s| s.type_.as_str()))),
         (
             "selectors",
             json!({
@@ -147,8 +187,9 @@ fn base_context(c: &Config) -> Map<String, Value> {
         ),
         (
             "pod_labels",
-            json!({"registry": pod_labels(c, REGISTRY_SERVICE, "private-docker-registry")}),
+            json!({"registry": registry_pods.map_or(Value::Null, |r| pod_labels(c, &r.pods, REGISTRY_SERVICE, "private-docker-registry"))}),
         ),
+        ("health_port", json!(HEALTH_PORT)),
         ("docker_host", json!(DOCKER_HOST)),
         ("scratch_path", json!(SCRATCH_PATH)),
         ("scratch_empty_dir", scratch_empty_dir),
@@ -158,7 +199,6 @@ fn base_context(c: &Config) -> Map<String, Value> {
             "subject_namespace",
             json!(c.namespace.clone().unwrap_or_else(|| "default".into())),
         ),
-        ("node_selector", map(pairs(&c.pods.node_selector))),
         (
             "storage_class_parameters",
             map(c.storage_class.iter().flat_map(|s| pairs(&s.parameters))),
@@ -170,7 +210,17 @@ fn base_context(c: &Config) -> Map<String, Value> {
                 .iter()
                 .flat_map(|r| pairs(&r.service_annotations))),
         ),
-        ("registry_pod_annotations", map(pairs(&c.pods.annotations))),
+        (
+            "registry_pod_annotations",
+            map(registry_pods.iter().flat_map(|r| pairs(&r.pods.annotations))),
+        ),
+        (
+            "gvisor_docker_empty_dir",
+            match c.dind.as_ref().and_then(|d| d.gvisor.as_ref()).and_then(|g| g.storage_size_limit.as_ref()) {
+                Some(limit) => json!({"sizeLimit": limit}),
+                None => json!({}),
+            },
+        ),
         (
             "gvisor_security_context",
             c.dind
@@ -275,7 +325,7 @@ impl<'c> Renderer<'c> {
                 with(
                     "pod_labels",
                     "worker",
-                    pod_labels(self.c, &worker.name, "executor"),
+                    pod_labels(self.c, &self.c.pods, &worker.name, "executor"),
                 ),
             ),
         ];

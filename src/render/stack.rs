@@ -3,7 +3,7 @@
 
 use super::context::{checksum, Renderer};
 use super::templates::RenderError;
-use crate::config::model::{Config, Password, Scratch, REGISTRY_SERVICE};
+use crate::config::model::{Config, Password, PodSettings, Scratch, REGISTRY_SERVICE};
 use crate::k8s::resid::ResId;
 use serde_json::{json, Map, Value};
 
@@ -64,9 +64,10 @@ pub fn render_stack(c: &Config) -> Result<Stack, RenderError> {
         base.extend(deployments);
     }
     layers.extend(dind_layers(&r)?);
-    if c.pods.constrains_scheduling() {
-        layers.push(scheduling_layer(&r)?);
+    if let Some(layer) = scheduling_layer(&r)? {
+        layers.push(layer);
     }
+    add_common_annotations(c, &mut base, &mut layers);
     debug_assert!(layers
         .windows(2)
         .all(|w| LAYERS.iter().position(|l| *l == w[0].name)
@@ -178,25 +179,90 @@ fn dind_layers(r: &Renderer<'_>) -> Result<Vec<Layer>, RenderError> {
         .collect()
 }
 
-/// Where the pods may run: one patch per workload.
-fn scheduling_layer(r: &Renderer<'_>) -> Result<Layer, RenderError> {
+/// Where the pods may run: one patch per workload whose pods are constrained.
+fn scheduling_layer(r: &Renderer<'_>) -> Result<Option<Layer>, RenderError> {
     let c = r.config();
-    let mut targets: Vec<String> = c.workers.iter().map(|w| w.name.clone()).collect();
-    if c.registry.is_some() {
-        targets.push(REGISTRY_SERVICE.to_string());
+    let mut targets: Vec<(&str, &PodSettings)> = Vec::new();
+    if c.pods.constrains_scheduling() {
+        targets.extend(c.workers.iter().map(|w| (w.name.as_str(), &c.pods)));
+    }
+    if let Some(registry) = c
+        .registry
+        .as_ref()
+        .filter(|r| r.pods.constrains_scheduling())
+    {
+        targets.push((REGISTRY_SERVICE, &registry.pods));
+    }
+    if targets.is_empty() {
+        return Ok(None);
     }
     let patches = targets
         .iter()
-        .map(|t| {
+        .map(|(target, pods)| {
             r.render(
                 "overlays/scheduling/patches/workload.Deployment.yaml.j2",
-                &[("target", json!(t))],
+                &[
+                    ("target", json!(target)),
+                    ("pods", serde_json::to_value(pods).unwrap_or_default()),
+                    (
+                        "node_selector",
+                        Value::Object(
+                            pods.node_selector
+                                .iter()
+                                .map(|(k, v)| (k.clone(), json!(v)))
+                                .collect(),
+                        ),
+                    ),
+                ],
             )
         })
         .collect::<Result<_, _>>()?;
-    Ok(Layer {
+    Ok(Some(Layer {
         name: "scheduling",
         resources: Vec::new(),
         patches,
-    })
+    }))
+}
+
+/// The KRM `metadata.annotations`, on every object and pod template, as a Kustomization's
+/// `commonAnnotations` puts them.
+fn add_common_annotations(c: &Config, base: &mut [Rendered], layers: &mut [Layer]) {
+    if c.annotations.is_empty() {
+        return;
+    }
+    let objects = base
+        .iter_mut()
+        .chain(layers.iter_mut().flat_map(|l| l.resources.iter_mut()));
+    for r in objects {
+        add_annotations(&mut r.object, &["metadata"], &c.annotations);
+        if r.object.get("kind").and_then(|k| k.as_str()) == Some("Deployment") {
+            add_annotations(
+                &mut r.object,
+                &["spec", "template", "metadata"],
+                &c.annotations,
+            );
+        }
+    }
+}
+
+/// Sets `annotations` in the mapping at `path`, creating what is missing.
+fn add_annotations(
+    object: &mut serde_yaml::Value,
+    path: &[&str],
+    annotations: &[(String, String)],
+) {
+    let mut node = object;
+    for key in path.iter().chain(&["annotations"]) {
+        let serde_yaml::Value::Mapping(m) = node else {
+            return;
+        };
+        node = m
+            .entry(serde_yaml::Value::from(*key))
+            .or_insert_with(|| serde_yaml::Value::Mapping(Default::default()));
+    }
+    if let serde_yaml::Value::Mapping(m) = node {
+        for (k, v) in annotations {
+            m.insert(k.as_str().into(), v.as_str().into());
+        }
+    }
 }

@@ -2,6 +2,7 @@
 //! its key path, and holds the rules sections share (Kubernetes sub-objects, quantities,
 //! resources, labels, images, names, counts, one-of values).
 
+use crate::config::node_de::is_plain_string;
 use crate::config::raw::RawRegistryImage;
 use crate::config::source::{path_to_string, Node, Segment};
 use crate::diagnostic::{did_you_mean, Problem};
@@ -196,6 +197,12 @@ impl<'a> Checker<'a> {
                 self.error(&p, format!("`{v}` is not a valid label value"), "use at most 63 letters, digits, `-`, `_` or `.`, starting and ending with a letter or digit");
                 continue;
             }
+            // kustomize (v5.5) reads such an annotation key back as a number or boolean
+            // and then fails to build the component at all.
+            if !values_are_labels && !is_plain_string(k) {
+                self.error_key(&p, format!("`{k}` reads as a number or boolean, and kubectl kustomize cannot build an annotation with such a key"), "give the key a name, e.g. example.com/note");
+                continue;
+            }
             out.push((k.clone(), v.clone()));
         }
         out.sort();
@@ -255,6 +262,58 @@ impl<'a> Checker<'a> {
                 default
             }
             Some(n) => n as u32,
+        }
+    }
+}
+
+/// Labels the tool sets on every object: it identifies the stack and the chart's grouping
+/// with them, so a config may not replace one.
+pub const OBJECT_LABELS: [&str; 5] = [
+    "app.kubernetes.io/component",
+    "app.kubernetes.io/instance",
+    "app.kubernetes.io/managed-by",
+    "deploy",
+    "sourcegraph-resource-requires",
+];
+
+/// Refuses the keys of a label map that the tool owns on objects.
+pub(super) fn owned_labels(
+    map: &IndexMap<String, String>,
+    path: &[Segment],
+    checker: &mut Checker<'_>,
+) {
+    refuse_owned(map, &OBJECT_LABELS, path, "object", checker);
+}
+
+/// Refuses the keys of a pod label map that the tool owns on pods: the selector labels and
+/// `deploy`.
+pub(super) fn owned_pod_labels(
+    map: &IndexMap<String, String>,
+    path: &[Segment],
+    checker: &mut Checker<'_>,
+) {
+    let owned: Vec<&str> = super::SELECTOR_LABELS
+        .iter()
+        .copied()
+        .chain(["deploy"])
+        .collect();
+    refuse_owned(map, &owned, path, "pod", checker);
+}
+
+fn refuse_owned(
+    map: &IndexMap<String, String>,
+    owned: &[&str],
+    path: &[Segment],
+    what: &str,
+    checker: &mut Checker<'_>,
+) {
+    for k in map.keys() {
+        if owned.contains(&k.as_str()) {
+            checker.error_key(
+                &[path, &[Segment::Key(k.clone())]].concat(),
+                format!("`{k}` is a label sg-executor-gen sets on every {what} itself"),
+                "choose another key: the tool's labels identify the stack and select its pods",
+            );
         }
     }
 }

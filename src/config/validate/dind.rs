@@ -9,6 +9,10 @@ use crate::config::source::Segment;
 use k8s_openapi::api::core::v1 as core;
 use serde_json::{json, Map, Value};
 
+/// gVisor's dockerd keeps images on the vfs driver, a full copy per layer, in an emptyDir
+/// on the node's disk: bounded by default so one executor cannot fill the node.
+const DEFAULT_GVISOR_STORAGE: &str = "50Gi";
+
 pub(super) fn default_dind_resources() -> Value {
     json!({"limits": {"cpu": "4", "memory": "12Gi"}, "requests": {"cpu": "1", "memory": "4Gi"}})
 }
@@ -191,9 +195,19 @@ fn gvisor(g: &RawGVisor, daemon: &Value, checker: &mut Checker<'_>) -> Option<GV
         )?,
         None => default_gvisor_security_context(),
     };
+    let p = path!["dind", "gVisor", "storageSize"];
+    let storage_size_limit = match &g.storage_size {
+        None => Some(DEFAULT_GVISOR_STORAGE.to_string()),
+        Some(s) if s.is_empty() => None,
+        Some(s) => {
+            checker.quantity(s, &p);
+            Some(s.clone())
+        }
+    };
     Some(GVisor {
         command,
         security_context,
+        storage_size_limit,
     })
 }
 

@@ -43,6 +43,14 @@ pub(super) const MANAGED_ENV: &[(&str, &str)] = &[
         "remove it: executors on Kubernetes never use Firecracker",
     ),
     (
+        "EXECUTOR_USE_KUBERNETES",
+        "remove it: the mode sets it (false in dind mode, where jobs run in the dind sidecar)",
+    ),
+    (
+        "EXECUTOR_HEALTH_SERVER_ADDR",
+        "remove it: the executor's probes ask its health server on :8080",
+    ),
+    (
         "DOCKER_HOST",
         "remove it: the executor connects to dockerd at tcp://127.0.0.1:2375, which dind.daemonConfig.hosts must keep",
     ),
@@ -142,6 +150,7 @@ pub(super) fn env_map(
         }
         match (&entry.value, &entry.value_from) {
             (Some(v), None) => {
+                check_literal(name, v, &p, checker);
                 out.insert(name.clone(), json!({"name": name, "value": v}));
             }
             (None, Some(from)) => {
@@ -196,12 +205,68 @@ pub(super) fn extra_env(
                 format!("`{name}` is not a valid environment variable name"),
                 "use letters, digits, `_`, `-` and `.`",
             );
-        } else if out.insert(name.clone(), var).is_some() {
-            checker.error(&vp, format!("{name} is listed twice"), "keep one");
+        } else {
+            if let Some(v) = var.get("value").and_then(Value::as_str) {
+                check_literal(&name, v, &[&p[..], &path![i]].concat(), checker);
+            }
+            if out.insert(name.clone(), var).is_some() {
+                checker.error(&vp, format!("{name} is listed twice"), "keep one");
+            }
         }
     }
     out.sort_keys();
     out
+}
+
+/// What a literal value may not be: a secret in plain text in the config (and so in the pod
+/// spec), or a job resource bound the executor cannot parse.
+fn check_literal(name: &str, value: &str, path: &[Segment], checker: &mut Checker<'_>) {
+    let upper = name.to_ascii_uppercase();
+    if ["PASSWORD", "TOKEN", "SECRET"]
+        .iter()
+        .any(|w| upper.contains(w))
+        && !value.is_empty()
+    {
+        checker.warn(
+            path,
+            format!("{name} holds a literal value, which ends up in plain text in the pod spec"),
+            format!("create a Secret and write `{name}: {{valueFrom: {{secretKeyRef: {{name: SECRET, key: KEY}}}}}}`"),
+        );
+    }
+    match name {
+        "EXECUTOR_JOB_NUM_CPUS" if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) => checker.error(
+            path,
+            format!("`{value}` is not a whole number of CPUs"),
+            "write a whole number such as 2 (the executor passes it to docker run --cpus); 0 bounds each job by the dind container only",
+        ),
+        "EXECUTOR_JOB_MEMORY" if !is_docker_memory(value) => checker.error(
+            path,
+            format!("`{value}` is not a memory size docker understands"),
+            "write it like 8g or 512m (the executor passes it to docker run --memory); 0 bounds each job by the dind container only",
+        ),
+        _ => {}
+    }
+}
+
+/// A size as `docker run --memory` reads it (go-units' RAMInBytes): a number with an
+/// optional fraction, an optional space, then an optional unit k, m, g, t or p, an
+/// optional `i` and an optional `b`, in either case.
+fn is_docker_memory(value: &str) -> bool {
+    let number_end = value
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(value.len());
+    let (number, unit) = value.split_at(number_end);
+    let number_ok = !number.is_empty()
+        && !number.starts_with('.')
+        && !number.ends_with('.')
+        && number.matches('.').count() <= 1;
+    let unit = unit.strip_prefix(' ').unwrap_or(unit).to_ascii_lowercase();
+    let unit = unit
+        .strip_prefix(['k', 'm', 'g', 't', 'p'])
+        .unwrap_or(&unit);
+    let unit = unit.strip_prefix('i').unwrap_or(unit);
+    let unit = unit.strip_prefix('b').unwrap_or(unit);
+    number_ok && unit.is_empty()
 }
 
 /// The executor's extra environment: the dind chart's `executor.env` map, or the native
@@ -214,5 +279,22 @@ pub(super) fn executor_env(
         (Some(e), _) => env_map(e, &path!["executor", "env"], checker),
         (None, Some(list)) => extra_env(list, checker),
         (None, None) => IndexMap::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn docker_memory_sizes_follow_go_units() {
+        for ok in [
+            "0", "512m", "8g", "12G", "12GB", "1.5g", "16Gi", "1 g", "100",
+        ] {
+            assert!(is_docker_memory(ok), "{ok}");
+        }
+        for bad in ["", "12Gx", "g", ".5g", "1..2g", "1.2.3g", "-1g", "12 GiBs"] {
+            assert!(!is_docker_memory(bad), "{bad}");
+        }
     }
 }

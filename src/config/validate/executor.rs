@@ -1,9 +1,10 @@
 //! The `executor` section's own keys: the frontend URL and password, job limits, logging,
 //! resources, security contexts and the scratch storage.
 
-use super::{one_of, Checker};
+use super::scheduling::{self, OwnPodKeys};
+use super::{one_of, owned_labels, Checker};
 use crate::config::model::*;
-use crate::config::raw::{RawExecutor, RawStorage, StorageType};
+use crate::config::raw::{RawExecutor, RawSourcegraph, RawStorage, StorageType};
 use crate::k8s::syntax::is_go_duration;
 use k8s_openapi::api::core::v1 as core;
 use serde_json::{json, Map, Value};
@@ -40,7 +41,15 @@ pub(super) fn frontend_url(ex: &RawExecutor, checker: &mut Checker<'_>) -> Strin
         );
     }
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    if authority.contains('@') {
+        checker.error(
+            &p,
+            "the frontend URL holds credentials, which would be written into a ConfigMap",
+            "remove the `user:password@` part: the executor authenticates with the frontend password (executor.frontendExistingSecret)",
+        );
+        return url;
+    }
+    let host = authority;
     let host_ok = !host.is_empty()
         && !host.contains(char::is_whitespace)
         && host
@@ -301,11 +310,20 @@ pub(super) fn security_contexts(
             "a security context",
         ),
         // The native chart's default: say plainly that the executor is not privileged.
-        None if mode == Mode::Kubernetes => Some(json!({
-            "privileged": ex.security_context.as_ref().and_then(|s| s.privileged).unwrap_or(false)
-        })),
+        None if mode == Mode::Kubernetes => Some(json!({"privileged": false})),
         None => None,
     };
+    if ex
+        .security_context
+        .as_ref()
+        .is_some_and(|s| s.privileged == Some(true))
+    {
+        checker.error(
+            &path!["executor", "securityContext", "privileged"],
+            "the chart ignores this key, and a privileged executor could take over its node",
+            "remove it: native Kubernetes executors run jobs as pods and need no privilege; set executor.containerSecurityContext if you really mean it",
+        );
+    }
     (pod, container)
 }
 
@@ -319,6 +337,42 @@ pub(super) fn resources(
         _ if local_dev => Some(json!({})),
         Some(v) => checker.resources(v, &path!["executor", "resources"]),
         None => Some(default_executor_resources()),
+    }
+}
+
+/// The executor pods' settings: `sourcegraph.*` with `executor.*` over them (the native
+/// chart also reads its scheduling keys there).
+pub(super) fn pod_settings(
+    mode: Mode,
+    sg: &RawSourcegraph,
+    ex: &RawExecutor,
+    checker: &mut Checker<'_>,
+) -> PodSettings {
+    let native = mode == Mode::Kubernetes;
+    let own = OwnPodKeys {
+        section: "executor",
+        labels: ex.pod_labels.as_ref(),
+        annotations: ex.pod_annotations.as_ref(),
+        priority_class_name: ex.priority_class_name.as_ref(),
+        node_selector: ex.node_selector.as_ref().filter(|_| native),
+        affinity: ex.affinity.as_ref().filter(|_| native),
+        tolerations: ex.tolerations.as_ref().filter(|_| native),
+    };
+    scheduling::pod_settings(sg, &own, checker)
+}
+
+/// `executor.labels`: on the executor Deployments, as in the chart.
+pub(super) fn workload_labels(
+    ex: &RawExecutor,
+    checker: &mut Checker<'_>,
+) -> Vec<(String, String)> {
+    match &ex.labels {
+        Some(l) => {
+            let p = path!["executor", "labels"];
+            owned_labels(l, &p, checker);
+            checker.labels(l, &p, true)
+        }
+        None => Vec::new(),
     }
 }
 

@@ -5,8 +5,10 @@
 //! executor fail its own config check. Here a setting is written only when it has a value,
 //! and JSON-valued settings are checked against their Kubernetes types.
 
-use super::Checker;
-use crate::config::model::{DataVolume, Kubernetes};
+use super::{owned_labels, Checker};
+use crate::config::model::{
+    DataVolume, Kubernetes, ServiceSettings, ROLE, ROLE_BINDING, SERVICE_ACCOUNT,
+};
 use crate::config::raw::{RawExecutor, RawKubernetesJob, RawStorageClass};
 use crate::config::source::Segment;
 use crate::k8s::roundtrip;
@@ -60,15 +62,11 @@ pub fn kubernetes(
     deadline_and_ids(ex, &mut settings, checker);
     let data_volume = data_volume(ex, storage_class, name, &mut settings, checker);
     let configure_rbac = ex.configure_rbac.unwrap_or(true);
-    warn_about_rbac(
-        configure_rbac,
-        job_namespace.as_deref(),
-        namespace,
-        name,
-        checker,
-    );
+    warn_about_rbac(configure_rbac, job_namespace.as_deref(), namespace, checker);
+    let service = service(ex, checker);
     Kubernetes {
         configure_rbac,
+        service,
         job_namespace,
         settings,
         data_volume,
@@ -376,14 +374,13 @@ fn warn_about_rbac(
     configure_rbac: bool,
     job_namespace: Option<&str>,
     namespace: Option<&str>,
-    name: &str,
     checker: &mut Checker<'_>,
 ) {
     if let (true, Some(ns)) = (configure_rbac, job_namespace) {
         checker.warn(
             &p(&["executor", "namespace"]),
             format!("jobs run in `{ns}`, but the Role rendered here grants rights in the executor's own namespace"),
-            format!("create the same Role in `{ns}`, bound to this executor's ServiceAccount"),
+            format!("create the same Role in `{ns}`, bound to the ServiceAccount {SERVICE_ACCOUNT} of this namespace"),
         );
     }
     if configure_rbac && namespace.is_none() {
@@ -396,8 +393,45 @@ fn warn_about_rbac(
     if !configure_rbac {
         checker.warn(
             &p(&["executor", "configureRbac"]),
-            format!("no RBAC is rendered: the ServiceAccount `{name}` and its Role must already exist in the namespace"),
-            "create them once (another stack with configureRbac: true does) or the executor cannot create jobs",
+            format!("no RBAC is rendered: the pod runs as the ServiceAccount {SERVICE_ACCOUNT}, which must exist in the namespace with the Role {ROLE} and the RoleBinding {ROLE_BINDING}"),
+            "let exactly one stack in the namespace keep configureRbac: true (it creates them, the chart's way), or create them yourself",
         );
+    }
+}
+
+/// The Service types a Service with a selector can have.
+const SERVICE_TYPES: [&str; 3] = ["ClusterIP", "NodePort", "LoadBalancer"];
+
+/// The metrics Service: `executor.serviceType`, `.serviceLabels`, `.serviceAnnotations`.
+fn service(ex: &RawExecutor, checker: &mut Checker<'_>) -> ServiceSettings {
+    let type_ = ex
+        .service_type
+        .clone()
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| "ClusterIP".into());
+    if !SERVICE_TYPES.contains(&type_.as_str()) {
+        checker.error(
+            &p(&["executor", "serviceType"]),
+            format!("`{type_}` is not a type this Service can have"),
+            format!("use one of {}", SERVICE_TYPES.join(", ")),
+        );
+    }
+    let labels = match &ex.service_labels {
+        Some(l) => {
+            let path = p(&["executor", "serviceLabels"]);
+            owned_labels(l, &path, checker);
+            checker.labels(l, &path, true)
+        }
+        None => Vec::new(),
+    };
+    let annotations = ex
+        .service_annotations
+        .as_ref()
+        .map(|a| checker.labels(a, &p(&["executor", "serviceAnnotations"]), false))
+        .unwrap_or_default();
+    ServiceSettings {
+        type_,
+        labels,
+        annotations,
     }
 }

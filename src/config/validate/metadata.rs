@@ -1,20 +1,46 @@
-//! The KRM form's own keys: `apiVersion`, `kind`, `metadata` (the stack's name and namespace).
+//! The KRM form's own keys: `apiVersion`, `kind`, `metadata`: the stack's name and
+//! namespace, and the labels and annotations that go on every object, as a Kustomization's
+//! `labels` and `commonAnnotations` would put them.
 
-use super::Checker;
-use crate::config::raw::RawKrm;
+use super::{owned_labels, Checker};
+use crate::config::model::{Kubernetes, PodSettings, Registry};
+use crate::config::raw::{RawKrm, RawMetadata};
 
-pub(super) fn metadata(
-    krm: Option<&RawKrm>,
-    checker: &mut Checker<'_>,
-) -> (String, Option<String>) {
-    let Some(krm) = krm else {
-        return ("executor".into(), None);
-    };
-    // The KRM prefix is `spec`; metadata lives beside it, so locate from the top.
-    checker.top_level(|checker| metadata_checks(krm, checker))
+/// What the KRM wrapper says about the stack.
+pub(super) struct Metadata {
+    pub name: String,
+    pub namespace: Option<String>,
+    pub labels: Vec<(String, String)>,
+    pub annotations: Vec<(String, String)>,
 }
 
-pub(super) fn metadata_checks(krm: &RawKrm, checker: &mut Checker<'_>) -> (String, Option<String>) {
+/// Annotations that describe the config file itself for kpt and kustomize (its path, its
+/// index, `local-config`); they are not meant for the stack's objects.
+const TOOL_ANNOTATION_PREFIXES: [&str; 5] = [
+    "config.kubernetes.io/",
+    "internal.config.kubernetes.io/",
+    "config.k8s.io/",
+    "kpt.dev/",
+    "kustomize.config.k8s.io/",
+];
+
+pub(super) fn metadata(krm: Option<&RawKrm>, checker: &mut Checker<'_>) -> Metadata {
+    let Some(krm) = krm else {
+        return Metadata {
+            name: "executor".into(),
+            namespace: None,
+            labels: Vec::new(),
+            annotations: Vec::new(),
+        };
+    };
+    // The KRM prefix is `spec`; metadata lives beside it, so locate from the top.
+    checker.top_level(|checker| {
+        api_version_and_kind(krm, checker);
+        metadata_checks(krm.metadata.as_ref(), checker)
+    })
+}
+
+fn api_version_and_kind(krm: &RawKrm, checker: &mut Checker<'_>) {
     match krm.api_version.as_deref() {
         Some("sg-executor-gen/v1alpha1") => {}
         other => checker.error(
@@ -31,7 +57,9 @@ pub(super) fn metadata_checks(krm: &RawKrm, checker: &mut Checker<'_>) -> (Strin
             "use `kind: ExecutorDeployment`",
         ),
     }
-    let meta = krm.metadata.as_ref();
+}
+
+fn metadata_checks(meta: Option<&RawMetadata>, checker: &mut Checker<'_>) -> Metadata {
     let name = meta
         .and_then(|m| m.name.clone())
         .unwrap_or_else(|| "executor".into());
@@ -46,5 +74,77 @@ pub(super) fn metadata_checks(krm: &RawKrm, checker: &mut Checker<'_>) -> (Strin
     if let Some(ns) = &namespace {
         checker.dns_label(ns, &path!["metadata", "namespace"], "namespace");
     }
-    (name, namespace)
+    let labels = match meta.and_then(|m| m.labels.as_ref()) {
+        Some(l) => {
+            let p = path!["metadata", "labels"];
+            owned_labels(l, &p, checker);
+            checker.labels(l, &p, true)
+        }
+        None => Vec::new(),
+    };
+    let annotations = meta
+        .and_then(|m| m.annotations.as_ref())
+        .map(|a| checker.labels(a, &path!["metadata", "annotations"], false))
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(k, _)| !TOOL_ANNOTATION_PREFIXES.iter().any(|p| k.starts_with(p)))
+        .collect();
+    Metadata {
+        name,
+        namespace,
+        labels,
+        annotations,
+    }
+}
+
+/// A KRM annotation goes on every object and pod template, so another key of the config
+/// that gives the same annotation another value would be silently overridden: refused,
+/// like `checksum/config`, which rolls the pods.
+pub(super) fn refuse_conflicting_annotations(
+    annotations: &[(String, String)],
+    pods: &PodSettings,
+    registry: Option<&Registry>,
+    kubernetes: Option<&Kubernetes>,
+    checker: &mut Checker<'_>,
+) {
+    let none = Vec::new();
+    let others: [(&str, &Vec<(String, String)>); 4] = [
+        ("the executor's pod annotations", &pods.annotations),
+        (
+            "the registry's pod annotations",
+            registry.map_or(&none, |r| &r.pods.annotations),
+        ),
+        (
+            "privateDockerRegistry.serviceAnnotations",
+            registry.map_or(&none, |r| &r.service_annotations),
+        ),
+        (
+            "executor.serviceAnnotations",
+            kubernetes.map_or(&none, |k| &k.service.annotations),
+        ),
+    ];
+    for (k, v) in annotations {
+        let p = path!["metadata", "annotations", k];
+        if k == "checksum/config" {
+            checker.top_level(|checker| {
+                checker.error_key(
+                    &p,
+                    "`checksum/config` is the annotation that rolls the pods when their config changes",
+                    "choose another annotation key",
+                )
+            });
+            continue;
+        }
+        for (key, pairs) in &others {
+            if let Some((_, other)) = pairs.iter().find(|(o, ov)| o == k && ov != v) {
+                checker.top_level(|checker| {
+                    checker.error(
+                        &p,
+                        format!("`{k}` is `{other}` in {key}, and the two would apply to the same object"),
+                        "keep one of the two, or give both the same value",
+                    )
+                });
+            }
+        }
+    }
 }

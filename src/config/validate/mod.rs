@@ -29,7 +29,7 @@ mod sourcegraph;
 mod storage_class;
 
 pub use checker::Checker;
-use checker::{non_empty, one_of, registry_image};
+use checker::{non_empty, one_of, owned_labels, owned_pod_labels, registry_image};
 
 use crate::config::model::{Config, Mode};
 use crate::config::raw::{RawExecutor, RawKrm, RawSourcegraph, RawSpec};
@@ -57,23 +57,24 @@ pub fn validate(
     overrides: &Overrides,
     checker: &mut Checker<'_>,
 ) -> Option<Config> {
-    let (name, file_namespace) = metadata::metadata(krm, checker);
-    let namespace = overrides.namespace.clone().or(file_namespace);
-    let mode = overrides.mode.or(spec.mode).unwrap_or(Mode::Dind);
+    let meta = metadata::metadata(krm, checker);
+    let name = meta.name;
+    let namespace = overrides.namespace.clone().or(meta.namespace);
 
     let default_sg = RawSourcegraph::default();
     let sg = spec.sourcegraph.as_ref().unwrap_or(&default_sg);
     let default_exec = RawExecutor::default();
     let ex = spec.executor.as_ref().unwrap_or(&default_exec);
 
-    mode::refuse_keys_of_other_mode(mode, spec, ex, checker);
+    let mode = mode::mode(overrides.mode, spec, sg, ex, checker);
     sourcegraph::warn_about_name_override(sg, checker);
     mode::refuse_replicas_in_kubernetes_mode(mode, ex, checker);
 
     let frontend_url = executor::frontend_url(ex, checker);
     let password = executor::password(&name, ex, checker);
-    let pods = scheduling::pod_settings(mode, sg, ex, checker);
-    let labels = sourcegraph::labels(sg, checker);
+    let pods = executor::pod_settings(mode, sg, ex, checker);
+    let labels = sourcegraph::labels(sg, spec.name_override.as_deref(), meta.labels, checker);
+    let workload_labels = executor::workload_labels(ex, checker);
     let pull_policy = sourcegraph::pull_policy(sg, checker);
     let executor_image = sourcegraph::executor_image(mode, sg, ex, checker);
     let (max_jobs, max_runtime) = executor::job_limits(ex, checker);
@@ -93,11 +94,12 @@ pub fn validate(
         checker,
     );
 
-    let registry = registry::registry(mode, spec, checker);
+    let registry = registry::registry(mode, spec, sg, checker);
     if registry.is_some() {
         registry::refuse_registry_name_clash(&name, &workers, spec, checker);
     }
     let storage_class = storage_class::storage_class(spec, checker);
+    storage_class::warn_about_chart_default_name(spec, checker);
     let dind = match mode {
         Mode::Dind => dind::dind(spec, ex, registry.is_some(), checker),
         Mode::Kubernetes => None,
@@ -113,6 +115,13 @@ pub fn validate(
         Mode::Dind => None,
     };
 
+    metadata::refuse_conflicting_annotations(
+        &meta.annotations,
+        &pods,
+        registry.as_ref(),
+        kubernetes.as_ref(),
+        checker,
+    );
     if checker
         .problems
         .iter()
@@ -149,6 +158,8 @@ pub fn validate(
         container_security_context,
         pods,
         labels,
+        annotations: meta.annotations,
+        workload_labels,
         dind,
         registry,
         kubernetes,

@@ -1,17 +1,14 @@
-//! Which chart the config is for: `mode` (or `--mode`), and the keys only the other chart has.
+//! Which chart the config is for: `--mode`, `mode`, or else the keys the file uses; and
+//! the keys only the other chart has, which are refused rather than silently ignored.
 
 use super::Checker;
 use crate::config::model::Mode;
-use crate::config::raw::{RawExecutor, RawSpec};
-use crate::config::source::Segment;
+use crate::config::raw::{RawExecutor, RawSourcegraph, RawSpec};
+use crate::config::source::{path_to_string, Segment};
 
-pub(super) fn refuse_keys_of_other_mode(
-    mode: Mode,
-    spec: &RawSpec,
-    ex: &RawExecutor,
-    checker: &mut Checker<'_>,
-) {
-    let dind_only: [(bool, Vec<Segment>); 5] = [
+/// The keys only the dind chart has, that the file sets.
+fn dind_only(spec: &RawSpec, ex: &RawExecutor) -> Vec<Vec<Segment>> {
+    [
         (spec.dind.is_some(), path!["dind"]),
         (
             spec.private_docker_registry.is_some(),
@@ -20,13 +17,24 @@ pub(super) fn refuse_keys_of_other_mode(
         (spec.queues.is_some(), path!["queues"]),
         (ex.storage.is_some(), path!["executor", "storage"]),
         (ex.env.is_some(), path!["executor", "env"]),
-    ];
-    let kubernetes_only: [(bool, Vec<Segment>); 11] = [
-        (ex.storage_size.is_some(), path!["executor", "storageSize"]),
+    ]
+    .into_iter()
+    .filter_map(|(set, p)| set.then_some(p))
+    .collect()
+}
+
+/// The keys only the native Kubernetes chart has, that the file sets.
+fn kubernetes_only(sg: &RawSourcegraph, ex: &RawExecutor) -> Vec<Vec<Segment>> {
+    [
         (
             ex.configure_rbac.is_some(),
             path!["executor", "configureRbac"],
         ),
+        (
+            ex.kubernetes_job.is_some(),
+            path!["executor", "kubernetesJob"],
+        ),
+        (ex.extra_env.is_some(), path!["executor", "extraEnv"]),
         (ex.namespace.is_some(), path!["executor", "namespace"]),
         (
             ex.kubeconfig_path.is_some(),
@@ -37,8 +45,8 @@ pub(super) fn refuse_keys_of_other_mode(
             path!["executor", "securityContext"],
         ),
         (
-            ex.kubernetes_job.is_some(),
-            path!["executor", "kubernetesJob"],
+            ex.container_security_context.is_some(),
+            path!["executor", "containerSecurityContext"],
         ),
         (ex.affinity.is_some(), path!["executor", "affinity"]),
         (
@@ -46,24 +54,64 @@ pub(super) fn refuse_keys_of_other_mode(
             path!["executor", "nodeSelector"],
         ),
         (ex.tolerations.is_some(), path!["executor", "tolerations"]),
-        (ex.extra_env.is_some(), path!["executor", "extraEnv"]),
         (
-            ex.container_security_context.is_some(),
-            path!["executor", "containerSecurityContext"],
+            ex.service_annotations.is_some(),
+            path!["executor", "serviceAnnotations"],
         ),
-    ];
-    let (wrong, this, other): (&[(bool, Vec<Segment>)], &str, &str) = match mode {
-        Mode::Dind => (&kubernetes_only, "dind", "kubernetes"),
-        Mode::Kubernetes => (&dind_only, "kubernetes", "dind"),
-    };
-    for (set, p) in wrong {
-        if *set {
+        (
+            ex.service_labels.is_some(),
+            path!["executor", "serviceLabels"],
+        ),
+        (ex.service_type.is_some(), path!["executor", "serviceType"]),
+        (ex.storage_size.is_some(), path!["executor", "storageSize"]),
+        (
+            sg.local_dev_mode.is_some(),
+            path!["sourcegraph", "localDevMode"],
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(set, p)| set.then_some(p))
+    .collect()
+}
+
+/// The mode: the command line's, else the file's `mode`, else the chart whose own keys the
+/// file uses (a k8s chart override renders native executors without `--mode`). Keys of both
+/// charts without a `mode` are an error naming one of each.
+pub(super) fn mode(
+    flag: Option<Mode>,
+    spec: &RawSpec,
+    sg: &RawSourcegraph,
+    ex: &RawExecutor,
+    checker: &mut Checker<'_>,
+) -> Mode {
+    let dind = dind_only(spec, ex);
+    let kubernetes = kubernetes_only(sg, ex);
+    if let Some(mode) = flag.or(spec.mode) {
+        let (wrong, this, other) = match mode {
+            Mode::Dind => (&kubernetes, "dind", "kubernetes"),
+            Mode::Kubernetes => (&dind, "kubernetes", "dind"),
+        };
+        for p in wrong {
             checker.error(
                 p,
                 format!("this key belongs to the {other} chart, but the mode is {this}"),
                 format!("remove it, or set `mode: {other}` (or `--mode {other}`)"),
             );
         }
+        return mode;
+    }
+    match (dind.first(), kubernetes.first()) {
+        (Some(d), Some(k)) => {
+            let (d, k) = (path_to_string(d), path_to_string(k));
+            checker.error(
+                &kubernetes[0],
+                format!("this key belongs to the native Kubernetes chart, but `{d}` belongs to the dind chart"),
+                format!("keep the keys of one chart, or say which you mean with `mode: dind` or `mode: kubernetes` (then `{k}` or `{d}` is refused)"),
+            );
+            Mode::Dind
+        }
+        (None, Some(_)) => Mode::Kubernetes,
+        _ => Mode::Dind,
     }
 }
 

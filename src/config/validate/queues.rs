@@ -67,6 +67,8 @@ struct Shared<'a> {
     stack: &'a str,
     env: &'a IndexMap<String, Value>,
     resources: Option<Value>,
+    /// `executor.replicaCount`, every entry's default as in the chart.
+    replicas: u32,
 }
 
 pub(super) fn workers(
@@ -81,6 +83,7 @@ pub(super) fn workers(
         stack: name,
         env: executor_env,
         resources: executor_resources,
+        replicas: checker.count(ex.replica_count, 1, 0, &path!["executor", "replicaCount"]),
     };
     let queues = spec.queues.as_deref().unwrap_or_default();
     if queues.is_empty() {
@@ -124,13 +127,12 @@ fn single_worker(
             "set executor.queueName (batches or codeintel), executor.queueNames, or list queues",
         );
     }
-    let replicas = checker.count(ex.replica_count, 1, 0, &path!["executor", "replicaCount"]);
     let (queue_var, queue_value) = queue?;
     Some(Worker {
         name: shared.stack.to_string(),
         queue_var,
         queue_value,
-        replicas,
+        replicas: shared.replicas,
         resources: shared.resources.clone()?,
         env: shared.env.values().cloned().collect(),
     })
@@ -149,13 +151,6 @@ fn warn_about_ignored_executor_keys(ex: &RawExecutor, checker: &mut Checker<'_>)
             &path!["executor", key],
             "ignored when queues is set",
             "set the queue on each queues[] entry",
-        );
-    }
-    if ex.replica_count.is_some() {
-        checker.warn(
-            &path!["executor", "replicaCount"],
-            "ignored when queues is set",
-            "set replicaCount on each queues[] entry",
         );
     }
 }
@@ -208,7 +203,7 @@ fn queue_worker<'q>(
     };
     let replicas = checker.count(
         q.replica_count,
-        1,
+        shared.replicas,
         0,
         &[&p[..], &path!["replicaCount"]].concat(),
     );

@@ -1,17 +1,46 @@
 //! The `privateDockerRegistry` section: the pull-through cache dockerd uses as its mirror.
 
 use super::env::env_map;
-use super::{registry_image, Checker};
+use super::scheduling::{pod_settings, OwnPodKeys};
+use super::{owned_labels, registry_image, Checker};
 use crate::config::model::*;
-use crate::config::raw::RawSpec;
+use crate::config::raw::{RawRegistry, RawSourcegraph, RawSpec};
 use indexmap::IndexMap;
 use serde_json::{json, Value};
 
-pub(super) fn registry(mode: Mode, spec: &RawSpec, checker: &mut Checker<'_>) -> Option<Registry> {
+pub(super) fn registry(
+    mode: Mode,
+    spec: &RawSpec,
+    sg: &RawSourcegraph,
+    checker: &mut Checker<'_>,
+) -> Option<Registry> {
     let raw = spec.private_docker_registry.as_ref();
     if mode != Mode::Dind || !raw.and_then(|r| r.enabled).unwrap_or(true) {
         return None;
     }
+    let default_raw = RawRegistry::default();
+    let own = raw.unwrap_or(&default_raw);
+    let pods = pod_settings(
+        sg,
+        &OwnPodKeys {
+            section: "privateDockerRegistry",
+            labels: own.pod_labels.as_ref(),
+            annotations: own.pod_annotations.as_ref(),
+            priority_class_name: own.priority_class_name.as_ref(),
+            node_selector: None,
+            affinity: None,
+            tolerations: None,
+        },
+        checker,
+    );
+    let workload_labels = match &own.labels {
+        Some(l) => {
+            let p = path!["privateDockerRegistry", "labels"];
+            owned_labels(l, &p, checker);
+            checker.labels(l, &p, true)
+        }
+        None => Vec::new(),
+    };
     let p = path!["privateDockerRegistry"];
     let image = registry_image(
         raw.and_then(|r| r.image.as_ref()),
@@ -64,6 +93,8 @@ pub(super) fn registry(mode: Mode, spec: &RawSpec, checker: &mut Checker<'_>) ->
         .unwrap_or_default();
     Some(Registry {
         image,
+        pods,
+        workload_labels,
         storage_size,
         storage_class,
         env: env.into_values().collect(),

@@ -70,5 +70,15 @@ pub(super) fn warn_about_risks(
                 "set executor.storage.size so jobs cannot fill the node's disk",
             );
         }
+        if d.gvisor
+            .as_ref()
+            .is_some_and(|g| g.storage_size_limit.is_none())
+        {
+            checker.warn(
+                &path!["dind", "gVisor", "storageSize"],
+                "gVisor's /var/lib/docker emptyDir has no size limit",
+                "set dind.gVisor.storageSize so images cannot fill the node's disk",
+            );
+        }
     }
 }

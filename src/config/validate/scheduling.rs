@@ -1,113 +1,135 @@
-//! Where and how pods run (`sourcegraph.*` pod settings, and the native chart's `executor.*`
-//! scheduling keys): pod labels and annotations, node selector, affinity, tolerations,
-//! priority class, image pull secrets.
+//! Where and how pods run: pod labels and annotations, node selector, affinity,
+//! tolerations, priority class and image pull secrets. The `sourcegraph.*` keys apply to
+//! every pod; a workload's own section (`executor.*`, `privateDockerRegistry.*`) adds to
+//! them and wins where both set one, as the charts' templates read them.
 
-use super::{non_empty, Checker, SELECTOR_LABELS};
-use crate::config::model::{Mode, PodSettings};
-use crate::config::raw::{RawExecutor, RawSourcegraph};
+use super::{non_empty, owned_pod_labels, Checker};
+use crate::config::model::PodSettings;
+use crate::config::raw::RawSourcegraph;
 use crate::config::source::Segment;
+use indexmap::IndexMap;
 use k8s_openapi::api::core::v1 as core;
 
+/// A workload's own pod keys, read over the `sourcegraph.*` ones.
+pub(super) struct OwnPodKeys<'a> {
+    /// The section they live in: `executor` or `privateDockerRegistry`.
+    pub section: &'static str,
+    pub labels: Option<&'a IndexMap<String, String>>,
+    pub annotations: Option<&'a IndexMap<String, String>>,
+    pub priority_class_name: Option<&'a String>,
+    /// Only the native chart reads these under `executor`; `None` elsewhere.
+    pub node_selector: Option<&'a IndexMap<String, String>>,
+    pub affinity: Option<&'a serde_yaml::Value>,
+    pub tolerations: Option<&'a serde_yaml::Value>,
+}
+
 pub(super) fn pod_settings(
-    mode: Mode,
     sg: &RawSourcegraph,
-    ex: &RawExecutor,
+    own: &OwnPodKeys<'_>,
     checker: &mut Checker<'_>,
 ) -> PodSettings {
     let mut pods = PodSettings::default();
-    pod_metadata(sg, &mut pods, checker);
-    scheduling(mode, sg, ex, &mut pods, checker);
+    pod_metadata(sg, own, &mut pods, checker);
+    scheduling(sg, own, &mut pods, checker);
     image_pull_secrets(sg, &mut pods, checker);
     pods
 }
 
-/// `sourcegraph.podLabels` and `.podAnnotations`, except the ones the tool owns.
-fn pod_metadata(sg: &RawSourcegraph, pods: &mut PodSettings, checker: &mut Checker<'_>) {
-    pods.labels = sg
-        .pod_labels
-        .as_ref()
-        .map(|l| checker.labels(l, &path!["sourcegraph", "podLabels"], true))
-        .unwrap_or_default();
-    pods.annotations = sg
-        .pod_annotations
-        .as_ref()
-        .map(|a| checker.labels(a, &path!["sourcegraph", "podAnnotations"], false))
-        .unwrap_or_default();
-    for (k, _) in &pods.annotations {
-        if k == "checksum/config" {
-            checker.error_key(
-                &path!["sourcegraph", "podAnnotations", k],
-                "`checksum/config` is the annotation that rolls the pods when their config changes",
-                "choose another annotation key",
-            );
+/// Pod labels and annotations, `sourcegraph.*` then the workload's own over them, except
+/// the ones the tool owns.
+fn pod_metadata(
+    sg: &RawSourcegraph,
+    own: &OwnPodKeys<'_>,
+    pods: &mut PodSettings,
+    checker: &mut Checker<'_>,
+) {
+    let sources = [
+        (
+            "sourcegraph",
+            sg.pod_labels.as_ref(),
+            sg.pod_annotations.as_ref(),
+        ),
+        (own.section, own.labels, own.annotations),
+    ];
+    for (section, labels, annotations) in sources {
+        if let Some(l) = labels {
+            let p = path![section, "podLabels"];
+            owned_pod_labels(l, &p, checker);
+            merge(&mut pods.labels, checker.labels(l, &p, true));
         }
-    }
-    for (k, _) in &pods.labels {
-        if SELECTOR_LABELS.contains(&k.as_str()) {
-            checker.error(
-                &path!["sourcegraph", "podLabels", k],
-                format!("`{k}` is a label the Deployments select on"),
-                "choose another label key",
-            );
+        if let Some(a) = annotations {
+            let p = path![section, "podAnnotations"];
+            if a.contains_key("checksum/config") {
+                checker.error_key(
+                    &path![section, "podAnnotations", "checksum/config"],
+                    "`checksum/config` is the annotation that rolls the pods when their config changes",
+                    "choose another annotation key",
+                );
+            }
+            merge(&mut pods.annotations, checker.labels(a, &p, false));
         }
     }
 }
 
-/// The setting under `executor` when the native chart has it set there, else `sourcegraph`'s,
-/// with the path it was read from.
+/// Adds `over` to `base`, replacing entries with the same key; keeps `base` sorted.
+fn merge(base: &mut Vec<(String, String)>, over: Vec<(String, String)>) {
+    for (k, v) in over {
+        base.retain(|(key, _)| *key != k);
+        base.push((k, v));
+    }
+    base.sort();
+}
+
+/// The workload's own setting when it has one, else `sourcegraph`'s, with the path it was
+/// read from.
 fn scoped<'v, T>(
-    executor_scoped: bool,
-    own: &'v Option<T>,
-    global: &'v Option<T>,
+    own: Option<&'v T>,
+    section: &str,
+    global: Option<&'v T>,
     key: &str,
 ) -> Option<(&'v T, Vec<Segment>)> {
-    if executor_scoped && own.is_some() {
-        own.as_ref().map(|v| (v, path!["executor", key]))
-    } else {
-        global.as_ref().map(|v| (v, path!["sourcegraph", key]))
+    match own {
+        Some(v) => Some((v, path![section, key])),
+        None => global.map(|v| (v, path!["sourcegraph", key])),
     }
 }
 
 /// Node selector, affinity, tolerations and priority class.
 fn scheduling(
-    mode: Mode,
     sg: &RawSourcegraph,
-    ex: &RawExecutor,
+    own: &OwnPodKeys<'_>,
     pods: &mut PodSettings,
     checker: &mut Checker<'_>,
 ) {
-    // The native chart has its own scheduling keys under `executor`; they win over the global ones.
-    let executor_scoped = mode == Mode::Kubernetes;
+    let section = own.section;
     if let Some((n, p)) = scoped(
-        executor_scoped,
-        &ex.node_selector,
-        &sg.node_selector,
+        own.node_selector,
+        section,
+        sg.node_selector.as_ref(),
         "nodeSelector",
     ) {
         pods.node_selector = checker.labels(n, &p, true);
     }
-    if let Some((a, p)) = scoped(executor_scoped, &ex.affinity, &sg.affinity, "affinity") {
+    if let Some((a, p)) = scoped(own.affinity, section, sg.affinity.as_ref(), "affinity") {
         pods.affinity = checker
             .k8s::<core::Affinity>(a, &p, "an affinity")
             .filter(non_empty);
     }
     if let Some((t, p)) = scoped(
-        executor_scoped,
-        &ex.tolerations,
-        &sg.tolerations,
+        own.tolerations,
+        section,
+        sg.tolerations.as_ref(),
         "tolerations",
     ) {
         pods.tolerations = checker
             .k8s::<Vec<core::Toleration>>(t, &p, "a list of tolerations")
             .filter(non_empty);
     }
-    if let Some(pc) = sg.priority_class_name.clone().filter(|s| !s.is_empty()) {
-        checker.dns_subdomain(
-            &pc,
-            &path!["sourcegraph", "priorityClassName"],
-            "PriorityClass name",
-        );
-        pods.priority_class_name = Some(pc);
+    let own_class = own.priority_class_name.filter(|s| !s.is_empty());
+    let global_class = sg.priority_class_name.as_ref().filter(|s| !s.is_empty());
+    if let Some((pc, p)) = scoped(own_class, section, global_class, "priorityClassName") {
+        checker.dns_subdomain(pc, &p, "PriorityClass name");
+        pods.priority_class_name = Some(pc.clone());
     }
 }
 

@@ -1,9 +1,10 @@
 //! The `sourcegraph` section: the global image settings and the labels on every object.
 
-use super::Checker;
+use super::{owned_labels, Checker};
 use crate::config::model::*;
 use crate::config::raw::{RawExecutor, RawSourcegraph};
 use crate::diagnostic::did_you_mean;
+use crate::k8s::syntax::is_label_value;
 
 pub(super) const PULL_POLICIES: [&str; 3] = ["Always", "IfNotPresent", "Never"];
 
@@ -62,22 +63,65 @@ pub(super) fn executor_image(
     )
 }
 
+/// The label the charts set from the top-level `nameOverride`.
+const NAME_LABEL: &str = "app.kubernetes.io/name";
+
+/// `sourcegraph.nameOverride` is declared in both charts' values but read by neither; the
+/// templates read the top-level `nameOverride`.
 pub(super) fn warn_about_name_override(sg: &RawSourcegraph, checker: &mut Checker<'_>) {
     if sg.name_override.as_deref().is_some_and(|n| !n.is_empty()) {
         checker.warn(
             &path!["sourcegraph", "nameOverride"],
-            "has no effect here (the chart ignores it too)",
-            "name the stack with metadata.name in the KRM form",
+            "has no effect here (the charts ignore it too; they read the top-level nameOverride)",
+            "name the stack with metadata.name in the KRM form, or set the top-level nameOverride for the app.kubernetes.io/name label",
         );
     }
 }
 
-/// `sourcegraph.labels`: on every object.
-pub(super) fn labels(sg: &RawSourcegraph, checker: &mut Checker<'_>) -> Vec<(String, String)> {
-    sg.labels
-        .as_ref()
-        .map(|l| checker.labels(l, &path!["sourcegraph", "labels"], true))
-        .unwrap_or_default()
+/// The labels on every object: `sourcegraph.labels`, the KRM `metadata.labels` (which may
+/// not give a key another value), and `app.kubernetes.io/name` from `nameOverride`.
+pub(super) fn labels(
+    sg: &RawSourcegraph,
+    name_override: Option<&str>,
+    metadata_labels: Vec<(String, String)>,
+    checker: &mut Checker<'_>,
+) -> Vec<(String, String)> {
+    let mut labels = match &sg.labels {
+        Some(l) => {
+            let p = path!["sourcegraph", "labels"];
+            owned_labels(l, &p, checker);
+            checker.labels(l, &p, true)
+        }
+        None => Vec::new(),
+    };
+    for (k, v) in metadata_labels {
+        match labels.iter().find(|(key, _)| *key == k) {
+            Some((_, other)) if *other != v => checker.top_level(|checker| {
+                checker.error(
+                    &path!["metadata", "labels", &k],
+                    format!("`{k}` is `{other}` in sourcegraph.labels"),
+                    "keep one of the two, or give both the same value",
+                )
+            }),
+            Some(_) => {}
+            None => labels.push((k, v)),
+        }
+    }
+    if let Some(name) = name_override.filter(|n| !n.is_empty()) {
+        let p = path!["nameOverride"];
+        if is_label_value(name) {
+            labels.retain(|(k, _)| k != NAME_LABEL);
+            labels.push((NAME_LABEL.to_string(), name.to_string()));
+        } else {
+            checker.error(
+                &p,
+                format!("`{name}` is not a valid label value"),
+                "use at most 63 letters, digits, `-`, `_` or `.`, starting and ending with a letter or digit",
+            );
+        }
+    }
+    labels.sort();
+    labels
 }
 
 /// `sourcegraph.image.pullPolicy`: every container's.

@@ -55,3 +55,18 @@ pub(super) fn storage_class(spec: &RawSpec, checker: &mut Checker<'_>) -> Option
         allowed_topologies,
     })
 }
+
+/// The chart's values.yaml names the class `sourcegraph`; a config copied from it keeps the
+/// name although no such class exists unless this config creates it.
+pub(super) fn warn_about_chart_default_name(spec: &RawSpec, checker: &mut Checker<'_>) {
+    let Some(raw) = &spec.storage_class else {
+        return;
+    };
+    if raw.name.as_deref() == Some("sourcegraph") && !raw.create.unwrap_or(false) {
+        checker.warn(
+            &path!["storageClass", "name"],
+            "no StorageClass named `sourcegraph` exists unless you create one (it is the chart's default name), so the claims would stay Pending",
+            "remove storageClass.name to use the cluster's default class, name a class that exists, or set storageClass.create: true",
+        );
+    }
+}

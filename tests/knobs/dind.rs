@@ -1,0 +1,206 @@
+//! The knob tests for dind.*.
+
+use super::*;
+
+#[test]
+fn dind_image_sets_the_dind_image() {
+    assert!(s(&render(DIND).container("executor", "dind")["image"]).starts_with(DIND_IMAGE));
+    let out = render(&with(
+        DIND,
+        "dind: {image: {registry: my.registry, repository: mirror/docker, tag: 27-dind}}",
+    ));
+    assert_eq!(
+        out.container("executor", "dind")["image"],
+        yaml("my.registry/mirror/docker:27-dind")
+    );
+    // A tag alone applies to the pinned default repository, and warns.
+    let tag_only = render(&with(DIND, "dind: {image: {tag: '27'}}"));
+    assert_eq!(
+        tag_only.container("executor", "dind")["image"],
+        yaml("index.docker.io/sourcegraph/dind:27")
+    );
+    assert!(tag_only.warning_at("dind.image.tag").is_some());
+}
+
+#[test]
+fn dind_command_replaces_dockerd() {
+    assert_eq!(
+        render(DIND).container("executor", "dind")["command"],
+        yaml("[dockerd]")
+    );
+    let out = render(&with(DIND, "dind: {command: [dockerd, --debug]}"));
+    assert_eq!(
+        out.container("executor", "dind")["command"],
+        yaml("[dockerd, --debug]")
+    );
+    refused_at(&with(DIND, "dind: {command: []}"), "dind.command");
+}
+
+#[test]
+fn dind_daemon_config_merges_over_the_defaults() {
+    let default = render(DIND).daemon_json();
+    assert_eq!(default["mtu"], serde_json::json!(1200));
+    assert_eq!(
+        default["hosts"],
+        serde_json::json!(["tcp://127.0.0.1:2375"])
+    );
+    assert_eq!(default["tls"], serde_json::json!(false));
+
+    let out = render(&with(
+        DIND,
+        "dind: {daemonConfig: {debug: true, mtu: null, log-level: warn}}",
+    ));
+    let daemon = out.daemon_json();
+    assert_eq!(daemon["debug"], serde_json::json!(true));
+    assert_eq!(daemon["log-level"], serde_json::json!("warn"));
+    assert!(
+        daemon.get("mtu").is_none(),
+        "null removes a default key: {daemon}"
+    );
+    assert_eq!(daemon["hosts"], serde_json::json!(["tcp://127.0.0.1:2375"]));
+    assert_eq!(daemon["tls"], serde_json::json!(false));
+    // dockerd must stay on loopback.
+    refused_at(
+        &with(
+            DIND,
+            "dind: {daemonConfig: {hosts: ['tcp://0.0.0.0:2375']}}",
+        ),
+        "dind.daemonConfig.hosts[0]",
+    );
+}
+
+#[test]
+fn dind_daemon_config_change_rolls_the_pods() {
+    let base = render(DIND).checksum("executor");
+    let changed = render(&with(DIND, "dind: {daemonConfig: {mtu: 1400}}")).checksum("executor");
+    let same = render(&with(DIND, "dind: {daemonConfig: {mtu: 1200}}")).checksum("executor");
+    assert_ne!(base, changed);
+    assert_eq!(base, same);
+}
+
+#[test]
+fn dind_resources_set_the_dind_container_resources() {
+    assert_eq!(
+        render(DIND).container("executor", "dind")["resources"],
+        yaml("{limits: {cpu: '4', memory: 12Gi}, requests: {cpu: '1', memory: 4Gi}}")
+    );
+    let out = render(&with(
+        DIND,
+        "dind: {resources: {limits: {cpu: '8', memory: 16Gi}, requests: {cpu: '2', memory: 8Gi}}}",
+    ));
+    assert_eq!(
+        out.container("executor", "dind")["resources"],
+        yaml("{limits: {cpu: '8', memory: 16Gi}, requests: {cpu: '2', memory: 8Gi}}")
+    );
+    // The executor container keeps its own.
+    assert_eq!(
+        out.container("executor", "executor")["resources"],
+        render(DIND).container("executor", "executor")["resources"]
+    );
+}
+
+#[test]
+fn dind_gvisor_enabled_runs_dind_in_the_sandbox() {
+    let plain = render(DIND);
+    let out = render(&with(DIND, "dind: {gVisor: {enabled: true}}"));
+    assert!(out.has_layer("gvisor") && !plain.has_layer("gvisor"));
+    assert_eq!(out.pod_spec("executor")["runtimeClassName"], yaml("gvisor"));
+    assert!(plain.pod_spec("executor").get("runtimeClassName").is_none());
+
+    let dind = out.container("executor", "dind");
+    let sc = &dind["securityContext"];
+    assert!(sc.get("privileged").is_none(), "{sc:?}");
+    let caps: Vec<&str> = seq(&sc["capabilities"]["add"]).iter().map(s).collect();
+    for cap in ["SYS_ADMIN", "NET_ADMIN"] {
+        assert!(caps.contains(&cap), "{caps:?}");
+    }
+    assert!(
+        !out.stream.contains("privileged"),
+        "nothing is privileged under gVisor"
+    );
+
+    let command: Vec<&str> = seq(&dind["command"]).iter().map(s).collect();
+    assert_eq!(&command[..2], ["/bin/sh", "-c"]);
+    assert!(
+        command[2].trim_end().ends_with("exec dockerd"),
+        "{}",
+        command[2]
+    );
+
+    let daemon = out.daemon_json();
+    assert_eq!(daemon["storage-driver"], serde_json::json!("vfs"));
+    assert_eq!(daemon["iptables"], serde_json::json!(false));
+    assert!(plain.daemon_json().get("storage-driver").is_none());
+
+    // vfs keeps a full copy of every layer: bounded by default, like /scratch.
+    assert_eq!(
+        out.volume("executor", "docker").unwrap()["emptyDir"],
+        yaml("{sizeLimit: 50Gi}")
+    );
+    assert_eq!(
+        out.mount("executor", "dind", "/var/lib/docker").unwrap()["name"],
+        yaml("docker")
+    );
+    assert!(plain.volume("executor", "docker").is_none());
+
+    assert_ne!(out.checksum("executor"), plain.checksum("executor"));
+    let tuned = render(&with(
+        DIND,
+        "dind: {gVisor: {enabled: true}, daemonConfig: {debug: true}}",
+    ));
+    assert_ne!(tuned.checksum("executor"), out.checksum("executor"));
+}
+
+#[test]
+fn dind_gvisor_command_and_security_context_replace_the_defaults() {
+    let out = render(&with(
+        DIND,
+        "dind: {gVisor: {enabled: true, command: [dockerd, --debug], securityContext: {capabilities: {add: [SYS_ADMIN]}}}}",
+    ));
+    let dind = out.container("executor", "dind");
+    assert_eq!(dind["command"], yaml("[dockerd, --debug]"));
+    assert_eq!(
+        dind["securityContext"],
+        yaml("{capabilities: {add: [SYS_ADMIN]}}")
+    );
+}
+
+#[test]
+fn dind_command_flags_that_daemon_json_also_sets_are_refused() {
+    // dockerd refuses to start when a setting is both a flag and in daemon.json.
+    refused_at(
+        &with(
+            DIND,
+            "dind: {command: [dockerd, \"--host=tcp://0.0.0.0:2375\"]}",
+        ),
+        "dind.command[1]",
+    );
+    refused_at(
+        &with(DIND, "dind: {command: [sh, -c, \"dockerd --mtu=1400\"]}"),
+        "dind.command[2]",
+    );
+    refused_at(
+        &with(
+            DIND,
+            "dind: {gVisor: {enabled: true, command: [dockerd, --iptables=false]}}",
+        ),
+        "dind.gVisor.command[1]",
+    );
+}
+
+#[test]
+fn dind_gvisor_daemon_config_merges_over_the_gvisor_defaults() {
+    let out = render(&with(
+        DIND,
+        "dind: {gVisor: {enabled: true, daemonConfig: {debug: true}}}",
+    ));
+    let daemon = out.daemon_json();
+    assert_eq!(daemon["debug"], serde_json::json!(true));
+    // dockerd cannot run under gVisor without these.
+    assert_eq!(
+        daemon["storage-driver"],
+        serde_json::json!("vfs"),
+        "{daemon}"
+    );
+    assert_eq!(daemon["iptables"], serde_json::json!(false), "{daemon}");
+}
