@@ -1,4 +1,4 @@
-//! The command line: three subcommands over one config file. Parsing only; `app` runs them.
+//! The command line: the subcommands and their flags. Parsing only; `app` runs them.
 
 use crate::config::Mode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -9,7 +9,7 @@ use std::path::PathBuf;
     name = "sg-executor-gen",
     version,
     about = "Generate checked Kubernetes manifests for Sourcegraph executors (docker-in-docker or native Kubernetes)",
-    after_help = "Exit status: 0 success (no drift), 1 drift found by `diff`, 2 error."
+    after_help = "Exit status: 0 success (no drift, no problem), 1 drift found by `diff` or problems found by `check`, 2 error."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -42,6 +42,13 @@ pub enum Command {
         /// (hand edits in golden files are discarded; foreign files are never touched)
         #[arg(long)]
         update: bool,
+    },
+    /// Check any manifest stream (e.g. `kubectl kustomize` output) as `render` checks its own:
+    /// typed objects and their wiring; exit 1 on problems
+    Check {
+        /// The manifests: a multi-document YAML stream (`-` reads standard input)
+        #[arg(short = 'f', long = "file", value_name = "MANIFESTS")]
+        file: PathBuf,
     },
 }
 

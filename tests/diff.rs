@@ -131,7 +131,7 @@ fn files_not_generated_from_this_config_are_ignored_and_kept() {
     assert_eq!((run.code, run.stdout.as_str()), (0, ""), "{}", run.stderr);
     assert!(
         run.stderr
-            .starts_with("ignored 10 file(s) in golden not generated from config.yaml\n"),
+            .starts_with("ignored 13 file(s) in golden not generated from config.yaml\n"),
         "{}",
         run.stderr
     );
@@ -143,7 +143,7 @@ fn files_not_generated_from_this_config_are_ignored_and_kept() {
     );
     assert_eq!(
         files_under(&work.join("golden/nested")).len(),
-        9,
+        12,
         "the other component is untouched"
     );
 }
@@ -159,7 +159,7 @@ fn update_then_diff_has_no_drift() {
         "{}",
         update.stderr
     );
-    assert_eq!(update.stderr, "updated golden (9 files)\n");
+    assert_eq!(update.stderr, "updated golden (12 files)\n");
     let run = diff(&work, "golden", &[]);
     assert_eq!(run.code, 0, "{}", run.stdout);
 }

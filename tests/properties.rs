@@ -51,7 +51,8 @@ fn config(cases: u32) -> ProptestConfig {
     }
 }
 
-const REGISTRY: &str = "private-docker-registry";
+/// The chart's registry name, which the tool no longer uses but a config may still hold.
+const CHART_REGISTRY: &str = "private-docker-registry";
 const QUEUES: [&str; 2] = ["batches", "codeintel"];
 
 /// Environment variables the tool sets itself (`MANAGED_ENV` in validate.rs), plus the
@@ -1155,6 +1156,11 @@ impl Case {
     }
 
     /// Every object (kind, name) the config must render, and nothing else.
+    /// The stack's registry: `NAME-registry`.
+    fn registry(&self) -> String {
+        format!("{}-registry", self.stack())
+    }
+
     fn expected_ids(&self) -> BTreeSet<(String, String)> {
         let n = self.stack();
         let mut ids = BTreeSet::new();
@@ -1163,6 +1169,7 @@ impl Case {
         };
         add("ConfigMap", format!("{n}-config"));
         add("Service", n.clone());
+        add("NetworkPolicy", n.clone());
         if self.literal_password().is_some() {
             add("Secret", format!("{n}-secret"));
         }
@@ -1176,7 +1183,7 @@ impl Case {
             add("ConfigMap", format!("{n}-docker-config"));
             if self.registry_on() {
                 for kind in ["Deployment", "Service", "PersistentVolumeClaim"] {
-                    add(kind, REGISTRY.into());
+                    add(kind, self.registry());
                 }
             }
         } else {
@@ -1524,7 +1531,7 @@ impl Case {
 
 /// The stack's Service or a Deployment takes a registry object's name.
 fn collides_with_registry(c: &Case) -> bool {
-    c.registry_on() && (c.stack() == REGISTRY || c.workers().iter().any(|w| w.name == REGISTRY))
+    c.registry_on() && c.workers().iter().any(|w| w.name == c.registry())
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1598,6 +1605,11 @@ fn rebuild(tree: &BTreeMap<String, String>) -> Result<Vec<Value>, String> {
     for r in string_list(&top, "resources") {
         objects.push(yaml_file(tree, &r)?);
         used.insert(r);
+    }
+    // Transformer configurations are not objects; kustomize only reads them.
+    for c in string_list(&top, "configurations") {
+        yaml_file(tree, &c)?;
+        used.insert(c);
     }
     for comp in string_list(&top, "components") {
         let kpath = format!("{comp}/kustomization.yaml");
@@ -1893,7 +1905,7 @@ fn check_valid(case: &Case) -> Result<(), String> {
         check_env(d, "executor", &w.env)?;
     }
     if case.registry_on() {
-        let d = deployment(REGISTRY)?;
+        let d = deployment(&case.registry())?;
         check_pairs(
             d,
             &["spec", "template", "metadata", "annotations"],
@@ -2343,7 +2355,7 @@ fn check_arbitrary(input: &[u8], overrides: &Overrides) -> Result<(), String> {
 // property, so a regression names itself, and the broad generators need not lean on them.
 // ---------------------------------------------------------------------------------------
 
-/// Forces the stack's Service or a Deployment onto the registry's name.
+/// Forces the stack's Service or a Deployment onto a registry's name: the chart's, or ours.
 fn registry_collision() -> BoxedStrategy<Case> {
     (any_case(), 0u8..3)
         .prop_map(|(mut c, how)| {
@@ -2354,8 +2366,8 @@ fn registry_collision() -> BoxedStrategy<Case> {
             c.dind.registry = None;
             c.krm = true;
             let (stack, queue) = match how {
-                0 => (REGISTRY, None),
-                1 => ("private-docker", Some("registry")),
+                0 => (CHART_REGISTRY, None),
+                1 => ("executor", Some("registry")),
                 _ => ("private", Some("docker-registry")),
             };
             c.name = Some(stack.into());
@@ -2654,8 +2666,8 @@ fn yaml_1_1_underscored_numbers_survive_kubectl_kustomize() {
 proptest! {
     #![proptest_config(config(cases().min(16)))]
 
-    /// A stack named `private-docker-registry`, or a queue Deployment `NAME-QUEUE` of that
-    /// name, renders or is refused as a config error; never an internal error.
+    /// A stack named like the chart's registry, or a queue Deployment `NAME-QUEUE` named like
+    /// the stack's registry, renders or is refused as a config error; never an internal error.
     #[test]
     fn names_that_collide_with_the_registry_are_refused_or_rendered(
         case in registry_collision()

@@ -12,7 +12,11 @@ use std::path::Path;
 
 /// Reads the config and runs the pipeline; warnings go to `err` right away.
 pub(super) fn generate(input: &Input, err: &mut dyn Write) -> Result<(String, Generated), Failure> {
-    let (shown, text) = read_config(&input.file)?;
+    let (shown, text) = read_text(
+        &input.file,
+        MAX_FILE_BYTES,
+        "a config is a few KiB; check that this is the right file",
+    )?;
     let overrides = Overrides {
         namespace: input.namespace.clone(),
         mode: input.mode.map(Into::into),
@@ -55,7 +59,13 @@ fn config_name(path: &Path) -> String {
     )
 }
 
-fn read_config(path: &Path) -> Result<(String, String), AppError> {
+/// Reads a file (or stdin for `-`) as UTF-8 text of at most `max` bytes; returns the name
+/// to show in messages, and the text. `too_large` says what to do when it is larger.
+pub(super) fn read_text(
+    path: &Path,
+    max: u64,
+    too_large: &str,
+) -> Result<(String, String), AppError> {
     let shown = if path == Path::new("-") {
         "<stdin>".to_string()
     } else {
@@ -69,7 +79,7 @@ fn read_config(path: &Path) -> Result<(String, String), AppError> {
     if path == Path::new("-") {
         io::stdin()
             .lock()
-            .take(MAX_FILE_BYTES + 1)
+            .take(max + 1)
             .read_to_end(&mut bytes)
             .map_err(|e| {
                 fail(
@@ -96,20 +106,15 @@ fn read_config(path: &Path) -> Result<(String, String), AppError> {
                 "check the path and its permissions",
             )
         })?;
-        file.take(MAX_FILE_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| {
-                fail(
-                    format!("cannot read: {}", plain_io(&e)),
-                    "check the path and its permissions",
-                )
-            })?;
+        file.take(max + 1).read_to_end(&mut bytes).map_err(|e| {
+            fail(
+                format!("cannot read: {}", plain_io(&e)),
+                "check the path and its permissions",
+            )
+        })?;
     }
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(fail(
-            format!("larger than {} KiB", MAX_FILE_BYTES / 1024),
-            "a config is a few KiB; check that this is the right file",
-        ));
+    if bytes.len() as u64 > max {
+        return Err(fail(format!("larger than {} KiB", max / 1024), too_large));
     }
     let text = String::from_utf8(bytes).map_err(|e| {
         let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];

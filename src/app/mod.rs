@@ -2,6 +2,7 @@
 //! to the exit code (0 success, 1 drift, 2 error). Nothing reaches stdout unless the whole
 //! run succeeded, so a failed `render` never feeds half a stream to `kubectl apply`.
 
+mod check;
 mod diff;
 mod input;
 
@@ -150,6 +151,7 @@ fn execute(
             golden,
             update,
         } => diff::diff(&input, &golden, update, out, err, color),
+        Command::Check { file } => check::check(&file, err),
     }
 }
 

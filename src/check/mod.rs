@@ -1,17 +1,24 @@
-//! Phase 3, the typed check: every object the tool emits is read into its `k8s-openapi`
-//! type (keys that do not survive the round trip are unknown fields), its required fields
-//! are checked, and the objects are checked against each other (`wiring`). `bundle` runs it
-//! on the assembled stack and yields the ordered objects every output is made from.
+//! Phase 3, the typed check: every object is read into its `k8s-openapi` type (keys that do
+//! not survive the round trip are unknown fields), its required fields are checked, and the
+//! objects are checked against each other, namespace by namespace (`wiring`, `pod`), and as
+//! an executor needs them (`executor`: dockerd's mirrors, the executor's claim). `bundle`
+//! runs it on the assembled stack and yields the ordered objects every output is made from;
+//! `stream` runs it on any manifest stream, such as what `kubectl kustomize` built from the
+//! component after a consumer's own patches.
 //!
-//! A finding here is a bug in the tool, not in the admin's config: it is reported as an
-//! internal error naming the object and the field.
+//! On the tool's own output a finding is a bug in the tool, reported as an internal error
+//! naming the object and the field; on a stream it is the admin's problem to fix.
 
 pub mod bundle;
+mod executor;
+mod index;
 mod pod;
+pub mod stream;
 mod typed;
 mod wiring;
 
 use crate::k8s::resid::ResId;
+use index::Indexes;
 use std::fmt;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,38 +40,120 @@ pub struct CheckError {
     pub findings: Vec<Finding>,
 }
 
-/// Checks the final objects; `Ok` means they are safe to print.
+/// What the checked objects are, which decides what may live outside them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// The tool's own stack: only what the admin provides (the frontend password's Secret,
+    /// a ServiceAccount another stack creates, a mirror they named) lives outside it.
+    Bundle,
+    /// Any manifest stream: a reference to an object that is not in it is noted, not a
+    /// finding, since the object may well exist in the cluster.
+    Stream,
+}
+
+/// What a check found: problems, and references it could not follow (`Scope::Stream`).
+#[derive(Debug, Default)]
+pub struct Report {
+    pub findings: Vec<Finding>,
+    pub outside: Vec<Finding>,
+}
+
+impl Report {
+    fn found(&mut self, id: &ResId, field: &str, message: String) {
+        self.findings.push(Finding {
+            id: id.clone(),
+            field: field.into(),
+            message,
+        });
+    }
+}
+
+/// Reports about one object: its problems, and what it refers to that is not there.
+pub(crate) struct Reporter<'r> {
+    id: &'r ResId,
+    scope: Scope,
+    report: &'r mut Report,
+}
+
+impl Reporter<'_> {
+    fn found(&mut self, field: &str, message: String) {
+        self.report.found(self.id, field, message);
+    }
+
+    /// A reference to `what` (`Secret executor-frontend`) that is not among the objects:
+    /// a finding when the stack must hold it, else a note on a stream.
+    fn missing(&mut self, field: &str, what: &str, required_in_bundle: bool) {
+        match self.scope {
+            Scope::Bundle if required_in_bundle => {
+                self.found(field, format!("{what} is not in the bundle"))
+            }
+            Scope::Bundle => {}
+            Scope::Stream => self.report.outside.push(Finding {
+                id: self.id.clone(),
+                field: field.into(),
+                message: format!("{what} is not in the stream; it must exist in the cluster"),
+            }),
+        }
+    }
+}
+
+/// Checks the tool's own objects; `Ok` means they are safe to print.
 pub fn check(objects: &[(ResId, serde_yaml::Value)]) -> Result<(), CheckError> {
-    let mut findings = Vec::new();
+    let report = check_objects(objects, Scope::Bundle);
+    if report.findings.is_empty() {
+        Ok(())
+    } else {
+        Err(CheckError {
+            findings: report.findings,
+        })
+    }
+}
+
+/// The typed check, then the checks between objects, for objects of the given scope.
+pub fn check_objects(objects: &[(ResId, serde_yaml::Value)], scope: Scope) -> Report {
+    let mut report = Report::default();
     let mut read = Vec::new();
     for (id, object) in objects {
-        let mut found = |field: &str, message: String| {
-            findings.push(Finding {
-                id: id.clone(),
-                field: field.into(),
-                message,
-            })
-        };
         let json = match serde_json::to_value(object) {
             Ok(v) => v,
             Err(e) => {
-                found("", format!("not representable as JSON: {e}"));
+                report.found(id, "", format!("not representable as JSON: {e}"));
                 continue;
             }
         };
+        let api_version = json
+            .get("apiVersion")
+            .and_then(|v| v.as_str())
+            .unwrap_or_default();
+        if scope == Scope::Stream && !typed::known(&id.kind, api_version) {
+            report.outside.push(Finding {
+                id: id.clone(),
+                field: "kind".into(),
+                message: format!(
+                    "not checked: the tool has no type for {} {api_version}",
+                    id.kind
+                ),
+            });
+            continue;
+        }
         match typed::read(&id.kind, &json) {
             Ok(t) => read.push((id, t)),
             Err(lost) => {
                 for l in lost {
-                    found(&l.path, l.message);
+                    report.found(id, &l.path, l.message);
                 }
             }
         }
     }
-    wiring::wiring(&read, &mut findings);
-    if findings.is_empty() {
-        Ok(())
-    } else {
-        Err(CheckError { findings })
+    let indexes = Indexes::new(&read);
+    for (id, t) in &read {
+        let mut reporter = Reporter {
+            id,
+            scope,
+            report: &mut report,
+        };
+        wiring::object(id, t, &indexes, &mut reporter);
     }
+    wiring::overlapping_workloads(&indexes, &mut report);
+    report
 }

@@ -1,46 +1,56 @@
 //! What a pod needs of itself and of the objects around it: each volume has one source and
 //! is mounted, each mount names a declared volume, `subPath` keys exist in their ConfigMap,
-//! referenced ConfigMaps, claims and Secret keys exist, and no variable is set twice.
+//! referenced ConfigMaps, claims and keys exist, and no variable is set twice.
 
-use super::wiring::Index;
-use k8s_openapi::api::core::v1::{Container, PodTemplateSpec, Volume};
+use super::index::Index;
+use super::Reporter;
+use k8s_openapi::api::core::v1::{Container, EnvVar, PodTemplateSpec, Volume};
 use std::collections::HashSet;
 
 const BASE: &str = "spec.template.spec";
 
-pub(super) fn pod_spec(
-    template: &PodTemplateSpec,
-    index: &Index<'_>,
-    found: &mut impl FnMut(&str, String),
-) {
+pub(super) fn pod_spec(template: &PodTemplateSpec, index: &Index<'_>, r: &mut Reporter<'_>) {
     let Some(spec) = &template.spec else {
-        found(BASE, "missing".into());
+        r.found(BASE, "missing".into());
         return;
     };
     let volumes = spec.volumes.as_deref().unwrap_or_default();
-    check_volumes(volumes, index, found);
+    check_volumes(volumes, index, r);
     let mut mounted = HashSet::new();
     if spec.containers.is_empty() {
-        found(&format!("{BASE}.containers"), "no containers".into());
+        r.found(&format!("{BASE}.containers"), "no containers".into());
     }
     for (ci, c) in spec.containers.iter().enumerate() {
-        container(ci, c, volumes, index, &mut mounted, found);
+        container(ci, c, volumes, index, &mut mounted, r);
     }
     for v in volumes {
         if !mounted.contains(v.name.as_str()) {
-            found(
+            r.found(
                 &format!("{BASE}.volumes"),
                 format!("volume {} is declared but never mounted", v.name),
             );
         }
     }
+    if let Some(sa) = spec
+        .service_account_name
+        .as_deref()
+        .filter(|s| *s != "default")
+    {
+        if !index.exists("ServiceAccount", sa) {
+            r.missing(
+                &format!("{BASE}.serviceAccountName"),
+                &format!("ServiceAccount {sa}"),
+                false,
+            );
+        }
+    }
 }
 
-fn check_volumes(volumes: &[Volume], index: &Index<'_>, found: &mut impl FnMut(&str, String)) {
+fn check_volumes(volumes: &[Volume], index: &Index<'_>, r: &mut Reporter<'_>) {
     let mut names = HashSet::new();
     for (i, v) in volumes.iter().enumerate() {
         if !names.insert(v.name.as_str()) {
-            found(
+            r.found(
                 &format!("{BASE}.volumes[{i}].name"),
                 format!("volume {} is declared twice", v.name),
             );
@@ -53,27 +63,26 @@ fn check_volumes(volumes: &[Volume], index: &Index<'_>, found: &mut impl FnMut(&
             v.secret.is_some(),
         ];
         if sources.iter().filter(|s| **s).count() != 1 {
-            found(
+            r.found(
                 &format!("{BASE}.volumes[{i}]"),
                 format!("volume {} needs exactly one source", v.name),
             );
         }
         if let Some(cm) = &v.config_map {
-            if !index.config_maps.contains_key(cm.name.as_str()) {
-                found(
+            if !index.config_maps.contains_key(cm.name.as_str()) && cm.optional != Some(true) {
+                r.missing(
                     &format!("{BASE}.volumes[{i}].configMap.name"),
-                    format!("ConfigMap {} is not in the bundle", cm.name),
+                    &format!("ConfigMap {}", cm.name),
+                    true,
                 );
             }
         }
         if let Some(pvc) = &v.persistent_volume_claim {
             if !index.exists("PersistentVolumeClaim", &pvc.claim_name) {
-                found(
+                r.missing(
                     &format!("{BASE}.volumes[{i}].persistentVolumeClaim"),
-                    format!(
-                        "PersistentVolumeClaim {} is not in the bundle",
-                        pvc.claim_name
-                    ),
+                    &format!("PersistentVolumeClaim {}", pvc.claim_name),
+                    true,
                 );
             }
         }
@@ -86,22 +95,22 @@ fn container<'v>(
     volumes: &'v [Volume],
     index: &Index<'_>,
     mounted: &mut HashSet<&'v str>,
-    found: &mut impl FnMut(&str, String),
+    r: &mut Reporter<'_>,
 ) {
     let cpath = format!("{BASE}.containers[{ci}]");
     if c.name.is_empty() {
-        found(&format!("{cpath}.name"), "empty container name".into());
+        r.found(&format!("{cpath}.name"), "empty container name".into());
     }
     if c.image.as_deref().unwrap_or_default().is_empty() {
-        found(&format!("{cpath}.image"), "no image".into());
+        r.found(&format!("{cpath}.image"), "no image".into());
     }
     for (mi, m) in c.volume_mounts.iter().flatten().enumerate() {
         let mpath = format!("{cpath}.volumeMounts[{mi}]");
         if m.mount_path.is_empty() {
-            found(&format!("{mpath}.mountPath"), "empty mount path".into());
+            r.found(&format!("{mpath}.mountPath"), "empty mount path".into());
         }
         let Some(volume) = volumes.iter().find(|v| v.name == m.name) else {
-            found(
+            r.found(
                 &format!("{mpath}.name"),
                 format!("mounts volume {}, which the pod does not declare", m.name),
             );
@@ -112,9 +121,9 @@ fn container<'v>(
             let has_key = index
                 .config_maps
                 .get(cm.name.as_str())
-                .is_some_and(|c| c.data.as_ref().is_some_and(|d| d.contains_key(sub)));
-            if !has_key {
-                found(
+                .map(|c| c.data.as_ref().is_some_and(|d| d.contains_key(sub)));
+            if has_key == Some(false) {
+                r.found(
                     &format!("{mpath}.subPath"),
                     format!("ConfigMap {} has no key {sub}", cm.name),
                 );
@@ -122,50 +131,62 @@ fn container<'v>(
         }
     }
     for (ei, e) in c.env_from.iter().flatten().enumerate() {
-        if let Some(r) = &e.config_map_ref {
-            if !index.config_maps.contains_key(r.name.as_str()) {
-                found(
-                    &format!("{cpath}.envFrom[{ei}]"),
-                    format!("ConfigMap {} is not in the bundle", r.name),
-                );
+        let epath = format!("{cpath}.envFrom[{ei}]");
+        if let Some(cm) = &e.config_map_ref {
+            if !index.config_maps.contains_key(cm.name.as_str()) && cm.optional != Some(true) {
+                r.missing(&epath, &format!("ConfigMap {}", cm.name), true);
+            }
+        }
+        if let Some(s) = &e.secret_ref {
+            if !index.secrets.contains_key(s.name.as_str()) && s.optional != Some(true) {
+                r.missing(&epath, &format!("Secret {}", s.name), false);
             }
         }
     }
-    env(&cpath, c, index, found);
+    env(&cpath, c, index, r);
 }
 
-fn env(cpath: &str, c: &Container, index: &Index<'_>, found: &mut impl FnMut(&str, String)) {
+fn env(cpath: &str, c: &Container, index: &Index<'_>, r: &mut Reporter<'_>) {
     let mut names = HashSet::new();
     for (ei, e) in c.env.iter().flatten().enumerate() {
+        let epath = format!("{cpath}.env[{ei}]");
         if !names.insert(e.name.as_str()) {
-            found(
-                &format!("{cpath}.env[{ei}]"),
-                format!("{} is set twice", e.name),
-            );
+            r.found(&epath, format!("{} is set twice", e.name));
         }
-        // A Secret we render must hold the key; an admin's existing Secret is theirs to fill.
-        let Some(key_ref) = e
-            .value_from
-            .as_ref()
-            .and_then(|f| f.secret_key_ref.as_ref())
-        else {
-            continue;
-        };
-        if let Some(secret) = index.secrets.get(key_ref.name.as_str()) {
-            let has = secret
-                .data
-                .as_ref()
-                .is_some_and(|d| d.contains_key(&key_ref.key))
-                || secret
-                    .string_data
-                    .as_ref()
-                    .is_some_and(|d| d.contains_key(&key_ref.key));
-            if !has {
-                found(
-                    &format!("{cpath}.env[{ei}]"),
-                    format!("Secret {} has no key {}", key_ref.name, key_ref.key),
-                );
+        key_ref(&epath, e, index, r);
+    }
+}
+
+/// A `configMapKeyRef` or `secretKeyRef`: the key exists where the object is at hand. A
+/// ConfigMap the stack renders must be there; a Secret may be the admin's.
+fn key_ref(epath: &str, e: &EnvVar, index: &Index<'_>, r: &mut Reporter<'_>) {
+    let Some(from) = &e.value_from else {
+        return;
+    };
+    if let Some(k) = &from.config_map_key_ref {
+        match index.config_maps.get(k.name.as_str()) {
+            Some(cm) if !cm.data.as_ref().is_some_and(|d| d.contains_key(&k.key)) => {
+                r.found(epath, format!("ConfigMap {} has no key {}", k.name, k.key))
             }
+            Some(_) => {}
+            None if k.optional == Some(true) => {}
+            None => r.missing(epath, &format!("ConfigMap {}", k.name), true),
+        }
+    }
+    if let Some(k) = &from.secret_key_ref {
+        match index.secrets.get(k.name.as_str()) {
+            Some(secret) => {
+                let has = secret.data.as_ref().is_some_and(|d| d.contains_key(&k.key))
+                    || secret
+                        .string_data
+                        .as_ref()
+                        .is_some_and(|d| d.contains_key(&k.key));
+                if !has {
+                    r.found(epath, format!("Secret {} has no key {}", k.name, k.key));
+                }
+            }
+            None if k.optional == Some(true) => {}
+            None => r.missing(epath, &format!("Secret {}", k.name), false),
         }
     }
 }

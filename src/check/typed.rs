@@ -1,10 +1,12 @@
 //! Reads each object into its `k8s-openapi` type, keeping what the wiring checks look at.
+//! Keys that do not survive the round trip are unknown fields, reported by path.
 
 use crate::k8s::roundtrip;
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::core::v1::{
     ConfigMap, Namespace, PersistentVolumeClaim, PodTemplateSpec, Secret, Service, ServiceAccount,
 };
+use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
 use k8s_openapi::api::storage::v1::StorageClass;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
@@ -20,7 +22,29 @@ pub enum Typed {
     ConfigMap(ConfigMap),
     Secret(Secret),
     RoleBinding(RoleBinding),
+    NetworkPolicy(NetworkPolicy),
     Other,
+}
+
+/// The apiVersion each kind the tool knows is read with.
+const KINDS: [(&str, &str); 12] = [
+    ("Deployment", "apps/v1"),
+    ("StatefulSet", "apps/v1"),
+    ("Service", "v1"),
+    ("ConfigMap", "v1"),
+    ("Secret", "v1"),
+    ("ServiceAccount", "v1"),
+    ("PersistentVolumeClaim", "v1"),
+    ("Namespace", "v1"),
+    ("Role", "rbac.authorization.k8s.io/v1"),
+    ("RoleBinding", "rbac.authorization.k8s.io/v1"),
+    ("StorageClass", "storage.k8s.io/v1"),
+    ("NetworkPolicy", "networking.k8s.io/v1"),
+];
+
+/// Whether the tool has a type for this kind at this apiVersion.
+pub fn known(kind: &str, api_version: &str) -> bool {
+    KINDS.contains(&(kind, api_version))
 }
 
 /// Reads a value as a `T`, every key it does not know reported.
@@ -48,6 +72,7 @@ pub fn read(kind: &str, v: &serde_json::Value) -> Result<Typed, Vec<roundtrip::L
         "ConfigMap" => Typed::ConfigMap(strict(v)?),
         "Secret" => Typed::Secret(strict(v)?),
         "RoleBinding" => Typed::RoleBinding(strict(v)?),
+        "NetworkPolicy" => Typed::NetworkPolicy(strict(v)?),
         "Role" => strict::<Role>(v).map(|_| Typed::Other)?,
         "ServiceAccount" => strict::<ServiceAccount>(v).map(|_| Typed::Other)?,
         "PersistentVolumeClaim" => strict::<PersistentVolumeClaim>(v).map(|_| Typed::Other)?,

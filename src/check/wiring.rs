@@ -1,163 +1,39 @@
-//! The checks between objects: selectors match pod labels, Services reach a declared port,
-//! referenced objects exist, and no two workloads select each other's pods. What a pod
-//! needs of the objects around it (volumes, ConfigMap keys, Secrets) is in `pod`.
-//!
-//! Every lookup goes through an index built once (by name, by pod label), so the cost
-//! grows with the number of objects, not with its square.
+//! The checks between objects of a namespace: selectors match pod labels, Services reach a
+//! declared port, NetworkPolicies select pods, references resolve, and no two workloads
+//! select each other's pods. What a pod needs of the objects around it is in `pod`, what
+//! an executor needs in `executor`.
 
+use super::executor;
+use super::index::{matches, Indexes};
 use super::pod::pod_spec;
 use super::typed::Typed;
-use super::Finding;
+use super::{Report, Reporter};
 use crate::k8s::resid::ResId;
-use k8s_openapi::api::core::v1::{ConfigMap, PodTemplateSpec, Secret, Service};
+use k8s_openapi::api::core::v1::{PodTemplateSpec, Service};
+use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::api::rbac::v1::RoleBinding;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
-use std::collections::{BTreeMap, HashMap, HashSet};
 
-type Labels = BTreeMap<String, String>;
-
-/// A workload's pods, as the selectors see them.
-pub(super) struct Workload<'a> {
-    id: &'a ResId,
-    selector: Labels,
-    pod_labels: Labels,
-    template: &'a PodTemplateSpec,
-}
-
-/// The objects of one check, indexed for the lookups the checks make.
-pub(super) struct Index<'a> {
-    pub config_maps: HashMap<&'a str, &'a ConfigMap>,
-    pub secrets: HashMap<&'a str, &'a Secret>,
-    names: HashSet<(&'a str, &'a str)>,
-    workloads: Vec<Workload<'a>>,
-    /// Workloads (by position) whose pods carry a label, by label.
-    by_pod_label: HashMap<(&'a str, &'a str), Vec<usize>>,
-}
-
-impl<'a> Index<'a> {
-    fn new(typed: &'a [(&'a ResId, Typed)]) -> Self {
-        let mut index = Index {
-            config_maps: HashMap::new(),
-            secrets: HashMap::new(),
-            names: HashSet::new(),
-            workloads: Vec::new(),
-            by_pod_label: HashMap::new(),
-        };
-        for (id, t) in typed {
-            index.names.insert((id.kind.as_str(), id.name.as_str()));
-            match t {
-                Typed::ConfigMap(c) => {
-                    index.config_maps.insert(id.name.as_str(), c);
-                }
-                Typed::Secret(s) => {
-                    index.secrets.insert(id.name.as_str(), s);
-                }
-                Typed::Workload { selector, template } => {
-                    index.add_workload(id, selector, template)
-                }
-                _ => {}
-            }
+/// The checks of one object against the others.
+pub(super) fn object(id: &ResId, t: &Typed, indexes: &Indexes<'_>, r: &mut Reporter<'_>) {
+    if id.name.is_empty() {
+        r.found("metadata.name", "empty name".into());
+    }
+    match t {
+        Typed::Workload { selector, template } => {
+            workload(selector, template, r);
+            pod_spec(template, indexes.of(id), r);
+            executor::needs(id, template, indexes, r);
         }
-        index
-    }
-
-    fn add_workload(
-        &mut self,
-        id: &'a ResId,
-        selector: &LabelSelector,
-        template: &'a PodTemplateSpec,
-    ) {
-        let pod_labels = template
-            .metadata
-            .as_ref()
-            .and_then(|m| m.labels.clone())
-            .unwrap_or_default();
-        let position = self.workloads.len();
-        for (k, v) in template
-            .metadata
-            .iter()
-            .flat_map(|m| m.labels.iter().flatten())
-        {
-            self.by_pod_label
-                .entry((k.as_str(), v.as_str()))
-                .or_default()
-                .push(position);
-        }
-        self.workloads.push(Workload {
-            id,
-            selector: selector.match_labels.clone().unwrap_or_default(),
-            pod_labels,
-            template,
-        });
-    }
-
-    /// Whether an object of this kind and name is among the checked ones.
-    pub fn exists(&self, kind: &str, name: &str) -> bool {
-        self.names.contains(&(kind, name))
-    }
-
-    /// The workloads whose pods `selector` selects, in the order they were given.
-    fn selected(&self, selector: &Labels) -> Vec<&Workload<'a>> {
-        let Some((k, v)) = selector.iter().next() else {
-            return Vec::new();
-        };
-        self.by_pod_label
-            .get(&(k.as_str(), v.as_str()))
-            .into_iter()
-            .flatten()
-            .map(|&i| &self.workloads[i])
-            .filter(|w| matches(selector, &w.pod_labels))
-            .collect()
+        Typed::Service(s) => service(s, indexes.of(id), r),
+        Typed::RoleBinding(rb) => role_binding(rb, indexes.of(id), r),
+        Typed::NetworkPolicy(np) => network_policy(np, indexes.of(id), r),
+        _ => {}
     }
 }
 
-fn matches(selector: &Labels, labels: &Labels) -> bool {
-    !selector.is_empty() && selector.iter().all(|(k, v)| labels.get(k) == Some(v))
-}
-
-pub fn wiring(typed: &[(&ResId, Typed)], findings: &mut Vec<Finding>) {
-    let index = Index::new(typed);
-    for (id, t) in typed {
-        let mut found = |field: &str, message: String| {
-            findings.push(Finding {
-                id: (*id).clone(),
-                field: field.into(),
-                message,
-            })
-        };
-        if id.name.is_empty() {
-            found("metadata.name", "empty name".into());
-        }
-        match t {
-            Typed::Workload { selector, template } => {
-                workload(selector, template, &index, &mut found)
-            }
-            Typed::Service(s) => service(s, &index, &mut found),
-            Typed::RoleBinding(rb) => role_binding(rb, &index, &mut found),
-            _ => {}
-        }
-    }
-    // No two workloads may select each other's pods: a Deployment would adopt or kill them.
-    for a in &index.workloads {
-        for b in index.selected(&a.selector) {
-            if a.id != b.id {
-                findings.push(Finding {
-                    id: a.id.clone(),
-                    field: "spec.selector".into(),
-                    message: format!("also selects the pods of {}", b.id),
-                });
-            }
-        }
-    }
-}
-
-fn workload(
-    selector: &LabelSelector,
-    template: &PodTemplateSpec,
-    index: &Index<'_>,
-    found: &mut impl FnMut(&str, String),
-) {
+fn workload(selector: &LabelSelector, template: &PodTemplateSpec, r: &mut Reporter<'_>) {
     let sel = selector.match_labels.clone().unwrap_or_default();
     let pod_labels = template
         .metadata
@@ -165,27 +41,26 @@ fn workload(
         .and_then(|m| m.labels.clone())
         .unwrap_or_default();
     if selector.match_expressions.is_some() {
-        found(
+        r.found(
             "spec.selector.matchExpressions",
-            "the tool only emits matchLabels selectors".into(),
+            "the tool only checks matchLabels selectors".into(),
         );
     }
     if !matches(&sel, &pod_labels) {
-        found(
+        r.found(
             "spec.selector",
             format!("selector {sel:?} does not match the pod template labels {pod_labels:?}"),
         );
     }
-    pod_spec(template, index, found);
 }
 
 /// A Service selects pods, and each port's target is declared by every selected workload.
-fn service(s: &Service, index: &Index<'_>, found: &mut impl FnMut(&str, String)) {
+fn service(s: &Service, index: &super::index::Index<'_>, r: &mut Reporter<'_>) {
     let spec = s.spec.clone().unwrap_or_default();
     let sel = spec.selector.unwrap_or_default();
     let selected = index.selected(&sel);
     if selected.is_empty() {
-        found(
+        r.found(
             "spec.selector",
             format!("selects no pod of any workload: {sel:?}"),
         );
@@ -206,7 +81,7 @@ fn service(s: &Service, index: &Index<'_>, found: &mut impl FnMut(&str, String))
                     })
             });
             if !declared {
-                found(
+                r.found(
                     &format!("spec.ports[{i}].targetPort"),
                     format!(
                         "{target:?} is not declared by any container of {}, so the Service has no endpoints",
@@ -218,22 +93,55 @@ fn service(s: &Service, index: &Index<'_>, found: &mut impl FnMut(&str, String))
     }
 }
 
-fn role_binding(rb: &RoleBinding, index: &Index<'_>, found: &mut impl FnMut(&str, String)) {
+fn role_binding(rb: &RoleBinding, index: &super::index::Index<'_>, r: &mut Reporter<'_>) {
     if !index.exists(&rb.role_ref.kind, &rb.role_ref.name) {
-        found(
+        r.missing(
             "roleRef",
-            format!(
-                "{} {} is not in the bundle",
-                rb.role_ref.kind, rb.role_ref.name
-            ),
+            &format!("{} {}", rb.role_ref.kind, rb.role_ref.name),
+            true,
         );
     }
     for (i, s) in rb.subjects.iter().flatten().enumerate() {
         if s.kind == "ServiceAccount" && !index.exists("ServiceAccount", &s.name) {
-            found(
+            r.missing(
                 &format!("subjects[{i}]"),
-                format!("ServiceAccount {} is not in the bundle", s.name),
+                &format!("ServiceAccount {}", s.name),
+                true,
             );
+        }
+    }
+}
+
+/// A NetworkPolicy that selects no pod protects nothing: a consumer's label change or
+/// patch has probably moved the pods out from under it.
+fn network_policy(np: &NetworkPolicy, index: &super::index::Index<'_>, r: &mut Reporter<'_>) {
+    let selector = np
+        .spec
+        .as_ref()
+        .and_then(|s| s.pod_selector.as_ref())
+        .and_then(|s| s.match_labels.clone())
+        .unwrap_or_default();
+    if !selector.is_empty() && index.selected(&selector).is_empty() {
+        r.found(
+            "spec.podSelector",
+            format!("selects no pod of any workload: {selector:?}"),
+        );
+    }
+}
+
+/// No two workloads may select each other's pods: a Deployment would adopt or kill them.
+pub(super) fn overlapping_workloads(indexes: &Indexes<'_>, report: &mut Report) {
+    for index in indexes.all() {
+        for a in &index.workloads {
+            for b in index.selected(&a.selector) {
+                if a.id != b.id {
+                    report.found(
+                        a.id,
+                        "spec.selector",
+                        format!("also selects the pods of {}", b.id),
+                    );
+                }
+            }
         }
     }
 }

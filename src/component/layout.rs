@@ -5,6 +5,7 @@
 //! Every file opens with a header naming the tool and a digest of the rest of the file, so
 //! a later `build` can tell its own untouched files from hand edits and foreign files.
 
+use crate::config::model::MIRROR_CONFIG_KEY;
 use crate::render::patch::set_namespace;
 use crate::render::stack::{Rendered, Stack};
 use crate::render::yaml_out::to_yaml;
@@ -58,8 +59,19 @@ pub fn provenance(content: &str, config_name: &str) -> Provenance {
     }
 }
 
-fn kustomization(resources: &[String], components: &[&str], patches: &[String]) -> String {
+fn kustomization(
+    resources: &[String],
+    components: &[&str],
+    patches: &[String],
+    configurations: &[&str],
+) -> String {
     let mut out = String::from("apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n");
+    if !configurations.is_empty() {
+        out.push_str("configurations:\n");
+        for c in configurations {
+            out.push_str(&format!("  - {c}\n"));
+        }
+    }
     if !resources.is_empty() {
         out.push_str("resources:\n");
         for r in resources {
@@ -79,6 +91,44 @@ fn kustomization(resources: &[String], components: &[&str], patches: &[String]) 
         }
     }
     out
+}
+
+/// The file that tells kustomize which values hold exactly an object's name.
+const NAME_REFERENCES: &str = "name-references.yaml";
+
+/// ConfigMap keys whose value is exactly the name of an object of the stack, and that
+/// object's kind: kustomize's `nameReference` renames the value with the object.
+const NAMES_IN_VALUES: [(&str, &str); 2] = [
+    (MIRROR_CONFIG_KEY, "Service"),
+    (
+        "EXECUTOR_KUBERNETES_PERSISTENCE_VOLUME_NAME",
+        "PersistentVolumeClaim",
+    ),
+];
+
+/// A `nameReference` transformer config for the names that live inside the stack's values
+/// (the registry mirror's Service, the executor's claim), so that a consuming
+/// kustomization's `namePrefix` or `nameSuffix` renames them with their objects. None when
+/// the stack has no such value.
+fn name_references(stack: &Stack) -> Option<String> {
+    let used: Vec<(&str, &str)> = NAMES_IN_VALUES
+        .into_iter()
+        .filter(|(key, _)| {
+            stack.base.iter().any(|r| {
+                r.id.kind == "ConfigMap" && r.object.get("data").and_then(|d| d.get(*key)).is_some()
+            })
+        })
+        .collect();
+    if used.is_empty() {
+        return None;
+    }
+    let mut out = String::from("nameReference:\n");
+    for (key, kind) in used {
+        out.push_str(&format!(
+            "  - kind: {kind}\n    version: v1\n    fieldSpecs:\n      - kind: ConfigMap\n        path: data/{key}\n"
+        ));
+    }
+    Some(out)
 }
 
 /// Objects in the stack, with the namespace set where the config gives one.
@@ -102,9 +152,17 @@ pub fn component(stack: &Stack, namespace: Option<&str>, config_name: &str) -> T
         tree.insert(name, with_header(config_name, body));
     }
     let components: Vec<&str> = stack.layers.iter().map(|l| l.name).collect();
+    let mut configurations = Vec::new();
+    if let Some(text) = name_references(stack) {
+        tree.insert(NAME_REFERENCES.into(), with_header(config_name, text));
+        configurations.push(NAME_REFERENCES);
+    }
     tree.insert(
         "kustomization.yaml".into(),
-        with_header(config_name, kustomization(&resources, &components, &[])),
+        with_header(
+            config_name,
+            kustomization(&resources, &components, &[], &configurations),
+        ),
     );
     for layer in &stack.layers {
         let mut resources = Vec::new();
@@ -130,7 +188,7 @@ pub fn component(stack: &Stack, namespace: Option<&str>, config_name: &str) -> T
         }
         tree.insert(
             format!("{}/kustomization.yaml", layer.name),
-            with_header(config_name, kustomization(&resources, &[], &patches)),
+            with_header(config_name, kustomization(&resources, &[], &patches, &[])),
         );
     }
     tree
@@ -157,6 +215,7 @@ mod tests {
             &["a.ConfigMap.yaml".into()],
             &["gvisor"],
             &["patches/x.Deployment.yaml".into()],
+            &[],
         );
         assert_eq!(
             k,

@@ -26,9 +26,15 @@ pub const DEFAULT_REGISTRY_TAG: &str =
 
 /// Where dockerd listens and the executor connects: loopback only, never the pod IP.
 pub const DOCKER_HOST: &str = "tcp://127.0.0.1:2375";
-/// The registry Service, as dockerd reaches it from inside the executor pod.
-pub const REGISTRY_SERVICE: &str = "private-docker-registry";
+/// The registry's port; its objects are named `NAME-registry`, one registry per stack.
 pub const REGISTRY_PORT: u16 = 5000;
+/// The chart's name for its registry, which a chart's `dind.daemonConfig` may still name.
+pub const CHART_REGISTRY_SERVICE: &str = "private-docker-registry";
+/// The dind container's variable that holds exactly the registry Service's name, read from
+/// the docker ConfigMap's key below; dockerd's mirror flags are built from it, so a
+/// consumer's namePrefix, which kustomize carries into that key, renames the mirror too.
+pub const MIRROR_ENV: &str = "REGISTRY_MIRROR_SERVICE";
+pub const MIRROR_CONFIG_KEY: &str = "sg-executor-gen.registry-service";
 /// The executor's debug server, which serves Prometheus metrics.
 pub const METRICS_PORT: u16 = 6060;
 /// The executor's health server (`EXECUTOR_HEALTH_SERVER_ADDR`), probed at `/healthz`.
@@ -76,6 +82,8 @@ pub struct Config {
     pub registry: Option<Registry>,
     pub kubernetes: Option<Kubernetes>,
     pub storage_class: Option<StorageClass>,
+    /// The `network-policy` layer: only the metrics port reaches the executor pods.
+    pub network_policy: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -127,6 +135,11 @@ pub struct Dind {
     pub image: String,
     /// dockerd, configured by daemon.json; the gVisor layer replaces it.
     pub command: Vec<String>,
+    /// dockerd's mirror flags, when the stack runs its registry (then every mirror is a
+    /// flag: dockerd refuses a directive given both as a flag and in daemon.json).
+    pub mirror_args: Vec<String>,
+    /// The registry Service's name, for the docker ConfigMap's key `MIRROR_CONFIG_KEY`.
+    pub registry_service: Option<String>,
     /// The final daemon.json, pretty-printed with sorted keys.
     pub daemon_json: String,
     pub resources: Value,
@@ -139,6 +152,9 @@ pub struct Dind {
 pub struct GVisor {
     /// Replaces the dind container's command: sets up networking gVisor leaves undone.
     pub command: Vec<String>,
+    /// Replaces the dind container's args when the command is a shell script: `sh` (the
+    /// script's `$0`) and the mirror flags, which the script passes on with `"$@"`.
+    pub args: Option<Vec<String>>,
     /// Replaces `privileged: true` with the capabilities gVisor grants inside its sandbox.
     pub security_context: Value,
     /// The `/var/lib/docker` emptyDir's size limit; `None` is unlimited.
@@ -154,6 +170,8 @@ pub enum Scratch {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Registry {
+    /// The name of its Deployment, Service and claim: `NAME-registry`.
+    pub name: String,
     pub image: String,
     /// The registry pod: `sourcegraph.*` pod settings with `privateDockerRegistry.*` over them.
     pub pods: PodSettings,

@@ -45,6 +45,14 @@ pub struct RawSpec {
     pub executor: Option<RawExecutor>,
     pub dind: Option<RawDind>,
     pub private_docker_registry: Option<RawRegistry>,
+    /// Ours, not the charts': the `network-policy` layer.
+    pub network_policy: Option<RawNetworkPolicy>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawNetworkPolicy {
+    pub enabled: Option<bool>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]

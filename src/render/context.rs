@@ -6,7 +6,7 @@ use super::stack::Rendered;
 use super::templates::{environment, RenderError};
 use crate::config::model::{
     Config, Password, PodSettings, Scratch, Worker, DOCKER_HOST, HEALTH_PORT, METRICS_PORT,
-    REGISTRY_PORT, REGISTRY_SERVICE, ROLE, ROLE_BINDING, SERVICE_ACCOUNT,
+    MIRROR_CONFIG_KEY, MIRROR_ENV, REGISTRY_PORT, ROLE, ROLE_BINDING, SERVICE_ACCOUNT,
 };
 use crate::k8s::resid::ResId;
 use minijinja::value::{Serde, Value as JinjaValue};
@@ -24,7 +24,7 @@ struct Names {
     docker_config: String,
     service: String,
     password_secret: String,
-    registry: &'static str,
+    registry: String,
     scratch_volume: &'static str,
     docker_config_volume: &'static str,
     service_account: &'static str,
@@ -42,7 +42,10 @@ fn names(c: &Config) -> Names {
         docker_config: format!("{}-docker-config", c.name),
         service: c.name.clone(),
         password_secret,
-        registry: REGISTRY_SERVICE,
+        registry: c
+            .registry
+            .as_ref()
+            .map_or_else(String::new, |r| r.name.clone()),
         scratch_volume: "executor-scratch",
         docker_config_volume: "docker-config",
         service_account: SERVICE_ACCOUNT,
@@ -177,19 +180,16 @@ fn base_context(c: &Config) -> Map<String, Value> {
                     ("app.kubernetes.io/component".to_string(), "executor".to_string()),
                     ("app.kubernetes.io/instance".to_string(), c.name.clone()),
                 ]),
-                // One registry serves every stack in the namespace, so its selector leaves out
-                // the stack: a second stack's apply must not try to change an immutable selector.
-                "registry": map([
-                    ("app".to_string(), REGISTRY_SERVICE.to_string()),
-                    ("app.kubernetes.io/component".to_string(), "private-docker-registry".to_string()),
-                ]),
+                "registry": selector(c, &names.registry, "private-docker-registry"),
             }),
         ),
         (
             "pod_labels",
-            json!({"registry": registry_pods.map_or(Value::Null, |r| pod_labels(c, &r.pods, REGISTRY_SERVICE, "private-docker-registry"))}),
+            json!({"registry": registry_pods.map_or(Value::Null, |r| pod_labels(c, &r.pods, &r.name, "private-docker-registry"))}),
         ),
         ("health_port", json!(HEALTH_PORT)),
+        ("mirror_env", json!(MIRROR_ENV)),
+        ("mirror_config_key", json!(MIRROR_CONFIG_KEY)),
         ("docker_host", json!(DOCKER_HOST)),
         ("scratch_path", json!(SCRATCH_PATH)),
         ("scratch_empty_dir", scratch_empty_dir),

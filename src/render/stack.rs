@@ -3,17 +3,18 @@
 
 use super::context::{checksum, Renderer};
 use super::templates::RenderError;
-use crate::config::model::{Config, Password, PodSettings, Scratch, REGISTRY_SERVICE};
+use crate::config::model::{Config, Password, PodSettings, Scratch};
 use crate::k8s::resid::ResId;
 use serde_json::{json, Map, Value};
 
 /// The optional layers, in the order they apply (a later layer may patch an earlier one's objects).
-pub const LAYERS: [&str; 5] = [
+pub const LAYERS: [&str; 6] = [
     "private-registry",
     "per-queue",
     "ephemeral-scratch",
     "gvisor",
     "scheduling",
+    "network-policy",
 ];
 
 /// One rendered object, or one patch, and the template it came from.
@@ -66,6 +67,16 @@ pub fn render_stack(c: &Config) -> Result<Stack, RenderError> {
     layers.extend(dind_layers(&r)?);
     if let Some(layer) = scheduling_layer(&r)? {
         layers.push(layer);
+    }
+    if c.network_policy {
+        layers.push(Layer {
+            name: "network-policy",
+            resources: vec![r.render(
+                "overlays/network-policy/executor.NetworkPolicy.yaml.j2",
+                &[],
+            )?],
+            patches: Vec::new(),
+        });
     }
     add_common_annotations(c, &mut base, &mut layers);
     debug_assert!(layers
@@ -129,9 +140,9 @@ fn pod_annotations(c: &Config, base: &[Rendered]) -> (&'static str, Value) {
 /// The pull-through registry: its claim, Service and Deployment.
 fn registry_layer(r: &Renderer<'_>) -> Result<Layer, RenderError> {
     let resources = [
-        "overlays/private-registry/private-docker-registry.PersistentVolumeClaim.yaml.j2",
-        "overlays/private-registry/private-docker-registry.Service.yaml.j2",
-        "overlays/private-registry/private-docker-registry.Deployment.yaml.j2",
+        "overlays/private-registry/executor-registry.PersistentVolumeClaim.yaml.j2",
+        "overlays/private-registry/executor-registry.Service.yaml.j2",
+        "overlays/private-registry/executor-registry.Deployment.yaml.j2",
     ]
     .iter()
     .map(|t| r.render(t, &[]))
@@ -191,7 +202,7 @@ fn scheduling_layer(r: &Renderer<'_>) -> Result<Option<Layer>, RenderError> {
         .as_ref()
         .filter(|r| r.pods.constrains_scheduling())
     {
-        targets.push((REGISTRY_SERVICE, &registry.pods));
+        targets.push((registry.name.as_str(), &registry.pods));
     }
     if targets.is_empty() {
         return Ok(None);

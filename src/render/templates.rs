@@ -31,12 +31,13 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     template!("templates/executor.RoleBinding.yaml.j2"),
     template!("templates/storage-class.StorageClass.yaml.j2"),
     template!("templates/executor-data.PersistentVolumeClaim.yaml.j2"),
-    template!("overlays/private-registry/private-docker-registry.PersistentVolumeClaim.yaml.j2"),
-    template!("overlays/private-registry/private-docker-registry.Service.yaml.j2"),
-    template!("overlays/private-registry/private-docker-registry.Deployment.yaml.j2"),
+    template!("overlays/private-registry/executor-registry.PersistentVolumeClaim.yaml.j2"),
+    template!("overlays/private-registry/executor-registry.Service.yaml.j2"),
+    template!("overlays/private-registry/executor-registry.Deployment.yaml.j2"),
     template!("overlays/ephemeral-scratch/patches/executor.Deployment.yaml.j2"),
     template!("overlays/gvisor/patches/executor.Deployment.yaml.j2"),
     template!("overlays/scheduling/patches/workload.Deployment.yaml.j2"),
+    template!("overlays/network-policy/executor.NetworkPolicy.yaml.j2"),
 ];
 
 /// A bug in a template or in the context given to it: the tool's fault, never the admin's.

@@ -122,7 +122,7 @@ fn dind_gvisor_enabled_runs_dind_in_the_sandbox() {
     let command: Vec<&str> = seq(&dind["command"]).iter().map(s).collect();
     assert_eq!(&command[..2], ["/bin/sh", "-c"]);
     assert!(
-        command[2].trim_end().ends_with("exec dockerd"),
+        command[2].trim_end().ends_with("exec dockerd \"$@\""),
         "{}",
         command[2]
     );

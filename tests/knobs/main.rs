@@ -311,6 +311,7 @@ mod dind;
 mod executor;
 mod kubernetes;
 mod minimal;
+mod network_policy;
 mod nothing_dropped;
 mod queues;
 mod registry;

@@ -11,13 +11,14 @@ fn minimal_dind_config_renders_the_executor_its_config_and_the_registry() {
             "ConfigMap/executor-config",
             "ConfigMap/executor-docker-config",
             "Deployment/executor",
-            "Deployment/private-docker-registry",
-            "PersistentVolumeClaim/private-docker-registry",
+            "Deployment/executor-registry",
+            "NetworkPolicy/executor",
+            "PersistentVolumeClaim/executor-registry",
             "Service/executor",
-            "Service/private-docker-registry",
+            "Service/executor-registry",
         ]
     );
-    assert_eq!(out.layers, ["private-registry"]);
+    assert_eq!(out.layers, ["private-registry", "network-policy"]);
     assert_eq!(out.container_names("executor"), ["executor", "dind"]);
     assert_eq!(
         out.container("executor", "dind")["securityContext"],
@@ -42,13 +43,14 @@ fn mode_kubernetes_renders_native_executors_with_rbac_and_no_dind() {
         [
             "ConfigMap/executor-config",
             "Deployment/executor",
+            "NetworkPolicy/executor",
             "Role/sg-executor-role",
             "RoleBinding/sg-executor-role-binding",
             "Service/executor",
             "ServiceAccount/sg-executor",
         ]
     );
-    assert!(out.layers.is_empty(), "{:?}", out.layers);
+    assert_eq!(out.layers, ["network-policy"]);
     assert_eq!(out.container_names("executor"), ["executor"]);
     assert_eq!(
         out.pod_spec("executor")["serviceAccountName"],

@@ -21,7 +21,7 @@ fn queues_render_one_deployment_per_entry_and_no_single_deployment() {
         [
             "executor-batches",
             "executor-codeintel",
-            "private-docker-registry"
+            "executor-registry"
         ]
     );
     for d in ["executor-batches", "executor-codeintel"] {
@@ -122,7 +122,7 @@ fn queues_deployments_never_select_each_others_pods() {
     let names = [
         "executor-batches",
         "executor-codeintel",
-        "private-docker-registry",
+        "executor-registry",
     ];
     for a in names {
         let selector = &out.get("Deployment", a)["spec"]["selector"]["matchLabels"];
@@ -147,7 +147,7 @@ fn queues_deployments_never_select_each_others_pods() {
     ));
     assert!(!selects(
         service,
-        &out.pod("private-docker-registry")["metadata"]["labels"]
+        &out.pod("executor-registry")["metadata"]["labels"]
     ));
 }
 

@@ -5,32 +5,118 @@ use super::*;
 #[test]
 fn private_docker_registry_enabled_false_drops_the_registry_and_its_mirror() {
     let on = render(DIND);
+    // The mirror is dockerd's flags, built from the registry Service's name, which the docker
+    // ConfigMap holds exactly (kustomize renames it with the Service), not daemon.json.
+    let dind = on.container("executor", "dind");
     assert_eq!(
-        on.daemon_json()["registry-mirrors"],
-        serde_json::json!(["http://private-docker-registry:5000"])
+        dind["args"],
+        yaml("['--registry-mirror=http://$(REGISTRY_MIRROR_SERVICE):5000', '--insecure-registry=$(REGISTRY_MIRROR_SERVICE):5000']")
     );
     assert_eq!(
-        on.daemon_json()["insecure-registries"],
-        serde_json::json!(["private-docker-registry:5000"])
+        on.env("executor", "dind", "REGISTRY_MIRROR_SERVICE").unwrap()["valueFrom"],
+        yaml("{configMapKeyRef: {name: executor-docker-config, key: sg-executor-gen.registry-service}}")
     );
+    assert_eq!(
+        on.get("ConfigMap", "executor-docker-config")["data"]["sg-executor-gen.registry-service"],
+        yaml("executor-registry")
+    );
+    assert!(on.daemon_json().get("registry-mirrors").is_none());
     let out = render(&with(DIND, "privateDockerRegistry: {enabled: false}"));
     assert!(!out.has_layer("private-registry"));
-    assert!(
-        !out.stream.contains("private-docker-registry"),
-        "{}",
-        out.stream
-    );
+    assert!(!out.stream.contains("executor-registry"), "{}", out.stream);
+    assert!(out.container("executor", "dind").get("args").is_none());
     let daemon = out.daemon_json();
     assert!(daemon.get("registry-mirrors").is_none(), "{daemon}");
     assert!(daemon.get("insecure-registries").is_none(), "{daemon}");
-    // A mirror pointing at the registry that is not deployed is an error.
-    refused_at(
+}
+
+#[test]
+fn a_mirror_at_a_registry_the_stack_does_not_run_is_used_as_written() {
+    // Another namespace's registry, by its in-cluster name: plain HTTP, so insecure too.
+    let out = render(&with(
+        DIND,
+        "privateDockerRegistry: {enabled: false}\ndind: {daemonConfig: {registry-mirrors: ['http://executor-registry.sourcegraph.svc.cluster.local:5000', 'https://mirror.gcr.io']}}",
+    ));
+    let daemon = out.daemon_json();
+    assert_eq!(
+        daemon["registry-mirrors"],
+        serde_json::json!([
+            "http://executor-registry.sourcegraph.svc.cluster.local:5000",
+            "https://mirror.gcr.io"
+        ])
+    );
+    assert_eq!(
+        daemon["insecure-registries"],
+        serde_json::json!(["executor-registry.sourcegraph.svc.cluster.local:5000"])
+    );
+}
+
+#[test]
+fn with_the_registry_on_every_mirror_is_a_flag_and_the_charts_default_is_ours() {
+    // The chart's values.yaml names its own registry; ours takes its place.
+    let chart_default = render(&with(
+        DIND,
+        "dind: {daemonConfig: {registry-mirrors: ['http://private-docker-registry:5000'], insecure-registries: ['private-docker-registry:5000']}}",
+    ));
+    assert_eq!(
+        chart_default.container("executor", "dind")["args"],
+        render(DIND).container("executor", "dind")["args"]
+    );
+    // Another mirror is passed as a flag too: dockerd refuses a directive given both ways.
+    let more = render(&with(
+        DIND,
+        "dind: {daemonConfig: {registry-mirrors: ['https://mirror.gcr.io']}}",
+    ));
+    let args: Vec<&str> = seq(&more.container("executor", "dind")["args"])
+        .iter()
+        .map(s)
+        .collect();
+    assert!(
+        args.contains(&"--registry-mirror=https://mirror.gcr.io"),
+        "{args:?}"
+    );
+    assert!(more.daemon_json().get("registry-mirrors").is_none());
+    // An FQDN at our own registry in our namespace is ours, and follows --namespace.
+    let fqdn = render_with(
         &with(
             DIND,
-            "privateDockerRegistry: {enabled: false}\ndind: {daemonConfig: {registry-mirrors: ['http://private-docker-registry:5000']}}",
+            "dind: {daemonConfig: {registry-mirrors: ['http://executor-registry.sourcegraph.svc.cluster.local:5000']}}",
         ),
-        "dind.daemonConfig.registry-mirrors",
+        &Overrides {
+            namespace: Some("sourcegraph".into()),
+            ..Overrides::default()
+        },
     );
+    assert_eq!(
+        seq(&fqdn.container("executor", "dind")["args"]).len(),
+        2,
+        "no second flag for our own registry"
+    );
+}
+
+#[test]
+fn a_custom_gvisor_script_must_pass_the_mirror_on() {
+    let p = refused_at(
+        &with(
+            DIND,
+            "dind: {gVisor: {enabled: true, command: [/bin/sh, -c, 'exec dockerd']}}",
+        ),
+        "dind.gVisor.command[2]",
+    );
+    assert!(
+        p.hint.as_deref().unwrap_or_default().contains("\"$@\""),
+        "{p:?}"
+    );
+    let ok = render(&with(
+        DIND,
+        "dind: {gVisor: {enabled: true, command: [/bin/sh, -c, 'exec dockerd \"$@\"']}}",
+    ));
+    let args: Vec<&str> = seq(&ok.container("executor", "dind")["args"])
+        .iter()
+        .map(s)
+        .collect();
+    assert_eq!(args[0], "sh");
+    assert!(args[1].starts_with("--registry-mirror="), "{args:?}");
 }
 
 #[test]
@@ -40,7 +126,7 @@ fn private_docker_registry_image_sets_the_registry_image() {
         "privateDockerRegistry: {image: {registry: ghcr.io, repository: me/registry, tag: '2.8'}}",
     ));
     assert_eq!(
-        out.container("private-docker-registry", "registry")["image"],
+        out.container("executor-registry", "registry")["image"],
         yaml("ghcr.io/me/registry:2.8")
     );
 }
@@ -48,7 +134,7 @@ fn private_docker_registry_image_sets_the_registry_image() {
 #[test]
 fn private_docker_registry_storage_size_sets_the_claim_size() {
     let claim = |out: &Out| {
-        out.get("PersistentVolumeClaim", "private-docker-registry")["spec"]["resources"]["requests"]
+        out.get("PersistentVolumeClaim", "executor-registry")["spec"]["resources"]["requests"]
             ["storage"]
             .clone()
     };
@@ -68,7 +154,7 @@ fn private_docker_registry_env_passes_value_from_through() {
         DIND,
         "privateDockerRegistry: {env: {REGISTRY_PROXY_USERNAME: {value: bot}, REGISTRY_PROXY_PASSWORD: {valueFrom: {secretKeyRef: {name: dockerhub, key: password}}}}}",
     ));
-    let d = "private-docker-registry";
+    let d = "executor-registry";
     assert_eq!(
         out.env(d, "registry", "REGISTRY_PROXY_PASSWORD").unwrap()["valueFrom"],
         yaml("{secretKeyRef: {name: dockerhub, key: password}}")
@@ -86,7 +172,7 @@ fn private_docker_registry_env_passes_value_from_through() {
 #[test]
 fn private_docker_registry_resources_set_the_registry_resources() {
     assert_eq!(
-        render(DIND).container("private-docker-registry", "registry")["resources"],
+        render(DIND).container("executor-registry", "registry")["resources"],
         yaml("{limits: {cpu: '1', memory: 1Gi}, requests: {cpu: 100m, memory: 256Mi}}")
     );
     let out = render(&with(
@@ -94,7 +180,7 @@ fn private_docker_registry_resources_set_the_registry_resources() {
         "privateDockerRegistry: {resources: {limits: {cpu: '2', memory: 2Gi}, requests: {cpu: '1', memory: 1Gi}}}",
     ));
     assert_eq!(
-        out.container("private-docker-registry", "registry")["resources"],
+        out.container("executor-registry", "registry")["resources"],
         yaml("{limits: {cpu: '2', memory: 2Gi}, requests: {cpu: '1', memory: 1Gi}}")
     );
 }
@@ -135,7 +221,7 @@ fn private_docker_registry_service_metadata_is_valid() {
         DIND,
         "sourcegraph: {labels: {enabled: 'true', version: '1.10', example.com/team: infra}}",
     ));
-    for name in ["private-docker-registry", "executor"] {
+    for name in ["executor-registry", "executor"] {
         let service = out.get("Service", name);
         // Typed: labels and annotations are maps of strings, ports are numbers.
         let json = serde_json::to_value(service).unwrap();
@@ -156,14 +242,14 @@ fn private_docker_registry_service_metadata_is_valid() {
         assert_eq!(labels["version"], "1.10");
         assert_eq!(labels["example.com/team"], "infra");
     }
-    let registry = out.get("Service", "private-docker-registry");
+    let registry = out.get("Service", "executor-registry");
     assert_eq!(
         registry["spec"]["ports"],
         yaml("[{name: http, port: 5000, targetPort: http, protocol: TCP}]")
     );
     assert!(selects(
         &registry["spec"]["selector"],
-        &out.pod("private-docker-registry")["metadata"]["labels"]
+        &out.pod("executor-registry")["metadata"]["labels"]
     ));
     assert_eq!(
         out.get("Service", "executor")["metadata"]["annotations"]["prometheus.io/port"],

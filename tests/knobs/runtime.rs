@@ -17,7 +17,7 @@ queues:
 fn executors(out: &Out) -> Vec<String> {
     out.names_of("Deployment")
         .into_iter()
-        .filter(|n| n != "private-docker-registry")
+        .filter(|n| n != "executor-registry")
         .collect()
 }
 

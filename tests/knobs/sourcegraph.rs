@@ -15,10 +15,7 @@ fn sourcegraph_image_repository_prefixes_the_executor_image() {
     );
     // dind and the registry have their own image keys.
     assert!(s(&out.container("executor", "dind")["image"]).starts_with(DIND_IMAGE));
-    assert!(
-        s(&out.container("private-docker-registry", "registry")["image"])
-            .starts_with(REGISTRY_IMAGE)
-    );
+    assert!(s(&out.container("executor-registry", "registry")["image"]).starts_with(REGISTRY_IMAGE));
 
     let k8s = render(&with(
         K8S,
@@ -42,7 +39,7 @@ fn sourcegraph_image_pull_policy_reaches_every_container() {
     for (deployment, container) in [
         ("executor", "executor"),
         ("executor", "dind"),
-        ("private-docker-registry", "registry"),
+        ("executor-registry", "registry"),
     ] {
         assert_eq!(
             out.container(deployment, container)["imagePullPolicy"],
@@ -82,7 +79,7 @@ fn sourcegraph_image_pull_secrets_are_on_executor_and_registry_pods() {
         DIND,
         "sourcegraph: {imagePullSecrets: [{name: regcred}, {name: other}]}",
     ));
-    for deployment in ["executor", "private-docker-registry"] {
+    for deployment in ["executor", "executor-registry"] {
         assert_eq!(
             out.pod_spec(deployment)["imagePullSecrets"],
             yaml("[{name: regcred}, {name: other}]"),
@@ -127,7 +124,7 @@ fn sourcegraph_labels_are_on_every_object() {
 #[test]
 fn sourcegraph_pod_labels_are_on_executor_and_registry_pods_not_selectors() {
     let out = render(&with(DIND, "sourcegraph: {podLabels: {tier: ci}}"));
-    for deployment in ["executor", "private-docker-registry"] {
+    for deployment in ["executor", "executor-registry"] {
         let d = out.get("Deployment", deployment);
         assert_eq!(
             d["spec"]["template"]["metadata"]["labels"]["tier"],
@@ -155,7 +152,7 @@ fn sourcegraph_pod_annotations_are_on_executor_and_registry_pods() {
         DIND,
         "sourcegraph: {podAnnotations: {example.com/note: hello}}",
     ));
-    for deployment in ["executor", "private-docker-registry"] {
+    for deployment in ["executor", "executor-registry"] {
         assert_eq!(
             out.pod(deployment)["metadata"]["annotations"]["example.com/note"],
             yaml("hello"),
@@ -169,7 +166,7 @@ fn sourcegraph_pod_annotations_are_on_executor_and_registry_pods() {
         annotations["kubectl.kubernetes.io/default-container"],
         yaml("executor")
     );
-    assert!(render(DIND).pod("private-docker-registry")["metadata"]
+    assert!(render(DIND).pod("executor-registry")["metadata"]
         .get("annotations")
         .is_none());
 }
@@ -182,7 +179,7 @@ fn sourcegraph_node_selector_is_on_executor_and_registry_pods() {
         "sourcegraph: {nodeSelector: {pool: executors}}",
     ));
     assert!(out.has_layer("scheduling"));
-    for deployment in ["executor", "private-docker-registry"] {
+    for deployment in ["executor", "executor-registry"] {
         assert_eq!(
             out.pod_spec(deployment)["nodeSelector"],
             yaml("{pool: executors}"),
@@ -198,7 +195,7 @@ fn sourcegraph_affinity_is_on_executor_and_registry_pods() {
         DIND,
         &format!("sourcegraph: {{affinity: {affinity}}}"),
     ));
-    for deployment in ["executor", "private-docker-registry"] {
+    for deployment in ["executor", "executor-registry"] {
         assert_eq!(
             out.pod_spec(deployment)["affinity"],
             yaml(affinity),
@@ -215,7 +212,7 @@ fn sourcegraph_tolerations_are_on_executor_and_registry_pods() {
         DIND,
         &format!("sourcegraph: {{tolerations: {tolerations}}}"),
     ));
-    for deployment in ["executor", "private-docker-registry"] {
+    for deployment in ["executor", "executor-registry"] {
         assert_eq!(
             out.pod_spec(deployment)["tolerations"],
             yaml(tolerations),
@@ -231,7 +228,7 @@ fn sourcegraph_tolerations_are_on_executor_and_registry_pods() {
 #[test]
 fn sourcegraph_priority_class_name_is_on_executor_and_registry_pods() {
     let out = render(&with(DIND, "sourcegraph: {priorityClassName: executors}"));
-    for deployment in ["executor", "private-docker-registry"] {
+    for deployment in ["executor", "executor-registry"] {
         assert_eq!(
             out.pod_spec(deployment)["priorityClassName"],
             yaml("executors"),

@@ -5,7 +5,7 @@ use super::*;
 #[test]
 fn storage_class_name_sets_the_registry_claim_class() {
     let out = render(&with(DIND, "storageClass: {name: fast-ssd}"));
-    let claim = out.get("PersistentVolumeClaim", "private-docker-registry");
+    let claim = out.get("PersistentVolumeClaim", "executor-registry");
     assert_eq!(claim["spec"]["storageClassName"], yaml("fast-ssd"));
     // Naming a class does not create one.
     assert!(out.names_of("StorageClass").is_empty());
@@ -15,7 +15,7 @@ fn storage_class_name_sets_the_registry_claim_class() {
 fn storage_class_absent_leaves_the_registry_claim_on_the_cluster_default() {
     // The chart asks for a class named `sourcegraph`, which usually does not exist.
     let out = render(DIND);
-    let claim = out.get("PersistentVolumeClaim", "private-docker-registry");
+    let claim = out.get("PersistentVolumeClaim", "executor-registry");
     assert!(claim["spec"].get("storageClassName").is_none(), "{claim:?}");
     assert!(!out.stream.contains("storageClassName"));
 }
@@ -27,7 +27,7 @@ fn storage_class_create_renders_a_storage_class() {
     assert_eq!(sc["provisioner"], yaml("kubernetes.io/gce-pd"));
     assert_eq!(sc["parameters"], yaml("{type: pd-ssd}"));
     assert_eq!(
-        out.get("PersistentVolumeClaim", "private-docker-registry")["spec"]["storageClassName"],
+        out.get("PersistentVolumeClaim", "executor-registry")["spec"]["storageClassName"],
         yaml("fast")
     );
 

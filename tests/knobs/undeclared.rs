@@ -13,7 +13,7 @@ fn executor_labels_go_on_the_executor_deployments_only() {
         yaml("ci")
     );
     for (kind, name) in [
-        ("Deployment", "private-docker-registry"),
+        ("Deployment", "executor-registry"),
         ("Service", "executor"),
         ("ConfigMap", "executor-config"),
     ] {
@@ -54,7 +54,7 @@ fn executor_pod_labels_and_annotations_go_over_the_global_ones_on_executor_pods(
         );
     }
     let out = render(&with(DIND, "executor: {podLabels: {tier: executor}}"));
-    assert!(out.pod("private-docker-registry")["metadata"]["labels"]
+    assert!(out.pod("executor-registry")["metadata"]["labels"]
         .get("tier")
         .is_none());
     refused_at(
@@ -75,7 +75,7 @@ fn a_workload_priority_class_wins_over_the_global_one() {
     ));
     assert_eq!(out.pod_spec("executor")["priorityClassName"], yaml("high"));
     assert_eq!(
-        out.pod_spec("private-docker-registry")["priorityClassName"],
+        out.pod_spec("executor-registry")["priorityClassName"],
         yaml("low")
     );
     let registry_only = render(&with(
@@ -83,7 +83,7 @@ fn a_workload_priority_class_wins_over_the_global_one() {
         "privateDockerRegistry: {priorityClassName: cache}",
     ));
     assert_eq!(
-        registry_only.pod_spec("private-docker-registry")["priorityClassName"],
+        registry_only.pod_spec("executor-registry")["priorityClassName"],
         yaml("cache")
     );
     assert!(registry_only
@@ -101,9 +101,9 @@ fn registry_labels_pod_labels_and_annotations_stay_on_the_registry() {
         DIND,
         "sourcegraph: {podAnnotations: {note: global}}\nprivateDockerRegistry: {labels: {team: cache}, podLabels: {tier: cache}, podAnnotations: {note: cache}}",
     ));
-    let registry = out.get("Deployment", "private-docker-registry");
+    let registry = out.get("Deployment", "executor-registry");
     assert_eq!(registry["metadata"]["labels"]["team"], yaml("cache"));
-    let pod = &out.pod("private-docker-registry")["metadata"];
+    let pod = &out.pod("executor-registry")["metadata"];
     assert_eq!(pod["labels"]["tier"], yaml("cache"));
     assert_eq!(pod["annotations"]["note"], yaml("cache"));
     assert_eq!(

@@ -2,6 +2,7 @@
 //! daemon.json (kept on loopback, with the registry mirror), and the gVisor sandbox.
 
 use super::executor::scratch;
+use super::mirrors::mirrors;
 use super::{registry_image, Checker};
 use crate::config::model::*;
 use crate::config::raw::{RawDind, RawExecutor, RawGVisor, RawSpec};
@@ -58,14 +59,16 @@ pub(super) fn yaml_map(
 pub(super) fn dind(
     spec: &RawSpec,
     ex: &RawExecutor,
-    registry_on: bool,
+    registry: Option<&str>,
+    namespace: Option<&str>,
     checker: &mut Checker<'_>,
 ) -> Option<Dind> {
     let default_dind = RawDind::default();
     let raw = spec.dind.as_ref().unwrap_or(&default_dind);
     let image = dind_image(raw, checker);
     let gvisor_raw = raw.g_visor.as_ref().filter(|g| g.enabled.unwrap_or(false));
-    let daemon = daemon_config(raw, gvisor_raw, registry_on, checker);
+    let mut daemon = daemon_config(raw, gvisor_raw, checker);
+    let mirror_args = mirrors(&mut daemon, registry, namespace, checker);
     let daemon_json = serde_json::to_string_pretty(&daemon).unwrap_or_default() + "\n";
     let command = non_empty_command(
         raw.command.clone(),
@@ -74,7 +77,7 @@ pub(super) fn dind(
         checker,
     );
     refuse_daemon_flags(&command, &daemon, &path!["dind", "command"], checker);
-    let gvisor = gvisor_raw.and_then(|g| gvisor(g, &daemon, checker));
+    let gvisor = gvisor_raw.and_then(|g| gvisor(g, &daemon, &mirror_args, checker));
     let resources = match &raw.resources {
         Some(v) => checker
             .resources(v, &path!["dind", "resources"])
@@ -84,6 +87,8 @@ pub(super) fn dind(
     Some(Dind {
         image,
         command,
+        mirror_args,
+        registry_service: registry.map(str::to_string),
         daemon_json,
         resources,
         scratch: scratch(ex, checker),
@@ -114,11 +119,10 @@ fn dind_image(raw: &RawDind, checker: &mut Checker<'_>) -> String {
 }
 
 /// daemon.json: our defaults, the admin's `dind.daemonConfig` (and gVisor's) merged over
-/// them as Helm merges maps, then checked: loopback only, no TLS, the registry mirror.
+/// them as Helm merges maps, then checked: loopback only, no TLS.
 fn daemon_config(
     raw: &RawDind,
     gvisor_raw: Option<&RawGVisor>,
-    registry_on: bool,
     checker: &mut Checker<'_>,
 ) -> Value {
     let mut daemon = json!({"hosts": [DOCKER_HOST], "mtu": 1200, "tls": false});
@@ -149,32 +153,17 @@ fn daemon_config(
             );
         }
     }
-    let mirror = format!("http://{REGISTRY_SERVICE}:{REGISTRY_PORT}");
-    let insecure = format!("{REGISTRY_SERVICE}:{REGISTRY_PORT}");
-    if registry_on {
-        add_to_list(&mut daemon, "registry-mirrors", &mirror);
-        add_to_list(&mut daemon, "insecure-registries", &insecure);
-    } else {
-        for key in ["registry-mirrors", "insecure-registries"] {
-            let mentions = daemon.get(key).and_then(Value::as_array).is_some_and(|l| {
-                l.iter()
-                    .any(|v| v.as_str().is_some_and(|s| s.contains(REGISTRY_SERVICE)))
-            });
-            if mentions {
-                checker.error(
-                    &path!["dind", "daemonConfig", key],
-                    format!("points at {REGISTRY_SERVICE}, but privateDockerRegistry is disabled"),
-                    "remove the entry, or enable privateDockerRegistry",
-                );
-            }
-        }
-    }
     daemon
 }
 
 /// The gVisor sandbox (`dind.gVisor`): its command and the capabilities that replace
 /// `privileged`.
-fn gvisor(g: &RawGVisor, daemon: &Value, checker: &mut Checker<'_>) -> Option<GVisor> {
+fn gvisor(
+    g: &RawGVisor,
+    daemon: &Value,
+    mirror_args: &[String],
+    checker: &mut Checker<'_>,
+) -> Option<GVisor> {
     let command = non_empty_command(
         g.command.clone(),
         gvisor_command(),
@@ -204,11 +193,44 @@ fn gvisor(g: &RawGVisor, daemon: &Value, checker: &mut Checker<'_>) -> Option<GV
             Some(s.clone())
         }
     };
+    let args = shell_args(&command, mirror_args, checker);
     Some(GVisor {
         command,
+        args,
         security_context,
         storage_size_limit,
     })
+}
+
+/// A shell script (`sh -c SCRIPT`) gets the mirror flags as its positional parameters, after
+/// `sh` for its `$0`, and must hand them to dockerd with `"$@"`; any other command takes them
+/// as the dind container's args, as dockerd itself does.
+fn shell_args(
+    command: &[String],
+    mirror_args: &[String],
+    checker: &mut Checker<'_>,
+) -> Option<Vec<String>> {
+    let is_shell = command.len() >= 3
+        && command[0]
+            .rsplit('/')
+            .next()
+            .is_some_and(|c| matches!(c, "sh" | "bash" | "ash" | "dash"))
+        && command[1] == "-c";
+    if !is_shell || mirror_args.is_empty() {
+        return None;
+    }
+    if !command[2].contains("\"$@\"") {
+        checker.error(
+            &path!["dind", "gVisor", "command", 2],
+            "the script does not pass its arguments to dockerd, and the registry mirror comes as arguments",
+            "end the script with `exec dockerd \"$@\"`, or disable privateDockerRegistry",
+        );
+    }
+    Some(
+        std::iter::once("sh".to_string())
+            .chain(mirror_args.iter().cloned())
+            .collect(),
+    )
 }
 
 pub(super) fn non_empty_command(
@@ -276,19 +298,6 @@ pub(super) fn refuse_daemon_flags(
     }
 }
 
-pub(super) fn add_to_list(daemon: &mut Value, key: &str, item: &str) {
-    let list = daemon
-        .as_object_mut()
-        .expect("daemon.json is a mapping")
-        .entry(key)
-        .or_insert_with(|| json!([]));
-    match list {
-        Value::Array(items) if !items.iter().any(|v| v == item) => items.push(json!(item)),
-        Value::Array(_) => {}
-        other => *other = json!([item]),
-    }
-}
-
 pub(super) fn check_daemon_hosts(daemon: &Value, checker: &mut Checker<'_>) {
     let p = path!["dind", "daemonConfig", "hosts"];
     let Some(hosts) = daemon.get("hosts").and_then(Value::as_array) else {
@@ -338,7 +347,7 @@ pub(super) fn gvisor_command() -> Vec<String> {
         "addr=$(ip addr show dev \"$dev\" | awk '/inet /{gsub(/\\/.*/, \"\", $2); print $2; exit}')",
         "iptables-legacy -t nat -A POSTROUTING -o \"$dev\" -j SNAT --to-source \"$addr\" -p tcp || true",
         "iptables-legacy -t nat -A POSTROUTING -o \"$dev\" -j SNAT --to-source \"$addr\" -p udp || true",
-        "exec dockerd",
+        "exec dockerd \"$@\"",
     ];
     vec!["/bin/sh".into(), "-c".into(), script.join("\n") + "\n"]
 }

@@ -20,6 +20,7 @@ mod env;
 mod executor;
 pub mod kubernetes;
 mod metadata;
+mod mirrors;
 mod mode;
 mod queues;
 mod registry;
@@ -31,7 +32,7 @@ mod storage_class;
 pub use checker::Checker;
 use checker::{non_empty, one_of, owned_labels, owned_pod_labels, registry_image};
 
-use crate::config::model::{Config, Mode};
+use crate::config::model::{Config, Dind, Kubernetes, Mode, Registry};
 use crate::config::raw::{RawExecutor, RawKrm, RawSourcegraph, RawSpec};
 use crate::diagnostic::Severity;
 
@@ -94,26 +95,21 @@ pub fn validate(
         checker,
     );
 
-    let registry = registry::registry(mode, spec, sg, checker);
-    if registry.is_some() {
-        registry::refuse_registry_name_clash(&name, &workers, spec, checker);
+    let registry = registry::registry(mode, &name, spec, sg, checker);
+    if let Some(r) = &registry {
+        registry::refuse_registry_name_clash(r, &workers, checker);
     }
     let storage_class = storage_class::storage_class(spec, checker);
     storage_class::warn_about_chart_default_name(spec, checker);
-    let dind = match mode {
-        Mode::Dind => dind::dind(spec, ex, registry.is_some(), checker),
-        Mode::Kubernetes => None,
-    };
-    let kubernetes = match mode {
-        Mode::Kubernetes => Some(kubernetes::kubernetes(
-            ex,
-            namespace.as_deref(),
-            spec.storage_class.as_ref(),
-            &name,
-            checker,
-        )),
-        Mode::Dind => None,
-    };
+    let (dind, kubernetes) = runtime(
+        mode,
+        spec,
+        ex,
+        registry.as_ref(),
+        &name,
+        namespace.as_deref(),
+        checker,
+    );
 
     metadata::refuse_conflicting_annotations(
         &meta.annotations,
@@ -164,5 +160,44 @@ pub fn validate(
         registry,
         kubernetes,
         storage_class,
+        network_policy: spec
+            .network_policy
+            .as_ref()
+            .and_then(|n| n.enabled)
+            .unwrap_or(true),
     })
+}
+
+/// The mode's own runtime: the dind sidecar, or the native chart's job settings.
+fn runtime(
+    mode: Mode,
+    spec: &RawSpec,
+    ex: &RawExecutor,
+    registry: Option<&Registry>,
+    name: &str,
+    namespace: Option<&str>,
+    checker: &mut Checker<'_>,
+) -> (Option<Dind>, Option<Kubernetes>) {
+    match mode {
+        Mode::Dind => (
+            dind::dind(
+                spec,
+                ex,
+                registry.map(|r| r.name.as_str()),
+                namespace,
+                checker,
+            ),
+            None,
+        ),
+        Mode::Kubernetes => (
+            None,
+            Some(kubernetes::kubernetes(
+                ex,
+                namespace,
+                spec.storage_class.as_ref(),
+                name,
+                checker,
+            )),
+        ),
+    }
 }

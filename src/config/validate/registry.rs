@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 
 pub(super) fn registry(
     mode: Mode,
+    stack: &str,
     spec: &RawSpec,
     sg: &RawSourcegraph,
     checker: &mut Checker<'_>,
@@ -92,6 +93,7 @@ pub(super) fn registry(
         })
         .unwrap_or_default();
     Some(Registry {
+        name: format!("{stack}-registry"),
         image,
         pods,
         workload_labels,
@@ -107,33 +109,22 @@ pub(super) fn default_registry_resources() -> Value {
     json!({"limits": {"cpu": "1", "memory": "1Gi"}, "requests": {"cpu": "100m", "memory": "256Mi"}})
 }
 
-/// The registry's objects are named `private-docker-registry`; no executor object may be.
+/// The registry's objects are named `NAME-registry`; a queue entry named `registry` would
+/// give its Deployment the same name.
 pub(super) fn refuse_registry_name_clash(
-    name: &str,
+    registry: &Registry,
     workers: &[Worker],
-    spec: &RawSpec,
     checker: &mut Checker<'_>,
 ) {
-    let hint = "choose another name, or disable privateDockerRegistry";
-    if name == REGISTRY_SERVICE {
-        checker.top_level(|checker| {
-            checker.error(
-                &path!["metadata", "name"],
-                format!("`{name}` is the private registry's name"),
-                hint,
-            )
-        });
-        return;
-    }
     for (i, w) in workers.iter().enumerate() {
-        if w.name == REGISTRY_SERVICE && spec.queues.as_ref().is_some_and(|q| !q.is_empty()) {
+        if w.name == registry.name {
             checker.error(
                 &path!["queues", i, "name"],
                 format!(
                     "the Deployment would be named `{}`, the private registry's name",
                     w.name
                 ),
-                hint,
+                "choose another name for the queue entry, or disable privateDockerRegistry",
             );
         }
     }
