@@ -1,12 +1,14 @@
 //! `diff` as CI uses it, step by step like a terminal session: no drift on a fresh build,
 //! a unified diff and exit 1 after a hand edit or against an empty directory, and no drift
-//! again after `--update`.
+//! again after `--update`. The exit status is the verdict whatever happens to stdout.
 
 mod common;
 
 use common::{files_under, run_tool_in, scratch_dir, Run};
 use std::fs;
+use std::io::BufRead;
 use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 
 const CONFIG: &str = "executor:\n  frontendUrl: http://sourcegraph-frontend:30080\n  frontendExistingSecret: fe\n  queueName: batches\n";
 
@@ -217,5 +219,80 @@ fn colour_on_a_terminal_unless_no_color() {
     assert!(
         plain.contains("-  SRC_LOG_LEVEL: dbug") && !plain.contains('\x1b'),
         "{plain:?}"
+    );
+}
+
+fn tool(work: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sg-executor-gen"));
+    cmd.args(args)
+        .current_dir(work)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stderr(Stdio::null());
+    cmd
+}
+
+/// Runs `diff` as `diff | head -1` does: reads one line of stdout, then closes it.
+fn diff_read_one_line(work: &Path) -> (Option<i32>, String) {
+    let mut child = tool(work, &["diff", "-f", "config.yaml", "--golden", "golden"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    drop(stdout);
+    (child.wait().unwrap().code(), line)
+}
+
+#[test]
+fn the_exit_status_is_the_verdict_when_stdout_is_closed_early() {
+    let work = session();
+    assert_eq!(diff_read_one_line(&work), (Some(0), String::new()));
+    // A drift far larger than a pipe holds, so the tool is still printing when the pipe
+    // closes and its next write fails.
+    let path = work.join("golden/executor.Deployment.yaml");
+    let header = fs::read_to_string(&path)
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
+    fs::write(&path, format!("{header}\n{}\n", "x".repeat(4 << 20))).unwrap();
+    assert_eq!(
+        diff_read_one_line(&work),
+        (Some(1), "--- a/executor.Deployment.yaml\n".to_string())
+    );
+}
+
+#[test]
+fn an_unwritable_stdout_changes_the_verdict_only_where_stdout_is_the_product() {
+    let work = session();
+    let with_stdout =
+        |args: &[&str], stdout: Stdio| tool(&work, args).stdout(stdout).status().unwrap().code();
+    let full = || Stdio::from(fs::File::create("/dev/full").unwrap());
+    let closed = || {
+        // The read end is dropped at once: the tool's first write fails with EPIPE.
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        Stdio::from(writer)
+    };
+    let diff = ["diff", "-f", "config.yaml", "--golden", "golden"];
+    let render = ["render", "-f", "config.yaml"];
+    assert_eq!(with_stdout(&diff, full()), Some(0));
+    assert_eq!(
+        with_stdout(&render, closed()),
+        Some(0),
+        "render | head is fine"
+    );
+    assert_eq!(with_stdout(&render, full()), Some(2), "a stream cut short");
+    edit_log_level_by_hand(&work);
+    assert_eq!(with_stdout(&diff, full()), Some(1));
+    assert_eq!(with_stdout(&diff, closed()), Some(1));
+    let build = ["build", "-f", "config.yaml", "-o", "golden"];
+    assert_eq!(
+        with_stdout(&build, closed()),
+        Some(2),
+        "a hand edit needs --force"
     );
 }

@@ -1,7 +1,7 @@
 //! Reading the config: from a file or standard input, within the size limit, as UTF-8;
 //! then the pipeline, with its warnings written as they come.
 
-use super::{AppError, Failure};
+use super::AppError;
 use crate::cli::Input;
 use crate::config::source::MAX_FILE_BYTES;
 use crate::config::Overrides;
@@ -11,7 +11,10 @@ use std::io::{self, Read, Write};
 use std::path::Path;
 
 /// Reads the config and runs the pipeline; warnings go to `err` right away.
-pub(super) fn generate(input: &Input, err: &mut dyn Write) -> Result<(String, Generated), Failure> {
+pub(super) fn generate(
+    input: &Input,
+    err: &mut dyn Write,
+) -> Result<(String, Generated), AppError> {
     let (shown, text) = read_config(&input.file)?;
     let overrides = Overrides {
         namespace: input.namespace.clone(),
@@ -23,14 +26,13 @@ pub(super) fn generate(input: &Input, err: &mut dyn Write) -> Result<(String, Ge
                 file: "--namespace".into(),
                 problems: vec![Problem::error(format!("`{ns}` is not a valid namespace"))
                     .hint("use lowercase letters, digits and `-`, at most 63")],
-            }
-            .into());
+            });
         }
     }
     match pipeline::generate(&text, &overrides) {
         Ok(g) => {
             for w in &g.warnings {
-                writeln!(err, "{}", w.display(&shown))?;
+                let _ = writeln!(err, "{}", w.display(&shown));
             }
             let name = config_name(&input.file);
             Ok((name, g))
@@ -38,9 +40,8 @@ pub(super) fn generate(input: &Input, err: &mut dyn Write) -> Result<(String, Ge
         Err(PipelineError::Config(e)) => Err(AppError::Config {
             file: shown,
             problems: e.problems,
-        }
-        .into()),
-        Err(other) => Err(AppError::Internal(other).into()),
+        }),
+        Err(other) => Err(AppError::Internal(other)),
     }
 }
 
