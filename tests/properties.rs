@@ -303,20 +303,20 @@ fn spellings(q: &Qty, memory: bool) -> Vec<Qty> {
         add(b.to_string(), false);
         add(b.to_string(), true);
         for (suffix, factor) in MEM_UNITS.iter().filter(|(s, _)| !s.is_empty()) {
-            if b % factor == 0 {
+            if b.is_multiple_of(*factor) {
                 add(format!("{}{suffix}", b / factor), false);
             }
         }
-        if b % 1000 == 0 {
+        if b.is_multiple_of(1000) {
             add(format!("{}e3", b / 1000), false);
         }
     } else {
         add(format!("{m}m"), false);
         add(format!("{}.{:03}", m / 1000, m % 1000), false);
-        if m % 100 == 0 {
+        if m.is_multiple_of(100) {
             add(format!("{}.{}", m / 1000, (m % 1000) / 100), false);
         }
-        if m % 1000 == 0 {
+        if m.is_multiple_of(1000) {
             add((m / 1000).to_string(), false);
             add((m / 1000).to_string(), true);
         }
