@@ -1,10 +1,11 @@
 //! `diff` as CI uses it, step by step like a terminal session: no drift on a fresh build,
 //! a unified diff and exit 1 after a hand edit or against an empty directory, and no drift
-//! again after `--update`. The exit status is the verdict whatever happens to stdout.
+//! again after `--update`. Files are compared by path, header or not, and the exit status
+//! is the verdict whatever happens to stdout.
 
 mod common;
 
-use common::{files_under, run_tool_in, scratch_dir, Run};
+use common::{files_under, run_tool_in, scratch_dir, untouched, untouched_tree, Run};
 use std::fs;
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
@@ -133,7 +134,7 @@ fn files_not_generated_from_this_config_are_ignored_and_kept() {
     assert_eq!((run.code, run.stdout.as_str()), (0, ""), "{}", run.stderr);
     assert!(
         run.stderr
-            .starts_with("ignored 10 file(s) in golden not generated from config.yaml\n"),
+            .starts_with("ignored 11 file(s) in golden not generated from config.yaml\n"),
         "{}",
         run.stderr
     );
@@ -145,7 +146,7 @@ fn files_not_generated_from_this_config_are_ignored_and_kept() {
     );
     assert_eq!(
         files_under(&work.join("golden/nested")).len(),
-        9,
+        10,
         "the other component is untouched"
     );
 }
@@ -161,7 +162,7 @@ fn update_then_diff_has_no_drift() {
         "{}",
         update.stderr
     );
-    assert_eq!(update.stderr, "updated golden (9 files)\n");
+    assert_eq!(update.stderr, "updated golden (10 files)\n");
     let run = diff(&work, "golden", &[]);
     assert_eq!(run.code, 0, "{}", run.stdout);
 }
@@ -295,4 +296,71 @@ fn an_unwritable_stdout_changes_the_verdict_only_where_stdout_is_the_product() {
         Some(2),
         "a hand edit needs --force"
     );
+}
+
+#[test]
+fn a_golden_file_that_lost_its_header_differs_by_that_line_and_update_restores_it() {
+    let work = session();
+    let path = work.join("golden/executor-config.ConfigMap.yaml");
+    let generated = fs::read_to_string(&path).unwrap();
+    let (header, body) = generated.split_once('\n').unwrap();
+    fs::write(
+        &path,
+        body.replace("SRC_LOG_LEVEL: warn", "SRC_LOG_LEVEL: dbug"),
+    )
+    .unwrap();
+    let run = diff(&work, "golden", &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let changed: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| {
+            (l.starts_with('+') || l.starts_with('-'))
+                && !l.starts_with("+++")
+                && !l.starts_with("---")
+        })
+        .collect();
+    assert_eq!(
+        changed,
+        [
+            format!("+{header}").as_str(),
+            "-  SRC_LOG_LEVEL: dbug",
+            "+  SRC_LOG_LEVEL: warn"
+        ]
+    );
+    let update = diff(&work, "golden", &["--update"]);
+    assert_eq!(update.code, 0, "{}", update.stderr);
+    assert_eq!(fs::read_to_string(&path).unwrap(), generated);
+    assert_eq!(diff(&work, "golden", &[]).code, 0);
+}
+
+#[test]
+fn update_writes_every_generated_path_and_nothing_else() {
+    let work = session();
+    let generated = fs::read_to_string(work.join("golden/kustomization.yaml")).unwrap();
+    fs::write(work.join("golden/kustomization.yaml"), "# ours now\n").unwrap();
+    fs::write(work.join("golden/NOTES.md"), "reviewed\n").unwrap();
+    fs::write(
+        work.join("other.yaml"),
+        CONFIG.replace("batches", "codeintel"),
+    )
+    .unwrap();
+    let nested = run_tool_in(
+        &work,
+        &["build", "-f", "other.yaml", "-o", "golden/nested"],
+        None,
+    );
+    assert_eq!(nested.code, 0, "{}", nested.stderr);
+    let notes = untouched(&work.join("golden/NOTES.md"));
+    let other = untouched_tree(&work.join("golden/nested"));
+    assert_eq!(diff(&work, "golden", &[]).code, 1);
+    let update = diff(&work, "golden", &["--update"]);
+    assert_eq!(update.code, 0, "{}", update.stderr);
+    assert_eq!(
+        fs::read_to_string(work.join("golden/kustomization.yaml")).unwrap(),
+        generated
+    );
+    assert_eq!(notes, untouched(&work.join("golden/NOTES.md")));
+    assert_eq!(other, untouched_tree(&work.join("golden/nested")));
+    assert_eq!(diff(&work, "golden", &[]).code, 0);
 }

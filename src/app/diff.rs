@@ -1,10 +1,11 @@
 //! `diff`: compares what `build` would write with a golden directory, or rewrites it.
+//! The comparison is by path: at every path the tool generates, the golden file there,
+//! header or not; and the files the golden manifest lists that are no longer generated.
 
 use super::input::generate;
 use super::{AppError, Outcome};
 use crate::cli::Input;
-use crate::component::layout::{provenance, Provenance, Tree};
-use crate::component::output_dir;
+use crate::component::output_dir::{self, Claim, OutputError};
 use crate::component::tree_diff;
 use std::io::Write;
 use std::path::Path;
@@ -17,44 +18,36 @@ pub(super) fn diff(
     err: &mut dyn Write,
     color: bool,
 ) -> Result<Outcome, AppError> {
-    let (name, generated) = generate(input, err)?;
-    let tree = generated.component(&name);
+    let generated = generate(input, err)?;
+    let tree = generated.component();
     if update {
-        // Updating golden files is meant to discard their hand edits.
-        let written = output_dir::write_tree(golden, &tree, &name, true)?;
+        let written = output_dir::write_tree(golden, &tree, Claim::EveryGeneratedPath)?;
         let what = if written { "updated" } else { "unchanged:" };
         let _ = writeln!(err, "{what} {} ({} files)", golden.display(), tree.len());
         return Ok(Outcome::Clean);
     }
     if golden.is_file() {
-        return Err(AppError::Output(output_dir::OutputError::NotADirectory {
+        return Err(OutputError::NotADirectory {
             path: golden.to_path_buf(),
-        }));
+        }
+        .into());
     }
     if !golden.is_dir() {
         return Err(AppError::NoGolden(golden.display().to_string()));
     }
-    // Only this config's files are compared; anything else in the directory
-    // (notes, other components) is not ours to judge, and --update never touches it.
-    let listing = output_dir::read_tree(golden)?;
-    let mut ignored = listing.other_files.len();
-    let existing: Tree = listing
-        .texts
-        .into_iter()
-        .filter(|(_, content)| {
-            let ours = provenance(content, &name) != Provenance::Foreign;
-            ignored += usize::from(!ours);
-            ours
-        })
-        .collect();
-    if ignored > 0 {
+    // Anything else in the directory (notes, other components) is not ours to judge,
+    // and --update never touches it.
+    let found = output_dir::read_golden(golden, &tree)?;
+    if found.ignored > 0 {
         let _ = writeln!(
             err,
-            "ignored {ignored} file(s) in {} not generated from {name}",
-            golden.display()
+            "ignored {} file(s) in {} not generated from {}",
+            found.ignored,
+            golden.display(),
+            input.file.display()
         );
     }
-    let drift = tree_diff::compare(&existing, &tree);
+    let drift = tree_diff::compare(&found.files, &tree);
     if drift.is_empty() {
         let _ = writeln!(
             err,

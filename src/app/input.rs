@@ -11,10 +11,7 @@ use std::io::{self, Read, Write};
 use std::path::Path;
 
 /// Reads the config and runs the pipeline; warnings go to `err` right away.
-pub(super) fn generate(
-    input: &Input,
-    err: &mut dyn Write,
-) -> Result<(String, Generated), AppError> {
+pub(super) fn generate(input: &Input, err: &mut dyn Write) -> Result<Generated, AppError> {
     let (shown, text) = read_config(&input.file)?;
     let overrides = Overrides {
         namespace: input.namespace.clone(),
@@ -34,8 +31,7 @@ pub(super) fn generate(
             for w in &g.warnings {
                 let _ = writeln!(err, "{}", w.display(&shown));
             }
-            let name = config_name(&input.file);
-            Ok((name, g))
+            Ok(g)
         }
         Err(PipelineError::Config(e)) => Err(AppError::Config {
             file: shown,
@@ -43,17 +39,6 @@ pub(super) fn generate(
         }),
         Err(other) => Err(AppError::Internal(other)),
     }
-}
-
-/// The config's file name, as it appears in generated headers: stable wherever it is run from.
-fn config_name(path: &Path) -> String {
-    if path == Path::new("-") {
-        return "stdin".into();
-    }
-    path.file_name().map_or_else(
-        || path.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    )
 }
 
 fn read_config(path: &Path) -> Result<(String, String), AppError> {

@@ -7,7 +7,7 @@ mod diff;
 mod input;
 
 use crate::cli::{Cli, Command};
-use crate::component::output_dir::{self, OutputError};
+use crate::component::output_dir::{self, Claim, OutputError};
 use crate::diagnostic::Problem;
 use crate::pipeline::{Generated, PipelineError};
 use clap::Parser;
@@ -127,7 +127,7 @@ fn execute(
 ) -> Result<Outcome, AppError> {
     match cli.command {
         Command::Render(input) => {
-            let (_, generated) = generate(&input, err)?;
+            let generated = generate(&input, err)?;
             let _ = out.write_all(generated.stream().as_bytes());
             Ok(Outcome::Clean)
         }
@@ -136,9 +136,9 @@ fn execute(
             output,
             force,
         } => {
-            let (name, generated) = generate(&input, err)?;
-            let tree = generated.component(&name);
-            let written = output_dir::write_tree(&output, &tree, &name, force)?;
+            let generated = generate(&input, err)?;
+            let tree = generated.component();
+            let written = output_dir::write_tree(&output, &tree, Claim::Listed { force })?;
             let what = if written { "wrote" } else { "unchanged:" };
             let _ = writeln!(
                 err,
