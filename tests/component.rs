@@ -295,6 +295,58 @@ fn foreign_files_keep_their_bytes_and_permissions_and_the_directory_its_mode() {
 }
 
 #[test]
+fn a_foreign_file_directory_and_link_keep_inode_owner_mode_times_links_and_contents() {
+    use std::os::unix::fs::{chown, symlink, PermissionsExt};
+    let work = workspace();
+    assert_eq!(build(&work, &[]).code, 0);
+    let out = work.join("out");
+    fs::write(out.join("apply.sh"), "#!/bin/sh\nkubectl apply -k .\n").unwrap();
+    fs::hard_link(out.join("apply.sh"), work.join("apply-link.sh")).unwrap();
+    fs::create_dir(out.join("notes")).unwrap();
+    fs::write(out.join("notes/review.md"), "reviewed\n").unwrap();
+    fs::write(work.join("target.txt"), "outside\n").unwrap();
+    symlink("../target.txt", out.join("link.txt")).unwrap();
+    // Another owner is only possible as root (CI); the rest is checked for anyone.
+    let root = common::is_root();
+    if root {
+        chown(out.join("apply.sh"), Some(4242), Some(4243)).unwrap();
+        chown(out.join("notes"), Some(4242), Some(4243)).unwrap();
+    } else {
+        eprintln!("not root: the other-owner part of this test is skipped");
+    }
+    // chown clears setuid, so the modes come last.
+    fs::set_permissions(out.join("apply.sh"), fs::Permissions::from_mode(0o4755)).unwrap();
+    fs::set_permissions(out.join("notes"), fs::Permissions::from_mode(0o2750)).unwrap();
+    let watched = [
+        "out/apply.sh",
+        "out/notes",
+        "out/notes/review.md",
+        "out/link.txt",
+        "target.txt",
+    ];
+    let state = || -> Vec<common::Untouched> {
+        watched
+            .iter()
+            .map(|p| common::untouched(&work.join(p)))
+            .collect()
+    };
+    let before = state();
+    assert_eq!(before[0].nlink, 2);
+    assert_eq!(before[0].mode & 0o7777, 0o4755);
+    assert_eq!(before[0].uid == 4242, root);
+    assert_eq!(before[3].content, b"../target.txt");
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    // Rebuilds that replace files, and create and delete a layer's directory.
+    change_the_queue(&work);
+    assert_eq!(build(&work, &[]).code, 0);
+    let no_registry = format!("{CONFIG}privateDockerRegistry:\n  enabled: false\n");
+    fs::write(work.join("config.yaml"), no_registry).unwrap();
+    assert_eq!(build(&work, &[]).code, 0);
+    assert!(!out.join("private-registry").exists());
+    assert_eq!(before, state());
+}
+
+#[test]
 fn the_working_directory_or_its_parent_may_be_the_component() {
     let work = workspace();
     let here = run_tool_in(&work, &["build", "-f", "config.yaml", "-o", "."], None);
