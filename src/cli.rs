@@ -24,7 +24,8 @@ pub enum Command {
     Build {
         #[command(flatten)]
         input: Input,
-        /// The component directory to write (created if missing, replaced as a whole)
+        /// The component directory to write into (created if missing); only the files the
+        /// tool generated there, listed in DIR/.sg-executor-gen, are replaced or deleted
         #[arg(short = 'o', long = "output", value_name = "DIR")]
         output: PathBuf,
         /// Replace generated files even if they were edited by hand (never foreign files)
@@ -38,8 +39,8 @@ pub enum Command {
         /// The golden component directory
         #[arg(long, value_name = "DIR")]
         golden: PathBuf,
-        /// Rewrite the golden directory to the generated tree instead of comparing
-        /// (hand edits in golden files are discarded; foreign files are never touched)
+        /// Rewrite the golden directory to the generated tree instead of comparing (every
+        /// generated path is written, header or not; other files are never touched)
         #[arg(long)]
         update: bool,
     },

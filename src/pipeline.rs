@@ -36,9 +36,9 @@ impl Generated {
         self.bundle.to_stream()
     }
 
-    /// The component tree `build` writes; `config_name` is named in each file's header.
-    pub fn component(&self, config_name: &str) -> Tree {
-        layout::component(&self.stack, self.namespace.as_deref(), config_name)
+    /// The component tree `build` writes, with its manifest.
+    pub fn component(&self) -> Tree {
+        layout::component(&self.stack, self.namespace.as_deref())
     }
 }
 

@@ -1,6 +1,7 @@
 //! `build` and `diff --update` as an admin's git checkout sees them: a rebuild changes no
 //! byte, a file the tool did not write is never overwritten or deleted, a failed build
 //! leaves the previous component exactly as it was, and nothing half-written is left behind.
+//! The config's file name plays no part; a component in a subdirectory is another's.
 
 mod common;
 
@@ -113,16 +114,15 @@ fn a_foreign_file_where_a_generated_one_goes_is_refused_and_kept() {
     }
 }
 
-#[test]
-fn a_hand_edited_generated_file_needs_force() {
-    let work = workspace();
-    assert_eq!(build(&work, &[]).code, 0);
+/// Edits a generated file by hand: a build refuses to replace it and keeps the edit; a
+/// build with --force replaces it.
+fn check_that_a_hand_edit_needs_force(work: &Path) {
     let path = work.join("out/executor-config.ConfigMap.yaml");
     let edited = fs::read_to_string(&path)
         .unwrap()
         .replace("SRC_LOG_LEVEL: warn", "SRC_LOG_LEVEL: dbug");
     fs::write(&path, &edited).unwrap();
-    let refused = build(&work, &[]);
+    let refused = build(work, &[]);
     assert_eq!(refused.code, 2);
     assert!(
         refused.stderr.contains("edited by hand"),
@@ -130,11 +130,18 @@ fn a_hand_edited_generated_file_needs_force() {
         refused.stderr
     );
     assert_eq!(fs::read_to_string(&path).unwrap(), edited);
-    let forced = build(&work, &["--force"]);
+    let forced = build(work, &["--force"]);
     assert_eq!(forced.code, 0, "{}", forced.stderr);
     assert!(fs::read_to_string(&path)
         .unwrap()
         .contains("SRC_LOG_LEVEL: warn"));
+}
+
+#[test]
+fn a_hand_edited_generated_file_needs_force() {
+    let work = workspace();
+    assert_eq!(build(&work, &[]).code, 0);
+    check_that_a_hand_edit_needs_force(&work);
 }
 
 #[test]
@@ -288,16 +295,363 @@ fn foreign_files_keep_their_bytes_and_permissions_and_the_directory_its_mode() {
 }
 
 #[test]
-fn a_directory_holding_the_working_directory_is_refused() {
+fn a_foreign_file_directory_and_link_keep_inode_owner_mode_times_links_and_contents() {
+    use std::os::unix::fs::{chown, symlink, PermissionsExt};
     let work = workspace();
-    for dir in [".", ".."] {
-        let refused = run_tool_in(&work, &["build", "-f", "config.yaml", "-o", dir], None);
-        assert_eq!(refused.code, 2, "{dir}: {}", refused.stderr);
+    assert_eq!(build(&work, &[]).code, 0);
+    let out = work.join("out");
+    fs::write(out.join("apply.sh"), "#!/bin/sh\nkubectl apply -k .\n").unwrap();
+    fs::hard_link(out.join("apply.sh"), work.join("apply-link.sh")).unwrap();
+    fs::create_dir(out.join("notes")).unwrap();
+    fs::write(out.join("notes/review.md"), "reviewed\n").unwrap();
+    fs::write(work.join("target.txt"), "outside\n").unwrap();
+    symlink("../target.txt", out.join("link.txt")).unwrap();
+    // Another owner is only possible as root (CI); the rest is checked for anyone.
+    let root = common::is_root();
+    if root {
+        chown(out.join("apply.sh"), Some(4242), Some(4243)).unwrap();
+        chown(out.join("notes"), Some(4242), Some(4243)).unwrap();
+    } else {
+        eprintln!("not root: the other-owner part of this test is skipped");
+    }
+    // chown clears setuid, so the modes come last.
+    fs::set_permissions(out.join("apply.sh"), fs::Permissions::from_mode(0o4755)).unwrap();
+    fs::set_permissions(out.join("notes"), fs::Permissions::from_mode(0o2750)).unwrap();
+    let watched = [
+        "out/apply.sh",
+        "out/notes",
+        "out/notes/review.md",
+        "out/link.txt",
+        "target.txt",
+    ];
+    let state = || -> Vec<common::Untouched> {
+        watched
+            .iter()
+            .map(|p| common::untouched(&work.join(p)))
+            .collect()
+    };
+    let before = state();
+    assert_eq!(before[0].nlink, 2);
+    assert_eq!(before[0].mode & 0o7777, 0o4755);
+    assert_eq!(before[0].uid == 4242, root);
+    assert_eq!(before[3].content, b"../target.txt");
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    // Rebuilds that replace files, and create and delete a layer's directory.
+    change_the_queue(&work);
+    assert_eq!(build(&work, &[]).code, 0);
+    let no_registry = format!("{CONFIG}privateDockerRegistry:\n  enabled: false\n");
+    fs::write(work.join("config.yaml"), no_registry).unwrap();
+    assert_eq!(build(&work, &[]).code, 0);
+    assert!(!out.join("private-registry").exists());
+    assert_eq!(before, state());
+}
+
+#[test]
+fn the_working_directory_or_its_parent_may_be_the_component() {
+    let work = workspace();
+    let here = run_tool_in(&work, &["build", "-f", "config.yaml", "-o", "."], None);
+    assert_eq!(here.code, 0, "{}", here.stderr);
+    assert_eq!(
+        fs::read_to_string(work.join("config.yaml")).unwrap(),
+        CONFIG
+    );
+    assert!(work.join(".sg-executor-gen").is_file());
+    assert!(work.join("kustomization.yaml").is_file());
+    fs::create_dir(work.join("sub")).unwrap();
+    let up = run_tool_in(
+        &work.join("sub"),
+        &["build", "-f", "../config.yaml", "-o", ".."],
+        None,
+    );
+    assert_eq!(up.code, 0, "{}", up.stderr);
+    assert!(up.stderr.starts_with("unchanged: .."), "{}", up.stderr);
+    assert!(work.join("sub").is_dir());
+}
+
+#[test]
+fn renaming_or_moving_the_config_changes_nothing() {
+    let work = workspace();
+    assert_eq!(build(&work, &[]).code, 0);
+    let before = snapshot(&work.join("out"));
+    fs::create_dir(work.join("prod")).unwrap();
+    fs::rename(work.join("config.yaml"), work.join("prod/values.yaml")).unwrap();
+    let moved = run_tool_in(
+        &work,
+        &["build", "-f", "prod/values.yaml", "-o", "out"],
+        None,
+    );
+    assert_eq!(moved.code, 0, "{}", moved.stderr);
+    assert!(
+        moved.stderr.starts_with("unchanged: out"),
+        "{}",
+        moved.stderr
+    );
+    let piped = run_tool_in(&work, &["build", "-f", "-", "-o", "out"], Some(CONFIG));
+    assert!(
+        piped.stderr.starts_with("unchanged: out"),
+        "{}",
+        piped.stderr
+    );
+    assert_eq!(before, snapshot(&work.join("out")));
+    let diff = run_tool_in(
+        &work,
+        &["diff", "-f", "prod/values.yaml", "--golden", "out"],
+        None,
+    );
+    assert_eq!(
+        (diff.code, diff.stdout.as_str()),
+        (0, ""),
+        "{}",
+        diff.stderr
+    );
+}
+
+/// The files a component's manifest lists, each with everything a rewrite would change.
+fn listed_files(dir: &Path) -> BTreeMap<String, common::Untouched> {
+    fs::read_to_string(dir.join(".sg-executor-gen"))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| (l.to_string(), common::untouched(&dir.join(l))))
+        .collect()
+}
+
+#[test]
+fn a_parent_and_a_nested_component_never_touch_each_other() {
+    let work = workspace();
+    // Two stacks whose configs have the same file name, as `prod/values.yaml` and
+    // `staging/values.yaml` do; the staging component lives inside the prod one.
+    for (stack, config) in [
+        ("prod", CONFIG.to_string()),
+        ("staging", CONFIG.replace("batches", "codeintel")),
+    ] {
+        fs::create_dir(work.join(stack)).unwrap();
+        fs::write(work.join(stack).join("values.yaml"), config).unwrap();
+    }
+    let build_stack = |config: &str, out: &str| {
+        let run = run_tool_in(&work, &["build", "-f", config, "-o", out], None);
+        assert_eq!(run.code, 0, "{config} → {out}: {}", run.stderr);
+    };
+    // The nested one first, then the parent around it, then each again after a change
+    // that writes and deletes files (a layer switched on, another off).
+    fs::create_dir(work.join("out")).unwrap();
+    build_stack("staging/values.yaml", "out/staging");
+    let staging = common::untouched_tree(&work.join("out/staging"));
+    build_stack("prod/values.yaml", "out");
+    assert_eq!(staging, common::untouched_tree(&work.join("out/staging")));
+    let gvisor_no_registry =
+        "dind:\n  gVisor:\n    enabled: true\nprivateDockerRegistry:\n  enabled: false\n";
+    fs::write(
+        work.join("prod/values.yaml"),
+        format!("{CONFIG}{gvisor_no_registry}"),
+    )
+    .unwrap();
+    build_stack("prod/values.yaml", "out");
+    assert!(!work.join("out/private-registry").exists());
+    assert_eq!(staging, common::untouched_tree(&work.join("out/staging")));
+    let prod = listed_files(&work.join("out"));
+    fs::write(
+        work.join("staging/values.yaml"),
+        format!(
+            "{}{gvisor_no_registry}",
+            CONFIG.replace("batches", "codeintel")
+        ),
+    )
+    .unwrap();
+    build_stack("staging/values.yaml", "out/staging");
+    assert!(!work.join("out/staging/private-registry").exists());
+    assert_eq!(prod, listed_files(&work.join("out")));
+    let diff = run_tool_in(
+        &work,
+        &["diff", "-f", "prod/values.yaml", "--golden", "out"],
+        None,
+    );
+    assert_eq!(diff.code, 0, "{}{}", diff.stdout, diff.stderr);
+}
+
+#[test]
+fn a_secret_file_is_readable_by_its_owner_only_whatever_the_umask() {
+    use std::os::unix::fs::PermissionsExt;
+    let work = workspace();
+    fs::write(
+        work.join("config.yaml"),
+        CONFIG.replace("frontendExistingSecret: fe", "frontendPassword: hunter2"),
+    )
+    .unwrap();
+    let bin = env!("CARGO_BIN_EXE_sg-executor-gen");
+    let built = std::process::Command::new("sh")
+        .args([
+            "-c",
+            &format!("umask 000 && exec {bin} build -f config.yaml -o out"),
+        ])
+        .current_dir(&work)
+        .output()
+        .unwrap();
+    assert!(built.status.success(), "{built:?}");
+    let mode = |p: &str| {
+        fs::metadata(work.join("out").join(p))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o7777
+    };
+    assert_eq!(mode("executor-secret.Secret.yaml"), 0o600);
+    assert_eq!(mode("executor.Deployment.yaml"), 0o644);
+    assert_eq!(mode(".sg-executor-gen"), 0o644);
+    // A Secret file left readable (by an older version, a checkout) is made private again.
+    fs::set_permissions(
+        work.join("out/executor-secret.Secret.yaml"),
+        fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
+    let again = build(&work, &[]);
+    assert!(again.stderr.contains("\nwrote out"), "{}", again.stderr);
+    assert_eq!(mode("executor-secret.Secret.yaml"), 0o600);
+}
+
+/// A generated file as the version before manifests wrote it: a header naming the config.
+fn with_legacy_header(text: &str, config_name: &str) -> String {
+    text.replacen(
+        "# Generated by sg-executor-gen (digest ",
+        &format!("# Generated by sg-executor-gen from {config_name} (digest "),
+        1,
+    )
+}
+
+/// Turns a component into what the version before manifests built: no manifest, and a
+/// header naming the config in every file.
+fn make_legacy(out: &Path) {
+    fs::remove_file(out.join(".sg-executor-gen")).unwrap();
+    for rel in files_under(out) {
+        let path = out.join(rel);
+        let text = fs::read_to_string(&path).unwrap();
+        fs::write(&path, with_legacy_header(&text, "override.yaml")).unwrap();
+    }
+}
+
+#[test]
+fn a_component_built_before_manifests_is_adopted_by_its_headers() {
+    let work = workspace();
+    assert_eq!(build(&work, &[]).code, 0);
+    let current = snapshot(&work.join("out"));
+    make_legacy(&work.join("out"));
+    fs::write(work.join("out/NOTES.md"), "ours\n").unwrap();
+    let notes = common::untouched(&work.join("out/NOTES.md"));
+    let upgraded = build(&work, &[]);
+    assert_eq!(upgraded.code, 0, "{}", upgraded.stderr);
+    let contents = |s: &BTreeMap<String, (Vec<u8>, std::time::SystemTime)>| {
+        s.iter()
+            .filter(|(p, _)| *p != "NOTES.md")
+            .map(|(p, (bytes, _))| (p.clone(), bytes.clone()))
+            .collect::<BTreeMap<_, _>>()
+    };
+    assert_eq!(contents(&current), contents(&snapshot(&work.join("out"))));
+    assert_eq!(notes, common::untouched(&work.join("out/NOTES.md")));
+
+    // Before manifests, a hand edit needed --force too; it still does.
+    fs::remove_file(work.join("out/NOTES.md")).unwrap();
+    make_legacy(&work.join("out"));
+    check_that_a_hand_edit_needs_force(&work);
+
+    // A current header with no manifest beside it is another component's file.
+    fs::remove_file(work.join("out/.sg-executor-gen")).unwrap();
+    let refused = build(&work, &["--force"]);
+    assert_eq!(refused.code, 2);
+    assert!(
+        refused
+            .stderr
+            .contains("not generated by sg-executor-gen here"),
+        "{}",
+        refused.stderr
+    );
+}
+
+#[test]
+fn a_link_where_the_tool_would_write_is_refused_and_kept() {
+    use std::os::unix::fs::symlink;
+    let work = workspace();
+    assert_eq!(build(&work, &[]).code, 0);
+    fs::write(work.join("elsewhere.yaml"), "not yours\n").unwrap();
+    fs::remove_file(work.join("out/executor.Service.yaml")).unwrap();
+    symlink("../elsewhere.yaml", work.join("out/executor.Service.yaml")).unwrap();
+    // A whole layer directory replaced by a link to a directory outside.
+    fs::create_dir(work.join("elsewhere")).unwrap();
+    fs::remove_dir_all(work.join("out/private-registry")).unwrap();
+    symlink("../elsewhere", work.join("out/private-registry")).unwrap();
+    change_the_queue(&work);
+    for (link, target) in [
+        ("out/executor.Service.yaml", "elsewhere.yaml"),
+        ("out/private-registry", "elsewhere"),
+    ] {
+        let before = (
+            common::untouched(&work.join(link)),
+            common::untouched_tree(&work.join(target)),
+        );
+        let refused = build(&work, &["--force"]);
+        assert_eq!(refused.code, 2);
         assert!(
-            refused.stderr.contains("holds the current directory"),
+            refused
+                .stderr
+                .contains(&format!("{link}: is a symbolic link")),
             "{}",
             refused.stderr
         );
+        let after = (
+            common::untouched(&work.join(link)),
+            common::untouched_tree(&work.join(target)),
+        );
+        assert_eq!(before, after);
+        fs::remove_file(work.join(link)).unwrap();
     }
-    assert!(work.join("config.yaml").exists());
+    let rebuilt = build(&work, &[]);
+    assert_eq!(rebuilt.code, 0, "{}", rebuilt.stderr);
+    assert_eq!(
+        fs::read_to_string(work.join("elsewhere.yaml")).unwrap(),
+        "not yours\n"
+    );
+    assert_eq!(fs::read_dir(work.join("elsewhere")).unwrap().count(), 0);
+}
+
+#[test]
+fn a_hand_edited_manifest_that_leaves_the_directory_is_refused() {
+    let work = workspace();
+    assert_eq!(build(&work, &[]).code, 0);
+    let manifest = work.join("out/.sg-executor-gen");
+    let mut text = fs::read_to_string(&manifest).unwrap();
+    let line = text.lines().count() + 1;
+    text.push_str("../config.yaml\n");
+    fs::write(&manifest, text).unwrap();
+    let refused = build(&work, &[]);
+    assert_eq!(refused.code, 2);
+    assert!(
+        refused.stderr.starts_with(&format!(
+            "out/.sg-executor-gen:{line}: not a path inside the directory"
+        )),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(
+        fs::read_to_string(work.join("config.yaml")).unwrap(),
+        CONFIG
+    );
+}
+
+#[test]
+fn a_file_of_yours_named_like_the_manifest_is_refused_and_kept() {
+    let work = workspace();
+    fs::create_dir(work.join("out")).unwrap();
+    fs::write(work.join("out/.sg-executor-gen"), "my notes\n").unwrap();
+    let refused = build(&work, &["--force"]);
+    assert_eq!(refused.code, 2);
+    assert!(
+        refused
+            .stderr
+            .starts_with("out/.sg-executor-gen: not generated by sg-executor-gen here"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(
+        fs::read_to_string(work.join("out/.sg-executor-gen")).unwrap(),
+        "my notes\n"
+    );
 }

@@ -1,12 +1,15 @@
 //! `diff` as CI uses it, step by step like a terminal session: no drift on a fresh build,
 //! a unified diff and exit 1 after a hand edit or against an empty directory, and no drift
-//! again after `--update`.
+//! again after `--update`. Files are compared by path, header or not, and the exit status
+//! is the verdict whatever happens to stdout.
 
 mod common;
 
-use common::{files_under, run_tool_in, scratch_dir, Run};
+use common::{files_under, run_tool_in, scratch_dir, untouched, untouched_tree, Run};
 use std::fs;
+use std::io::BufRead;
 use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 
 const CONFIG: &str = "executor:\n  frontendUrl: http://sourcegraph-frontend:30080\n  frontendExistingSecret: fe\n  queueName: batches\n";
 
@@ -131,7 +134,7 @@ fn files_not_generated_from_this_config_are_ignored_and_kept() {
     assert_eq!((run.code, run.stdout.as_str()), (0, ""), "{}", run.stderr);
     assert!(
         run.stderr
-            .starts_with("ignored 13 file(s) in golden not generated from config.yaml\n"),
+            .starts_with("ignored 14 file(s) in golden not generated from config.yaml\n"),
         "{}",
         run.stderr
     );
@@ -143,7 +146,7 @@ fn files_not_generated_from_this_config_are_ignored_and_kept() {
     );
     assert_eq!(
         files_under(&work.join("golden/nested")).len(),
-        12,
+        13,
         "the other component is untouched"
     );
 }
@@ -159,7 +162,7 @@ fn update_then_diff_has_no_drift() {
         "{}",
         update.stderr
     );
-    assert_eq!(update.stderr, "updated golden (12 files)\n");
+    assert_eq!(update.stderr, "updated golden (13 files)\n");
     let run = diff(&work, "golden", &[]);
     assert_eq!(run.code, 0, "{}", run.stdout);
 }
@@ -218,4 +221,146 @@ fn colour_on_a_terminal_unless_no_color() {
         plain.contains("-  SRC_LOG_LEVEL: dbug") && !plain.contains('\x1b'),
         "{plain:?}"
     );
+}
+
+fn tool(work: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sg-executor-gen"));
+    cmd.args(args)
+        .current_dir(work)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stderr(Stdio::null());
+    cmd
+}
+
+/// Runs `diff` as `diff | head -1` does: reads one line of stdout, then closes it.
+fn diff_read_one_line(work: &Path) -> (Option<i32>, String) {
+    let mut child = tool(work, &["diff", "-f", "config.yaml", "--golden", "golden"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    drop(stdout);
+    (child.wait().unwrap().code(), line)
+}
+
+#[test]
+fn the_exit_status_is_the_verdict_when_stdout_is_closed_early() {
+    let work = session();
+    assert_eq!(diff_read_one_line(&work), (Some(0), String::new()));
+    // A drift far larger than a pipe holds, so the tool is still printing when the pipe
+    // closes and its next write fails.
+    let path = work.join("golden/executor.Deployment.yaml");
+    let header = fs::read_to_string(&path)
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
+    fs::write(&path, format!("{header}\n{}\n", "x".repeat(4 << 20))).unwrap();
+    assert_eq!(
+        diff_read_one_line(&work),
+        (Some(1), "--- a/executor.Deployment.yaml\n".to_string())
+    );
+}
+
+#[test]
+fn an_unwritable_stdout_changes_the_verdict_only_where_stdout_is_the_product() {
+    let work = session();
+    let with_stdout =
+        |args: &[&str], stdout: Stdio| tool(&work, args).stdout(stdout).status().unwrap().code();
+    let full = || Stdio::from(fs::File::create("/dev/full").unwrap());
+    let closed = || {
+        // The read end is dropped at once: the tool's first write fails with EPIPE.
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        Stdio::from(writer)
+    };
+    let diff = ["diff", "-f", "config.yaml", "--golden", "golden"];
+    let render = ["render", "-f", "config.yaml"];
+    assert_eq!(with_stdout(&diff, full()), Some(0));
+    assert_eq!(
+        with_stdout(&render, closed()),
+        Some(0),
+        "render | head is fine"
+    );
+    assert_eq!(with_stdout(&render, full()), Some(2), "a stream cut short");
+    edit_log_level_by_hand(&work);
+    assert_eq!(with_stdout(&diff, full()), Some(1));
+    assert_eq!(with_stdout(&diff, closed()), Some(1));
+    let build = ["build", "-f", "config.yaml", "-o", "golden"];
+    assert_eq!(
+        with_stdout(&build, closed()),
+        Some(2),
+        "a hand edit needs --force"
+    );
+}
+
+#[test]
+fn a_golden_file_that_lost_its_header_differs_by_that_line_and_update_restores_it() {
+    let work = session();
+    let path = work.join("golden/executor-config.ConfigMap.yaml");
+    let generated = fs::read_to_string(&path).unwrap();
+    let (header, body) = generated.split_once('\n').unwrap();
+    fs::write(
+        &path,
+        body.replace("SRC_LOG_LEVEL: warn", "SRC_LOG_LEVEL: dbug"),
+    )
+    .unwrap();
+    let run = diff(&work, "golden", &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let changed: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| {
+            (l.starts_with('+') || l.starts_with('-'))
+                && !l.starts_with("+++")
+                && !l.starts_with("---")
+        })
+        .collect();
+    assert_eq!(
+        changed,
+        [
+            format!("+{header}").as_str(),
+            "-  SRC_LOG_LEVEL: dbug",
+            "+  SRC_LOG_LEVEL: warn"
+        ]
+    );
+    let update = diff(&work, "golden", &["--update"]);
+    assert_eq!(update.code, 0, "{}", update.stderr);
+    assert_eq!(fs::read_to_string(&path).unwrap(), generated);
+    assert_eq!(diff(&work, "golden", &[]).code, 0);
+}
+
+#[test]
+fn update_writes_every_generated_path_and_nothing_else() {
+    let work = session();
+    let generated = fs::read_to_string(work.join("golden/kustomization.yaml")).unwrap();
+    fs::write(work.join("golden/kustomization.yaml"), "# ours now\n").unwrap();
+    fs::write(work.join("golden/NOTES.md"), "reviewed\n").unwrap();
+    fs::write(
+        work.join("other.yaml"),
+        CONFIG.replace("batches", "codeintel"),
+    )
+    .unwrap();
+    let nested = run_tool_in(
+        &work,
+        &["build", "-f", "other.yaml", "-o", "golden/nested"],
+        None,
+    );
+    assert_eq!(nested.code, 0, "{}", nested.stderr);
+    let notes = untouched(&work.join("golden/NOTES.md"));
+    let other = untouched_tree(&work.join("golden/nested"));
+    assert_eq!(diff(&work, "golden", &[]).code, 1);
+    let update = diff(&work, "golden", &["--update"]);
+    assert_eq!(update.code, 0, "{}", update.stderr);
+    assert_eq!(
+        fs::read_to_string(work.join("golden/kustomization.yaml")).unwrap(),
+        generated
+    );
+    assert_eq!(notes, untouched(&work.join("golden/NOTES.md")));
+    assert_eq!(other, untouched_tree(&work.join("golden/nested")));
+    assert_eq!(diff(&work, "golden", &[]).code, 0);
 }

@@ -1,10 +1,11 @@
 //! `diff`: compares what `build` would write with a golden directory, or rewrites it.
+//! The comparison is by path: at every path the tool generates, the golden file there,
+//! header or not; and the files the golden manifest lists that are no longer generated.
 
 use super::input::generate;
-use super::{AppError, Failure, Outcome};
+use super::{AppError, Outcome};
 use crate::cli::Input;
-use crate::component::layout::{provenance, Provenance, Tree};
-use crate::component::output_dir;
+use crate::component::output_dir::{self, Claim, OutputError};
 use crate::component::tree_diff;
 use std::io::Write;
 use std::path::Path;
@@ -16,53 +17,44 @@ pub(super) fn diff(
     out: &mut dyn Write,
     err: &mut dyn Write,
     color: bool,
-) -> Result<Outcome, Failure> {
-    let (name, generated) = generate(input, err)?;
-    let tree = generated.component(&name);
+) -> Result<Outcome, AppError> {
+    let generated = generate(input, err)?;
+    let tree = generated.component();
     if update {
-        // Updating golden files is meant to discard their hand edits.
-        let written = output_dir::write_tree(golden, &tree, &name, true)?;
+        let written = output_dir::write_tree(golden, &tree, Claim::EveryGeneratedPath)?;
         let what = if written { "updated" } else { "unchanged:" };
-        writeln!(err, "{what} {} ({} files)", golden.display(), tree.len())?;
+        let _ = writeln!(err, "{what} {} ({} files)", golden.display(), tree.len());
         return Ok(Outcome::Clean);
     }
     if golden.is_file() {
-        return Err(AppError::Output(output_dir::OutputError::NotADirectory {
+        return Err(OutputError::NotADirectory {
             path: golden.to_path_buf(),
-        })
+        }
         .into());
     }
     if !golden.is_dir() {
-        return Err(AppError::NoGolden(golden.display().to_string()).into());
+        return Err(AppError::NoGolden(golden.display().to_string()));
     }
-    // Only this config's files are compared; anything else in the directory
-    // (notes, other components) is not ours to judge, and --update never touches it.
-    let listing = output_dir::read_tree(golden)?;
-    let mut ignored = listing.other_files.len();
-    let existing: Tree = listing
-        .texts
-        .into_iter()
-        .filter(|(_, content)| {
-            let ours = provenance(content, &name) != Provenance::Foreign;
-            ignored += usize::from(!ours);
-            ours
-        })
-        .collect();
-    if ignored > 0 {
-        writeln!(
+    // Anything else in the directory (notes, other components) is not ours to judge,
+    // and --update never touches it.
+    let found = output_dir::read_golden(golden, &tree)?;
+    if found.ignored > 0 {
+        let _ = writeln!(
             err,
-            "ignored {ignored} file(s) in {} not generated from {name}",
-            golden.display()
-        )?;
+            "ignored {} file(s) in {} not generated from {}",
+            found.ignored,
+            golden.display(),
+            input.file.display()
+        );
     }
-    let drift = tree_diff::compare(&existing, &tree);
+    let drift = tree_diff::compare(&found.files, &tree);
     if drift.is_empty() {
-        writeln!(
+        let _ = writeln!(
             err,
             "no drift: {} matches {}",
             golden.display(),
             input.file.display()
-        )?;
+        );
         return Ok(Outcome::Clean);
     }
     for d in &drift {
@@ -71,16 +63,16 @@ pub(super) fn diff(
         } else {
             d.diff.clone()
         };
-        out.write_all(text.as_bytes())?;
+        let _ = out.write_all(text.as_bytes());
     }
     let (added, removed) = tree_diff::stats(&drift);
-    writeln!(
+    let _ = writeln!(
         err,
         "drift: {} file(s) differ from {} (+{added} -{removed}); run `sg-executor-gen diff -f {} --golden {} --update` if the change is intended",
         drift.len(),
         golden.display(),
         input.file.display(),
         golden.display()
-    )?;
+    );
     Ok(Outcome::Drift)
 }

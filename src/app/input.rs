@@ -1,7 +1,7 @@
 //! Reading the config: from a file or standard input, within the size limit, as UTF-8;
 //! then the pipeline, with its warnings written as they come.
 
-use super::{AppError, Failure};
+use super::AppError;
 use crate::cli::Input;
 use crate::config::source::MAX_FILE_BYTES;
 use crate::config::Overrides;
@@ -11,7 +11,7 @@ use std::io::{self, Read, Write};
 use std::path::Path;
 
 /// Reads the config and runs the pipeline; warnings go to `err` right away.
-pub(super) fn generate(input: &Input, err: &mut dyn Write) -> Result<(String, Generated), Failure> {
+pub(super) fn generate(input: &Input, err: &mut dyn Write) -> Result<Generated, AppError> {
     let (shown, text) = read_text(
         &input.file,
         MAX_FILE_BYTES,
@@ -27,36 +27,22 @@ pub(super) fn generate(input: &Input, err: &mut dyn Write) -> Result<(String, Ge
                 file: "--namespace".into(),
                 problems: vec![Problem::error(format!("`{ns}` is not a valid namespace"))
                     .hint("use lowercase letters, digits and `-`, at most 63")],
-            }
-            .into());
+            });
         }
     }
     match pipeline::generate(&text, &overrides) {
         Ok(g) => {
             for w in &g.warnings {
-                writeln!(err, "{}", w.display(&shown))?;
+                let _ = writeln!(err, "{}", w.display(&shown));
             }
-            let name = config_name(&input.file);
-            Ok((name, g))
+            Ok(g)
         }
         Err(PipelineError::Config(e)) => Err(AppError::Config {
             file: shown,
             problems: e.problems,
-        }
-        .into()),
-        Err(other) => Err(AppError::Internal(other).into()),
+        }),
+        Err(other) => Err(AppError::Internal(other)),
     }
-}
-
-/// The config's file name, as it appears in generated headers: stable wherever it is run from.
-fn config_name(path: &Path) -> String {
-    if path == Path::new("-") {
-        return "stdin".into();
-    }
-    path.file_name().map_or_else(
-        || path.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    )
 }
 
 /// Reads a file (or stdin for `-`) as UTF-8 text of at most `max` bytes; returns the name

@@ -1,13 +1,14 @@
 //! The edge: runs one subcommand, doing all the reading and writing, and maps the outcome
 //! to the exit code (0 success, 1 drift, 2 error). Nothing reaches stdout unless the whole
-//! run succeeded, so a failed `render` never feeds half a stream to `kubectl apply`.
+//! run succeeded, so a failed `render` never feeds half a stream to `kubectl apply`. The
+//! printing never decides the verdict: a closed pipe (`diff | head`) only stops it.
 
 mod check;
 mod diff;
 mod input;
 
 use crate::cli::{Cli, Command};
-use crate::component::output_dir::{self, OutputError};
+use crate::component::output_dir::{self, Claim, OutputError};
 use crate::diagnostic::Problem;
 use crate::pipeline::{Generated, PipelineError};
 use clap::Parser;
@@ -50,70 +51,73 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     };
     let stdout = io::stdout();
     let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let mut out = stdout.lock();
-    let mut err = io::stderr().lock();
-    let result = run(cli, &mut out, &mut err, color);
-    let flushed = result.and_then(|outcome| out.flush().map(|()| outcome).map_err(Stop::Write));
-    match flushed {
-        Ok(Outcome::Clean) => ExitCode::SUCCESS,
-        Ok(Outcome::Drift) => ExitCode::from(1),
-        // `sg-executor-gen render | head` closes the pipe early; that is not a failure.
-        Err(Stop::Write(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-        Err(Stop::Write(e)) => {
+    let stream_is_the_product = matches!(cli.command, Command::Render(_));
+    let mut out = Printer::new(stdout.lock());
+    let mut err = Printer::new(io::stderr().lock());
+    let verdict = run(cli, &mut out, &mut err, color);
+    let _ = out.flush();
+    match (verdict, out.failure) {
+        (Err(Reported), _) => ExitCode::from(2),
+        // `render`'s stream is what the user asked for: cut short by anything but a closed
+        // pipe (`render | head` is fine), it is an error.
+        (Ok(_), Some(e)) if stream_is_the_product && e.kind() != io::ErrorKind::BrokenPipe => {
             let _ = writeln!(err, "sg-executor-gen: error: cannot write the output: {e}");
             ExitCode::from(2)
         }
-        Err(Stop::Reported) => ExitCode::from(2),
+        // For `diff` and `build` the printing is a report: the verdict stands without it.
+        (Ok(Outcome::Clean), _) => ExitCode::SUCCESS,
+        (Ok(Outcome::Drift), _) => ExitCode::from(1),
     }
 }
 
-/// Why a run stopped early.
+/// A run stopped by an error, which was written to `err`.
 #[derive(Debug)]
-pub enum Stop {
-    /// The error was written to `err`.
-    Reported,
-    /// Writing the output failed (a closed pipe, a full disk).
-    Write(io::Error),
+pub struct Reported;
+
+/// An output stream that stops printing at its first write error and keeps it, so that a
+/// closed pipe (`diff | head`) ends the printing, never the run or its verdict.
+pub struct Printer<W> {
+    inner: W,
+    pub failure: Option<io::Error>,
 }
 
-/// Runs a parsed command line; errors are written to `err` and end as `Stop::Reported`.
+impl<W: Write> Printer<W> {
+    pub fn new(inner: W) -> Self {
+        Printer {
+            inner,
+            failure: None,
+        }
+    }
+}
+
+impl<W: Write> Write for Printer<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.failure.is_none() {
+            self.failure = self.inner.write_all(buf).err();
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if self.failure.is_none() {
+            self.failure = self.inner.flush().err();
+        }
+        Ok(())
+    }
+}
+
+/// Runs a parsed command line; an error is written to `err` and ends as `Reported`.
+/// Writing to `out` or `err` never fails the run: give it `Printer`s.
 pub fn run(
     cli: Cli,
     out: &mut dyn Write,
     err: &mut dyn Write,
     color: bool,
-) -> Result<Outcome, Stop> {
-    match execute(cli, out, err, color) {
-        Ok(outcome) => Ok(outcome),
-        Err(Failure::Write(e)) => Err(Stop::Write(e)),
-        Err(Failure::App(e)) => {
-            writeln!(err, "{e}").map_err(Stop::Write)?;
-            Err(Stop::Reported)
-        }
-    }
-}
-
-enum Failure {
-    App(AppError),
-    Write(io::Error),
-}
-
-impl From<AppError> for Failure {
-    fn from(e: AppError) -> Self {
-        Failure::App(e)
-    }
-}
-
-impl From<io::Error> for Failure {
-    fn from(e: io::Error) -> Self {
-        Failure::Write(e)
-    }
-}
-
-impl From<OutputError> for Failure {
-    fn from(e: OutputError) -> Self {
-        Failure::App(AppError::Output(e))
-    }
+) -> Result<Outcome, Reported> {
+    execute(cli, out, err, color).map_err(|e| {
+        let _ = writeln!(err, "{e}");
+        Reported
+    })
 }
 
 fn execute(
@@ -121,11 +125,11 @@ fn execute(
     out: &mut dyn Write,
     err: &mut dyn Write,
     color: bool,
-) -> Result<Outcome, Failure> {
+) -> Result<Outcome, AppError> {
     match cli.command {
         Command::Render(input) => {
-            let (_, generated) = generate(&input, err)?;
-            out.write_all(generated.stream().as_bytes())?;
+            let generated = generate(&input, err)?;
+            let _ = out.write_all(generated.stream().as_bytes());
             Ok(Outcome::Clean)
         }
         Command::Build {
@@ -133,17 +137,17 @@ fn execute(
             output,
             force,
         } => {
-            let (name, generated) = generate(&input, err)?;
-            let tree = generated.component(&name);
-            let written = output_dir::write_tree(&output, &tree, &name, force)?;
+            let generated = generate(&input, err)?;
+            let tree = generated.component();
+            let written = output_dir::write_tree(&output, &tree, Claim::Listed { force })?;
             let what = if written { "wrote" } else { "unchanged:" };
-            writeln!(
+            let _ = writeln!(
                 err,
                 "{what} {} ({} files; layers: {})",
                 output.display(),
                 tree.len(),
                 layers(&generated)
-            )?;
+            );
             Ok(Outcome::Clean)
         }
         Command::Diff {

@@ -1,7 +1,9 @@
 //! Phase 4, the component: the stack laid out as a Kustomize Component tree (`layout`),
-//! written to a directory without touching what is not ours (`output_dir`), or compared
-//! with a golden directory (`tree_diff`).
+//! with the manifest of the files that are the tool's (`manifest`), written to a directory
+//! without touching what is not ours (`output_dir`), or compared with a golden directory
+//! (`tree_diff`).
 
 pub mod layout;
+pub mod manifest;
 pub mod output_dir;
 pub mod tree_diff;

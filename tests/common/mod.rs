@@ -6,6 +6,23 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+/// The smallest valid config, in the bare values form.
+pub const CONFIG: &str = "executor:\n  frontendUrl: http://sourcegraph-frontend:30080\n  frontendExistingSecret: fe\n  queueName: batches\n";
+
+/// Configs whose trees differ in every way a build changes a directory: files replaced,
+/// created in a new layer directory (gVisor, ephemeral scratch), and deleted with their
+/// emptied directory (the registry switched off).
+pub fn configs_that_differ() -> [String; 3] {
+    [
+        CONFIG.to_string(),
+        format!(
+            "{}dind:\n  gVisor:\n    enabled: true\nprivateDockerRegistry:\n  enabled: false\n",
+            CONFIG.replace("batches", "codeintel")
+        ),
+        format!("{CONFIG}  storage:\n    type: ephemeral\n    size: 10Gi\n"),
+    ]
+}
+
 pub struct Run {
     pub code: i32,
     pub stdout: String,
@@ -98,4 +115,78 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     }
     files.sort();
     files
+}
+
+/// What `build` must leave alone about a file, directory or link, read without following
+/// links: the same inode with the same owner, mode, times, links and contents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Untouched {
+    pub ino: u64,
+    pub uid: u32,
+    pub gid: u32,
+    /// With the setuid, setgid and sticky bits and the file type.
+    pub mode: u32,
+    pub nlink: u64,
+    /// Disk blocks: a sparse file copied or rewritten becomes dense.
+    pub blocks: u64,
+    pub mtime: (i64, i64),
+    /// Changes with any change to the inode: chmod, chown, a new link, a write.
+    pub ctime: (i64, i64),
+    /// A file's bytes, a link's target; nothing for a directory.
+    pub content: Vec<u8>,
+}
+
+pub fn untouched(path: &Path) -> Untouched {
+    use std::os::unix::ffi::OsStrExt;
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::symlink_metadata(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let content = if m.file_type().is_symlink() {
+        std::fs::read_link(path)
+            .unwrap()
+            .as_os_str()
+            .as_bytes()
+            .to_vec()
+    } else if m.is_file() {
+        std::fs::read(path).unwrap()
+    } else {
+        Vec::new()
+    };
+    Untouched {
+        ino: m.ino(),
+        uid: m.uid(),
+        gid: m.gid(),
+        mode: m.mode(),
+        nlink: m.nlink(),
+        blocks: m.blocks(),
+        mtime: (m.mtime(), m.mtime_nsec()),
+        ctime: (m.ctime(), m.ctime_nsec()),
+        content,
+    }
+}
+
+/// `untouched` for `root` and everything under it, by path relative to `root`'s parent
+/// directory; links are recorded, never followed.
+pub fn untouched_tree(root: &Path) -> std::collections::BTreeMap<String, Untouched> {
+    let base = root.parent().unwrap();
+    let mut all = std::collections::BTreeMap::new();
+    let mut pending = vec![root.to_path_buf()];
+    while let Some(p) = pending.pop() {
+        let entry = untouched(&p);
+        if std::fs::symlink_metadata(&p).unwrap().is_dir() {
+            for e in std::fs::read_dir(&p).unwrap() {
+                pending.push(e.unwrap().path());
+            }
+        }
+        all.insert(p.strip_prefix(base).unwrap().display().to_string(), entry);
+    }
+    all
+}
+
+/// Whether the process may chown files to another user (CI runs as root).
+pub fn is_root() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    // A file we create is owned by our effective uid.
+    let probe = scratch_dir("whoami").join("probe");
+    std::fs::write(&probe, "").unwrap();
+    std::fs::metadata(&probe).unwrap().uid() == 0
 }
