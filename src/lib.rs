@@ -14,5 +14,6 @@ pub mod config;
 pub mod diagnostic;
 pub mod digest;
 pub mod k8s;
+pub mod parallel;
 pub mod pipeline;
 pub mod render;

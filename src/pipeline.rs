@@ -38,7 +38,7 @@ impl Generated {
 
     /// The component tree `build` writes, with its manifest.
     pub fn component(&self) -> Tree {
-        layout::component(&self.stack, self.namespace.as_deref())
+        layout::component(&self.stack)
     }
 }
 
@@ -46,7 +46,7 @@ pub fn generate(text: &str, overrides: &Overrides) -> Result<Generated, Pipeline
     let loaded = load::load(text, overrides)?;
     let stack = stack::render_stack(&loaded.config)?;
     let namespace = loaded.config.namespace.clone();
-    let bundle = bundle::assemble(&stack, namespace.as_deref())?;
+    let bundle = bundle::assemble(&stack)?;
     Ok(Generated {
         warnings: loaded.warnings,
         namespace,

@@ -129,7 +129,15 @@ fn execute(
     match cli.command {
         Command::Render(input) => {
             let generated = generate(&input, err)?;
-            let _ = out.write_all(generated.stream().as_bytes());
+            // One buffered writer for the whole stream; a failed write is the Printer's to keep.
+            let mut buffered = io::BufWriter::with_capacity(1 << 16, &mut *out);
+            let _ = generated
+                .bundle
+                .write_stream(&mut buffered)
+                .and_then(|()| buffered.flush());
+            // The run ends here: freeing thousands of objects one by one costs more than the
+            // operating system reclaiming the process's memory at once.
+            std::mem::forget(generated);
             Ok(Outcome::Clean)
         }
         Command::Build {

@@ -4,43 +4,45 @@
 
 use super::{check, CheckError, Finding};
 use crate::k8s::resid::ResId;
-use crate::render::patch::{self, set_namespace};
+use crate::parallel;
+use crate::render::patch;
 use crate::render::stack::Stack;
-use crate::render::yaml_out::to_yaml;
+use crate::render::yaml_out::write_yaml;
 use indexmap::IndexMap;
 use serde_yaml::Value;
+use std::io::Write;
+use std::sync::Arc;
 
 #[derive(Debug)]
 pub struct Bundle {
-    objects: IndexMap<ResId, Value>,
+    objects: IndexMap<ResId, Arc<Value>>,
 }
 
-/// Assembles the stack into the objects `render` prints, and checks them.
-pub fn assemble(stack: &Stack, namespace: Option<&str>) -> Result<Bundle, CheckError> {
-    let mut objects: IndexMap<ResId, Value> = IndexMap::new();
+/// Assembles the stack into the objects `render` prints, and checks them. The stack's
+/// objects are already in their namespace; an object no layer patches is shared, not copied.
+pub fn assemble(stack: &Stack) -> Result<Bundle, CheckError> {
+    let mut objects: IndexMap<ResId, Arc<Value>> = IndexMap::new();
     let mut findings = Vec::new();
-    let add = |objects: &mut IndexMap<ResId, Value>,
-               id: &ResId,
-               object: &Value,
-               findings: &mut Vec<Finding>| {
-        if objects.insert(id.clone(), object.clone()).is_some() {
+    let resources = stack
+        .base
+        .iter()
+        .chain(stack.layers.iter().flat_map(|l| l.resources.iter()));
+    for r in resources {
+        if objects
+            .insert(r.id.clone(), Arc::clone(&r.object))
+            .is_some()
+        {
             findings.push(Finding {
-                id: id.clone(),
+                id: r.id.clone(),
                 field: "metadata.name".into(),
                 message: "rendered twice".into(),
             });
         }
-    };
-    for r in &stack.base {
-        add(&mut objects, &r.id, &r.object, &mut findings);
     }
     for layer in &stack.layers {
-        for r in &layer.resources {
-            add(&mut objects, &r.id, &r.object, &mut findings);
-        }
         for p in &layer.patches {
             match objects.get_mut(&p.id) {
-                Some(target) => patch::apply(target, &p.object),
+                Some(target) => patch::apply(Arc::make_mut(target), &p.object),
                 None => findings.push(Finding {
                     id: p.id.clone(),
                     field: String::new(),
@@ -52,34 +54,42 @@ pub fn assemble(stack: &Stack, namespace: Option<&str>) -> Result<Bundle, CheckE
     if !findings.is_empty() {
         return Err(CheckError { findings });
     }
-    let mut placed: IndexMap<ResId, Value> = objects
-        .into_iter()
-        .map(|(id, mut object)| {
-            let mut id = id;
-            if let (Some(ns), true) = (namespace, id.is_namespaced()) {
-                set_namespace(&mut object, ns);
-                id.namespace = Some(ns.to_string());
-            }
-            (id, object)
-        })
-        .collect();
-    placed.sort_keys();
-    let list: Vec<(ResId, Value)> = placed.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-    check(&list)?;
-    Ok(Bundle { objects: placed })
+    objects.sort_keys();
+    check(objects.iter().map(|(id, o)| (id, o.as_ref())))?;
+    Ok(Bundle { objects })
 }
 
 impl Bundle {
     pub fn objects(&self) -> impl Iterator<Item = (&ResId, &Value)> {
-        self.objects.iter()
+        self.objects.iter().map(|(id, o)| (id, o.as_ref()))
     }
 
     /// One multi-document YAML stream, in the bundle's fixed order.
     pub fn to_stream(&self) -> String {
-        self.objects
-            .values()
-            .map(to_yaml)
-            .collect::<Vec<_>>()
-            .join("---\n")
+        let mut out = Vec::new();
+        // Writing into memory cannot fail.
+        let _ = self.write_stream(&mut out);
+        String::from_utf8(out).unwrap_or_default()
+    }
+
+    /// Writes the stream, a batch of objects at a time: each batch is turned into text on
+    /// every core, then written in order, so the stream is never held whole.
+    pub fn write_stream(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        const BATCH: usize = 512;
+        let objects: Vec<&Value> = self.objects.values().map(|o| o.as_ref()).collect();
+        for (b, batch) in objects.chunks(BATCH).enumerate() {
+            let texts = parallel::map(batch, |object| {
+                let mut text = String::new();
+                write_yaml(object, &mut text);
+                text
+            });
+            for (i, text) in texts.iter().enumerate() {
+                if b > 0 || i > 0 {
+                    out.write_all(b"---\n")?;
+                }
+                out.write_all(text.as_bytes())?;
+            }
+        }
+        Ok(())
     }
 }

@@ -18,6 +18,7 @@ mod typed;
 mod wiring;
 
 use crate::k8s::resid::ResId;
+use crate::parallel;
 use index::Indexes;
 use std::fmt;
 
@@ -98,7 +99,9 @@ impl Reporter<'_> {
 }
 
 /// Checks the tool's own objects; `Ok` means they are safe to print.
-pub fn check(objects: &[(ResId, serde_yaml::Value)]) -> Result<(), CheckError> {
+pub fn check<'o>(
+    objects: impl IntoIterator<Item = (&'o ResId, &'o serde_yaml::Value)>,
+) -> Result<(), CheckError> {
     let report = check_objects(objects, Scope::Bundle);
     if report.findings.is_empty() {
         Ok(())
@@ -109,36 +112,43 @@ pub fn check(objects: &[(ResId, serde_yaml::Value)]) -> Result<(), CheckError> {
     }
 }
 
+/// Why an object could not be read into its type.
+enum Unread {
+    /// A kind the tool has no type for (on a stream: noted, not checked).
+    Unknown(String),
+    Lost(Vec<crate::k8s::roundtrip::Lost>),
+}
+
 /// The typed check, then the checks between objects, for objects of the given scope.
-pub fn check_objects(objects: &[(ResId, serde_yaml::Value)], scope: Scope) -> Report {
+pub fn check_objects<'o>(
+    objects: impl IntoIterator<Item = (&'o ResId, &'o serde_yaml::Value)>,
+    scope: Scope,
+) -> Report {
     let mut report = Report::default();
-    let mut read = Vec::new();
-    for (id, object) in objects {
-        let json = match serde_json::to_value(object) {
-            Ok(v) => v,
-            Err(e) => {
-                report.found(id, "", format!("not representable as JSON: {e}"));
-                continue;
-            }
-        };
-        let api_version = json
+    let objects: Vec<(&ResId, &serde_yaml::Value)> = objects.into_iter().collect();
+    let typed = parallel::map(&objects, |(id, object)| {
+        let api_version = object
             .get("apiVersion")
             .and_then(|v| v.as_str())
             .unwrap_or_default();
         if scope == Scope::Stream && !typed::known(&id.kind, api_version) {
-            report.outside.push(Finding {
-                id: id.clone(),
-                field: "kind".into(),
-                message: format!(
-                    "not checked: the tool has no type for {} {api_version}",
-                    id.kind
-                ),
-            });
-            continue;
+            return Err(Unread::Unknown(format!(
+                "not checked: the tool has no type for {} {api_version}",
+                id.kind
+            )));
         }
-        match typed::read(&id.kind, &json) {
-            Ok(t) => read.push((id, t)),
-            Err(lost) => {
+        typed::read(&id.kind, object).map_err(Unread::Lost)
+    });
+    let mut read = Vec::new();
+    for ((id, _), t) in objects.iter().zip(typed) {
+        match t {
+            Ok(t) => read.push((*id, t)),
+            Err(Unread::Unknown(message)) => report.outside.push(Finding {
+                id: (*id).clone(),
+                field: "kind".into(),
+                message,
+            }),
+            Err(Unread::Lost(lost)) => {
                 for l in lost {
                     report.found(id, &l.path, l.message);
                 }

@@ -5,7 +5,7 @@
 use super::index::Index;
 use super::Reporter;
 use k8s_openapi::api::core::v1::{Container, EnvVar, PodTemplateSpec, Volume};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 const BASE: &str = "spec.template.spec";
 
@@ -16,12 +16,17 @@ pub(super) fn pod_spec(template: &PodTemplateSpec, index: &Index<'_>, r: &mut Re
     };
     let volumes = spec.volumes.as_deref().unwrap_or_default();
     check_volumes(volumes, index, r);
+    // The first declaration of a name wins, as the duplicate is reported on its own.
+    let mut by_name = HashMap::with_capacity(volumes.len());
+    for v in volumes {
+        by_name.entry(v.name.as_str()).or_insert(v);
+    }
     let mut mounted = HashSet::new();
     if spec.containers.is_empty() {
         r.found(&format!("{BASE}.containers"), "no containers".into());
     }
     for (ci, c) in spec.containers.iter().enumerate() {
-        container(ci, c, volumes, index, &mut mounted, r);
+        container(ci, c, &by_name, index, &mut mounted, r);
     }
     for v in volumes {
         if !mounted.contains(v.name.as_str()) {
@@ -92,7 +97,7 @@ fn check_volumes(volumes: &[Volume], index: &Index<'_>, r: &mut Reporter<'_>) {
 fn container<'v>(
     ci: usize,
     c: &Container,
-    volumes: &'v [Volume],
+    volumes: &HashMap<&'v str, &'v Volume>,
     index: &Index<'_>,
     mounted: &mut HashSet<&'v str>,
     r: &mut Reporter<'_>,
@@ -109,7 +114,7 @@ fn container<'v>(
         if m.mount_path.is_empty() {
             r.found(&format!("{mpath}.mountPath"), "empty mount path".into());
         }
-        let Some(volume) = volumes.iter().find(|v| v.name == m.name) else {
+        let Some(volume) = volumes.get(m.name.as_str()) else {
             r.found(
                 &format!("{mpath}.name"),
                 format!("mounts volume {}, which the pod does not declare", m.name),

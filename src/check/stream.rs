@@ -138,7 +138,8 @@ pub fn check_stream(text: &str) -> Result<StreamReport, StreamError> {
         n.dedup();
         n.len()
     };
-    let Report { findings, outside } = check_objects(&objects, Scope::Stream);
+    let Report { findings, outside } =
+        check_objects(objects.iter().map(|(id, v)| (id, v)), Scope::Stream);
     let located = |f: Finding, error: bool| {
         let base = if error {
             Problem::error(f.message)

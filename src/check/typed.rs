@@ -4,12 +4,14 @@
 use crate::k8s::roundtrip;
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::core::v1::{
-    ConfigMap, Namespace, PersistentVolumeClaim, PodTemplateSpec, Secret, Service, ServiceAccount,
+    ConfigMap, Container, Namespace, PersistentVolumeClaim, PodSpec, PodTemplateSpec, Secret,
+    Service, ServiceAccount,
 };
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
 use k8s_openapi::api::storage::v1::StorageClass;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 // Short-lived, one per object during a check: size does not matter.
 #[allow(clippy::large_enum_variant)]
@@ -49,24 +51,24 @@ pub fn known(kind: &str, api_version: &str) -> bool {
 
 /// Reads a value as a `T`, every key it does not know reported.
 fn strict<T: serde::de::DeserializeOwned + serde::Serialize>(
-    v: &serde_json::Value,
+    v: &serde_yaml::Value,
 ) -> Result<T, Vec<roundtrip::Lost>> {
-    roundtrip::strict::<T>(v).map(|(t, _)| t)
+    roundtrip::strict::<T, _>(v).map(|(t, _)| t)
 }
 
 /// The object as its kind's type, reduced to what the wiring checks need.
-pub fn read(kind: &str, v: &serde_json::Value) -> Result<Typed, Vec<roundtrip::Lost>> {
+pub fn read(kind: &str, v: &serde_yaml::Value) -> Result<Typed, Vec<roundtrip::Lost>> {
     let workload = |selector, template| Typed::Workload { selector, template };
     Ok(match kind {
         "Deployment" => {
             let d: Deployment = strict(v)?;
             let spec = d.spec.unwrap_or_default();
-            workload(spec.selector, spec.template)
+            workload(spec.selector, for_wiring(spec.template))
         }
         "StatefulSet" => {
             let s: StatefulSet = strict(v)?;
             let spec = s.spec.unwrap_or_default();
-            workload(spec.selector, spec.template)
+            workload(spec.selector, for_wiring(spec.template))
         }
         "Service" => Typed::Service(strict(v)?),
         "ConfigMap" => Typed::ConfigMap(strict(v)?),
@@ -85,4 +87,39 @@ pub fn read(kind: &str, v: &serde_json::Value) -> Result<Typed, Vec<roundtrip::L
             }])
         }
     })
+}
+
+/// The part of a pod template the checks between objects look at: its labels, containers'
+/// names, images, ports, mounts, environment and commands, its volumes and ServiceAccount.
+/// Every workload is kept until all are read, so the rest (probes, resources, scheduling)
+/// is dropped once its round trip has passed.
+fn for_wiring(template: PodTemplateSpec) -> PodTemplateSpec {
+    let labels = template.metadata.and_then(|m| m.labels);
+    let spec = template.spec.map(|spec| PodSpec {
+        containers: spec
+            .containers
+            .into_iter()
+            .map(|c| Container {
+                name: c.name,
+                image: c.image,
+                ports: c.ports,
+                volume_mounts: c.volume_mounts,
+                env_from: c.env_from,
+                env: c.env,
+                command: c.command,
+                args: c.args,
+                ..Container::default()
+            })
+            .collect(),
+        volumes: spec.volumes,
+        service_account_name: spec.service_account_name,
+        ..PodSpec::default()
+    });
+    PodTemplateSpec {
+        metadata: Some(ObjectMeta {
+            labels,
+            ..ObjectMeta::default()
+        }),
+        spec,
+    }
 }

@@ -10,7 +10,6 @@
 
 use crate::component::manifest;
 use crate::config::model::MIRROR_CONFIG_KEY;
-use crate::render::patch::set_namespace;
 use crate::render::stack::{Rendered, Stack};
 use crate::render::yaml_out::to_yaml;
 use std::collections::BTreeMap;
@@ -151,23 +150,19 @@ fn name_references(stack: &Stack) -> Option<String> {
     Some(out)
 }
 
-/// Objects in the stack, with the namespace set where the config gives one.
-fn file(r: &Rendered, namespace: Option<&str>) -> (String, String) {
-    let mut object = r.object.clone();
-    if let (Some(ns), true) = (namespace, r.id.is_namespaced()) {
-        set_namespace(&mut object, ns);
-    }
-    (r.id.file_name(), to_yaml(&object))
+/// An object of the stack (already in the config's namespace, if it gives one) as a file.
+fn file(r: &Rendered) -> (String, String) {
+    (r.id.file_name(), to_yaml(&r.object))
 }
 
 /// The component tree for a stack, with its manifest.
-pub fn component(stack: &Stack, namespace: Option<&str>) -> Tree {
+pub fn component(stack: &Stack) -> Tree {
     let mut tree = Tree::new();
     let mut base_sorted: Vec<&Rendered> = stack.base.iter().collect();
     base_sorted.sort_by(|a, b| a.id.cmp(&b.id));
     let mut resources = Vec::new();
     for r in base_sorted {
-        let (name, body) = file(r, namespace);
+        let (name, body) = file(r);
         resources.push(name.clone());
         tree.insert(name, with_header(body));
     }
@@ -187,12 +182,12 @@ pub fn component(stack: &Stack, namespace: Option<&str>) -> Tree {
         let mut sorted: Vec<&Rendered> = layer.resources.iter().collect();
         sorted.sort_by(|a, b| a.id.cmp(&b.id));
         for r in sorted {
-            let (name, body) = file(r, namespace);
+            let (name, body) = file(r);
             resources.push(name.clone());
             tree.insert(format!("{}/{name}", layer.name), with_header(body));
         }
         for p in &layer.patches {
-            let (name, body) = file(p, namespace);
+            let (name, body) = file(p);
             let path = format!("patches/{name}");
             patches.push(path.clone());
             tree.insert(format!("{}/{path}", layer.name), with_header(body));

@@ -54,7 +54,9 @@ pub struct Config {
     pub namespace: Option<String>,
     pub frontend_url: String,
     pub password: Password,
-    /// One Deployment each: the single executor, or one per `queues[]` entry.
+    /// One Deployment each: the single executor, or one per `queues[]` entry. Not in the
+    /// templates' shared context: each worker's render gets its own.
+    #[serde(skip)]
     pub workers: Vec<Worker>,
     /// True when the workers come from `queues[]` (the per-queue layer).
     pub per_queue: bool,

@@ -3,16 +3,18 @@
 //! template with them into one object.
 
 use super::stack::Rendered;
+use super::template_yaml;
 use super::templates::{environment, RenderError};
 use crate::config::model::{
     Config, Password, PodSettings, Scratch, Worker, DOCKER_HOST, HEALTH_PORT, METRICS_PORT,
     MIRROR_CONFIG_KEY, MIRROR_ENV, REGISTRY_PORT, ROLE, ROLE_BINDING, SERVICE_ACCOUNT,
 };
 use crate::k8s::resid::ResId;
-use minijinja::value::{Serde, Value as JinjaValue};
+use minijinja::value::{merge_maps, Serde, Value as JinjaValue};
 use minijinja::Environment;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
 
 /// The scratch volume shared by the executor and dind at the same path.
 const SCRATCH_PATH: &str = "/scratch";
@@ -241,10 +243,20 @@ fn base_context(c: &Config) -> Map<String, Value> {
     .collect()
 }
 
+/// Renders templates with the shared context, converted once per stack; a render adds only
+/// its own few values over it, so a stack of many Deployments costs what they cost.
 pub struct Renderer<'c> {
     env: Environment<'static>,
     c: &'c Config,
-    base_context: Map<String, Value>,
+    base: JinjaValue,
+}
+
+/// Values one render adds over the shared context.
+pub type Extra<'a> = &'a [(&'a str, JinjaValue)];
+
+/// A value for a template, from anything serde can serialize.
+pub fn value<T: Serialize>(v: &T) -> JinjaValue {
+    JinjaValue::from(Serde(v))
 }
 
 impl<'c> Renderer<'c> {
@@ -252,7 +264,7 @@ impl<'c> Renderer<'c> {
         Renderer {
             env: environment(),
             c,
-            base_context: base_context(c),
+            base: value(&base_context(c)),
         }
     }
 
@@ -260,11 +272,16 @@ impl<'c> Renderer<'c> {
         self.c
     }
 
-    pub fn render(&self, template: &str, extra: &[(&str, Value)]) -> Result<Rendered, RenderError> {
-        let mut ctx = self.base_context.clone();
-        for (k, v) in extra {
-            ctx.insert((*k).to_string(), v.clone());
-        }
+    pub fn render(&self, template: &str, extra: Extra<'_>) -> Result<Rendered, RenderError> {
+        let ctx = if extra.is_empty() {
+            self.base.clone()
+        } else {
+            let own: BTreeMap<String, JinjaValue> = extra
+                .iter()
+                .map(|(k, v)| ((*k).to_string(), v.clone()))
+                .collect();
+            merge_maps([self.base.clone(), JinjaValue::from(own)])
+        };
         let tmpl = self
             .env
             .get_template(template)
@@ -272,61 +289,65 @@ impl<'c> Renderer<'c> {
                 template: template.into(),
                 message: e.to_string(),
             })?;
-        let text =
-            tmpl.render(JinjaValue::from(Serde(&ctx)))
-                .map_err(|e| RenderError::Template {
-                    template: template.into(),
-                    message: format!("{e:#}"),
-                })?;
-        let object: serde_yaml::Value = serde_yaml::from_str(&text).map_err(|e| {
-            let line = e
-                .location()
-                .and_then(|l| text.lines().nth(l.line().saturating_sub(1)))
-                .unwrap_or_default();
-            RenderError::NotAnObject {
-                template: template.into(),
-                message: format!("{e} in `{}`", line.trim()),
-            }
+        let text = tmpl.render(ctx).map_err(|e| RenderError::Template {
+            template: template.into(),
+            message: format!("{e:#}"),
         })?;
+        let general = || {
+            serde_yaml::from_str::<serde_yaml::Value>(&text).map_err(|e| {
+                let line = e
+                    .location()
+                    .and_then(|l| text.lines().nth(l.line().saturating_sub(1)))
+                    .unwrap_or_default();
+                RenderError::NotAnObject {
+                    template: template.into(),
+                    message: format!("{e} in `{}`", line.trim()),
+                }
+            })
+        };
+        let object = match template_yaml::read(&text) {
+            Some(fast) => {
+                // Every test runs in a debug build: each render is read both ways there.
+                debug_assert_eq!(Some(&fast), general().ok().as_ref(), "{template}:\n{text}");
+                fast
+            }
+            None => {
+                // The templates only print the dialect; a template that stops doing so is
+                // slower, never wrong, and every test (a debug build) says which one.
+                debug_assert!(
+                    false,
+                    "{template} printed YAML outside the fast reader's dialect:\n{text}"
+                );
+                general()?
+            }
+        };
         let id = ResId::of(&object).ok_or_else(|| RenderError::NotAnObject {
             template: template.into(),
             message: "no kind or metadata.name".into(),
         })?;
-        Ok(Rendered { id, object })
+        Ok(Rendered {
+            id,
+            object: std::sync::Arc::new(object),
+        })
     }
 
+    /// A template about one worker: the worker, its selector and its pods' labels over the
+    /// shared context.
     pub fn worker(
         &self,
         template: &str,
         worker: &Worker,
-        extra: &[(&str, Value)],
+        extra: Extra<'_>,
     ) -> Result<Rendered, RenderError> {
-        let with = |key: &str, name: &str, value: Value| {
-            let mut merged = self
-                .base_context
-                .get(key)
-                .cloned()
-                .unwrap_or_else(|| json!({}));
-            merged[name] = value;
-            merged
-        };
         let mut all = vec![
-            ("worker", serde_json::to_value(worker).unwrap_or_default()),
+            ("worker", value(worker)),
             (
-                "selectors",
-                with(
-                    "selectors",
-                    "worker",
-                    selector(self.c, &worker.name, "executor"),
-                ),
+                "worker_selector",
+                value(&selector(self.c, &worker.name, "executor")),
             ),
             (
-                "pod_labels",
-                with(
-                    "pod_labels",
-                    "worker",
-                    pod_labels(self.c, &self.c.pods, &worker.name, "executor"),
-                ),
+                "worker_pod_labels",
+                value(&pod_labels(self.c, &self.c.pods, &worker.name, "executor")),
             ),
         ];
         all.extend(extra.iter().cloned());

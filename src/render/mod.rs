@@ -6,5 +6,6 @@
 mod context;
 pub mod patch;
 pub mod stack;
+mod template_yaml;
 pub mod templates;
 pub mod yaml_out;

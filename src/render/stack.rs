@@ -1,11 +1,15 @@
 //! Renders the stack: the base objects, and for each optional layer the config switches on,
 //! its extra objects and its strategic-merge patches. One function per part of the stack.
 
-use super::context::{checksum, Renderer};
+use super::context::{checksum, value, Extra, Renderer};
+use super::patch::set_namespace;
 use super::templates::RenderError;
 use crate::config::model::{Config, Password, PodSettings, Scratch};
 use crate::k8s::resid::ResId;
+use crate::parallel;
+use minijinja::value::Value as JinjaValue;
 use serde_json::{json, Map, Value};
+use std::sync::Arc;
 
 /// The optional layers, in the order they apply (a later layer may patch an earlier one's objects).
 pub const LAYERS: [&str; 6] = [
@@ -21,7 +25,8 @@ pub const LAYERS: [&str; 6] = [
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rendered {
     pub id: ResId,
-    pub object: serde_yaml::Value,
+    /// Shared, not copied, by the bundle when no layer patches it.
+    pub object: Arc<serde_yaml::Value>,
 }
 
 /// An optional part of the stack: extra objects and patches to the objects before it.
@@ -46,11 +51,11 @@ pub fn render_stack(c: &Config) -> Result<Stack, RenderError> {
     let r = Renderer::new(c);
     let mut base = base_objects(&r)?;
     let pod_annotations = pod_annotations(c, &base);
-    let deployments = c
-        .workers
-        .iter()
-        .map(|w| r.worker(DEPLOYMENT, w, std::slice::from_ref(&pod_annotations)))
-        .collect::<Result<Vec<_>, _>>()?;
+    let deployments = parallel::map(&c.workers, |w| {
+        r.worker(DEPLOYMENT, w, std::slice::from_ref(&pod_annotations))
+    })
+    .into_iter()
+    .collect::<Result<Vec<_>, _>>()?;
     let mut layers = Vec::new();
     if c.registry.is_some() {
         layers.push(registry_layer(&r)?);
@@ -79,6 +84,9 @@ pub fn render_stack(c: &Config) -> Result<Stack, RenderError> {
         });
     }
     add_common_annotations(c, &mut base, &mut layers);
+    if let Some(ns) = &c.namespace {
+        place_in_namespace(ns, &mut base, &mut layers);
+    }
     debug_assert!(layers
         .windows(2)
         .all(|w| LAYERS.iter().position(|l| *l == w[0].name)
@@ -119,11 +127,11 @@ fn base_objects(r: &Renderer<'_>) -> Result<Vec<Rendered>, RenderError> {
 
 /// The executor pods' annotations. Pods carry a digest of the ConfigMaps they read, so
 /// `kubectl apply` of a new config rolls them.
-fn pod_annotations(c: &Config, base: &[Rendered]) -> (&'static str, Value) {
+fn pod_annotations(c: &Config, base: &[Rendered]) -> (&'static str, JinjaValue) {
     let config_maps: Vec<&serde_yaml::Value> = base
         .iter()
         .filter(|o| o.id.kind == "ConfigMap")
-        .map(|o| &o.object)
+        .map(|o| o.object.as_ref())
         .collect();
     let mut annotations = Map::new();
     annotations.insert("checksum/config".into(), json!(checksum(&config_maps)));
@@ -134,7 +142,7 @@ fn pod_annotations(c: &Config, base: &[Rendered]) -> (&'static str, Value) {
     for (k, v) in &c.pods.annotations {
         annotations.insert(k.clone(), json!(v));
     }
-    ("pod_annotations", Value::Object(annotations))
+    ("pod_annotations", value(&Value::Object(annotations)))
 }
 
 /// The pull-through registry: its claim, Service and Deployment.
@@ -176,58 +184,77 @@ fn dind_layers(r: &Renderer<'_>) -> Result<Vec<Layer>, RenderError> {
     wanted
         .into_iter()
         .map(|(name, template)| {
-            let patches = c
-                .workers
-                .iter()
-                .map(|w| r.worker(template, w, &[]))
-                .collect::<Result<_, _>>()?;
             Ok(Layer {
                 name,
                 resources: Vec::new(),
-                patches,
+                patches: per_worker(r, template, &c.workers, &[])?,
             })
         })
         .collect()
 }
 
-/// Where the pods may run: one patch per workload whose pods are constrained.
+/// A patch for every worker that differs only in the worker's name: rendered once, then
+/// copied under each name, so many queues cost one render.
+fn per_worker(
+    r: &Renderer<'_>,
+    template: &str,
+    workers: &[crate::config::model::Worker],
+    extra: Extra<'_>,
+) -> Result<Vec<Rendered>, RenderError> {
+    let Some(first) = workers.first() else {
+        return Ok(Vec::new());
+    };
+    let once = r.worker(template, first, extra)?;
+    Ok(workers.iter().map(|w| renamed(&once, &w.name)).collect())
+}
+
+/// A copy of a rendered object under another name.
+fn renamed(r: &Rendered, name: &str) -> Rendered {
+    let mut copy = r.clone();
+    if let Some(serde_yaml::Value::Mapping(meta)) =
+        Arc::make_mut(&mut copy.object).get_mut("metadata")
+    {
+        meta.insert("name".into(), name.into());
+    }
+    copy.id.name = name.to_string();
+    copy
+}
+
+/// Where the pods may run: one patch per workload whose pods are constrained, rendered once
+/// for all the executors (they share their pod settings) and once for the registry.
 fn scheduling_layer(r: &Renderer<'_>) -> Result<Option<Layer>, RenderError> {
+    const TEMPLATE: &str = "overlays/scheduling/patches/workload.Deployment.yaml.j2";
     let c = r.config();
-    let mut targets: Vec<(&str, &PodSettings)> = Vec::new();
-    if c.pods.constrains_scheduling() {
-        targets.extend(c.workers.iter().map(|w| (w.name.as_str(), &c.pods)));
+    let patch = |target: &str, pods: &PodSettings| {
+        let node_selector: Map<String, Value> = pods
+            .node_selector
+            .iter()
+            .map(|(k, v)| (k.clone(), json!(v)))
+            .collect();
+        r.render(
+            TEMPLATE,
+            &[
+                ("target", value(&target)),
+                ("pods", value(pods)),
+                ("node_selector", value(&node_selector)),
+            ],
+        )
+    };
+    let mut patches = Vec::new();
+    if let (true, Some(first)) = (c.pods.constrains_scheduling(), c.workers.first()) {
+        let once = patch(&first.name, &c.pods)?;
+        patches.extend(c.workers.iter().map(|w| renamed(&once, &w.name)));
     }
     if let Some(registry) = c
         .registry
         .as_ref()
         .filter(|r| r.pods.constrains_scheduling())
     {
-        targets.push((registry.name.as_str(), &registry.pods));
+        patches.push(patch(&registry.name, &registry.pods)?);
     }
-    if targets.is_empty() {
+    if patches.is_empty() {
         return Ok(None);
     }
-    let patches = targets
-        .iter()
-        .map(|(target, pods)| {
-            r.render(
-                "overlays/scheduling/patches/workload.Deployment.yaml.j2",
-                &[
-                    ("target", json!(target)),
-                    ("pods", serde_json::to_value(pods).unwrap_or_default()),
-                    (
-                        "node_selector",
-                        Value::Object(
-                            pods.node_selector
-                                .iter()
-                                .map(|(k, v)| (k.clone(), json!(v)))
-                                .collect(),
-                        ),
-                    ),
-                ],
-            )
-        })
-        .collect::<Result<_, _>>()?;
     Ok(Some(Layer {
         name: "scheduling",
         resources: Vec::new(),
@@ -245,14 +272,25 @@ fn add_common_annotations(c: &Config, base: &mut [Rendered], layers: &mut [Layer
         .iter_mut()
         .chain(layers.iter_mut().flat_map(|l| l.resources.iter_mut()));
     for r in objects {
-        add_annotations(&mut r.object, &["metadata"], &c.annotations);
-        if r.object.get("kind").and_then(|k| k.as_str()) == Some("Deployment") {
-            add_annotations(
-                &mut r.object,
-                &["spec", "template", "metadata"],
-                &c.annotations,
-            );
+        let object = Arc::make_mut(&mut r.object);
+        add_annotations(object, &["metadata"], &c.annotations);
+        if object.get("kind").and_then(|k| k.as_str()) == Some("Deployment") {
+            add_annotations(object, &["spec", "template", "metadata"], &c.annotations);
         }
+    }
+}
+
+/// Puts every namespaced object and patch into the config's namespace, once, so the bundle
+/// and the component tree share them as they are.
+fn place_in_namespace(namespace: &str, base: &mut [Rendered], layers: &mut [Layer]) {
+    let all = base.iter_mut().chain(
+        layers
+            .iter_mut()
+            .flat_map(|l| l.resources.iter_mut().chain(l.patches.iter_mut())),
+    );
+    for r in all.filter(|r| r.id.is_namespaced()) {
+        set_namespace(Arc::make_mut(&mut r.object), namespace);
+        r.id.namespace = Some(namespace.to_string());
     }
 }
 

@@ -12,15 +12,20 @@ use serde_yaml::Value;
 /// One object as a YAML document (no `---`).
 pub fn to_yaml(value: &Value) -> String {
     let mut out = String::new();
+    write_yaml(value, &mut out);
+    out
+}
+
+/// Appends one object as a YAML document (no `---`) to `out`.
+pub fn write_yaml(value: &Value, out: &mut String) {
     match value {
-        Value::Mapping(m) if !m.is_empty() => mapping(m, 0, &mut out),
-        Value::Sequence(s) if !s.is_empty() => sequence(s, 0, &mut out),
+        Value::Mapping(m) if !m.is_empty() => mapping(m, 0, out),
+        Value::Sequence(s) if !s.is_empty() => sequence(s, 0, out),
         other => {
             out.push_str(&scalar(other, 0));
             out.push('\n');
         }
     }
-    out
 }
 
 fn pad(out: &mut String, indent: usize) {

@@ -107,7 +107,7 @@ impl<'a> Checker<'a> {
                 return None;
             }
         };
-        match roundtrip::strict::<T>(&json) {
+        match roundtrip::strict::<T, _>(&json) {
             Ok((_, canonical)) => Some(canonical),
             Err(lost) => {
                 for l in lost {

@@ -22,7 +22,7 @@ type JsonCheck = fn(&serde_json::Value) -> Result<(), Vec<roundtrip::Lost>>;
 
 /// Pod affinity terms as the executor validates them: each needs a topologyKey.
 fn pod_affinity_terms(v: &serde_json::Value) -> Result<(), Vec<roundtrip::Lost>> {
-    let (terms, _) = roundtrip::strict::<Vec<core::PodAffinityTerm>>(v)?;
+    let (terms, _) = roundtrip::strict::<Vec<core::PodAffinityTerm>, _>(v)?;
     let missing: Vec<roundtrip::Lost> = terms
         .iter()
         .enumerate()
@@ -149,21 +149,21 @@ fn json_settings(
             "EXECUTOR_KUBERNETES_NODE_TOLERATIONS",
             node.and_then(|n| n.tolerations.clone()),
             "tolerations",
-            |v| roundtrip::strict::<Vec<core::Toleration>>(v).map(|_| ()),
+            |v| roundtrip::strict::<Vec<core::Toleration>, _>(v).map(|_| ()),
             "a JSON list of tolerations",
         ),
         (
             "EXECUTOR_KUBERNETES_NODE_REQUIRED_AFFINITY_MATCH_EXPRESSIONS",
             node.and_then(|n| n.required_affinity_match_expressions.clone()),
             "requiredAffinityMatchExpressions",
-            |v| roundtrip::strict::<Vec<core::NodeSelectorRequirement>>(v).map(|_| ()),
+            |v| roundtrip::strict::<Vec<core::NodeSelectorRequirement>, _>(v).map(|_| ()),
             "a JSON list of node selector requirements",
         ),
         (
             "EXECUTOR_KUBERNETES_NODE_REQUIRED_AFFINITY_MATCH_FIELDS",
             node.and_then(|n| n.required_affinity_match_fields.clone()),
             "requiredAffinityMatchFields",
-            |v| roundtrip::strict::<Vec<core::NodeSelectorRequirement>>(v).map(|_| ()),
+            |v| roundtrip::strict::<Vec<core::NodeSelectorRequirement>, _>(v).map(|_| ()),
             "a JSON list of node selector requirements",
         ),
         (

@@ -5,6 +5,7 @@
 use super::{owned_labels, Checker};
 use crate::config::model::{Kubernetes, PodSettings, Registry};
 use crate::config::raw::{RawKrm, RawMetadata};
+use std::collections::HashMap;
 
 /// What the KRM wrapper says about the stack.
 pub(super) struct Metadata {
@@ -108,19 +109,19 @@ pub(super) fn refuse_conflicting_annotations(
     checker: &mut Checker<'_>,
 ) {
     let none = Vec::new();
-    let others: [(&str, &Vec<(String, String)>); 4] = [
-        ("the executor's pod annotations", &pods.annotations),
+    let others: [(&str, HashMap<&str, &str>); 4] = [
+        ("the executor's pod annotations", by_key(&pods.annotations)),
         (
             "the registry's pod annotations",
-            registry.map_or(&none, |r| &r.pods.annotations),
+            by_key(registry.map_or(&none, |r| &r.pods.annotations)),
         ),
         (
             "privateDockerRegistry.serviceAnnotations",
-            registry.map_or(&none, |r| &r.service_annotations),
+            by_key(registry.map_or(&none, |r| &r.service_annotations)),
         ),
         (
             "executor.serviceAnnotations",
-            kubernetes.map_or(&none, |k| &k.service.annotations),
+            by_key(kubernetes.map_or(&none, |k| &k.service.annotations)),
         ),
     ];
     for (k, v) in annotations {
@@ -136,7 +137,7 @@ pub(super) fn refuse_conflicting_annotations(
             continue;
         }
         for (key, pairs) in &others {
-            if let Some((_, other)) = pairs.iter().find(|(o, ov)| o == k && ov != v) {
+            if let Some(other) = pairs.get(k.as_str()).filter(|other| **other != v.as_str()) {
                 checker.top_level(|checker| {
                     checker.error(
                         &p,
@@ -147,4 +148,12 @@ pub(super) fn refuse_conflicting_annotations(
             }
         }
     }
+}
+
+/// Pairs by key, so each annotation finds its namesakes without a scan.
+fn by_key(pairs: &[(String, String)]) -> HashMap<&str, &str> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect()
 }

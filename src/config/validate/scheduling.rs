@@ -71,13 +71,13 @@ fn pod_metadata(
     }
 }
 
-/// Adds `over` to `base`, replacing entries with the same key; keeps `base` sorted.
+/// Adds `over` to `base`, replacing entries with the same key; keeps `base` sorted. Through
+/// a map, so tens of thousands of labels cost what they weigh.
 fn merge(base: &mut Vec<(String, String)>, over: Vec<(String, String)>) {
-    for (k, v) in over {
-        base.retain(|(key, _)| *key != k);
-        base.push((k, v));
-    }
-    base.sort();
+    let mut merged: std::collections::BTreeMap<String, String> =
+        std::mem::take(base).into_iter().collect();
+    merged.extend(over);
+    *base = merged.into_iter().collect();
 }
 
 /// The workload's own setting when it has one, else `sourcegraph`'s, with the path it was

@@ -94,9 +94,10 @@ pub(super) fn labels(
         }
         None => Vec::new(),
     };
+    let written: std::collections::HashMap<String, String> = labels.iter().cloned().collect();
     for (k, v) in metadata_labels {
-        match labels.iter().find(|(key, _)| *key == k) {
-            Some((_, other)) if *other != v => checker.top_level(|checker| {
+        match written.get(&k) {
+            Some(other) if *other != v => checker.top_level(|checker| {
                 checker.error(
                     &path!["metadata", "labels", &k],
                     format!("`{k}` is `{other}` in sourcegraph.labels"),
