@@ -6,6 +6,7 @@ use super::{registry_image, Checker};
 use crate::config::model::*;
 use crate::config::raw::{RawDind, RawExecutor, RawGVisor, RawSpec};
 use crate::config::source::Segment;
+use crate::k8s::quantity::Min;
 use k8s_openapi::api::core::v1 as core;
 use serde_json::{json, Map, Value};
 
@@ -200,7 +201,7 @@ fn gvisor(g: &RawGVisor, daemon: &Value, checker: &mut Checker<'_>) -> Option<GV
         None => Some(DEFAULT_GVISOR_STORAGE.to_string()),
         Some(s) if s.is_empty() => None,
         Some(s) => {
-            checker.quantity(s, &p);
+            checker.quantity(s, &p, Min::Zero);
             Some(s.clone())
         }
     };
