@@ -16,6 +16,7 @@ macro_rules! path {
 
 mod checker;
 mod dind;
+mod dockerd_args;
 mod env;
 mod executor;
 pub mod kubernetes;
