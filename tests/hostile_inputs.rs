@@ -65,6 +65,14 @@ fn run_with_deadline(cwd: &Path, args: &[&str], deadline: Duration) -> Timed {
 /// the shared test directory would trip other tests that read it.
 struct TempDir(PathBuf);
 
+impl TempDir {
+    fn new(tag: &str) -> Self {
+        let dir = TempDir(std::env::temp_dir().join(format!("sg-{tag}-{}", std::process::id())));
+        std::fs::create_dir_all(&dir.0).unwrap();
+        dir
+    }
+}
+
 impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
@@ -73,8 +81,7 @@ impl Drop for TempDir {
 
 #[test]
 fn a_named_pipe_is_refused_without_waiting_for_a_writer() {
-    let dir = TempDir(std::env::temp_dir().join(format!("sg-fifo-{}", std::process::id())));
-    std::fs::create_dir_all(&dir.0).unwrap();
+    let dir = TempDir::new("fifo");
     let dir = &dir.0;
     let made = Command::new("mkfifo")
         .arg(dir.join("config.yaml"))
@@ -95,24 +102,14 @@ fn a_named_pipe_is_refused_without_waiting_for_a_writer() {
 
 #[test]
 fn a_large_file_without_aliases_is_not_called_an_alias_bomb() {
-    let dir = common::scratch_dir("large");
     // 100,001 list items: more nodes than a config may have, in 200 KB and no alias.
-    let text = format!("queues: [{}0]\n", "0,".repeat(100_000));
-    std::fs::write(dir.join("config.yaml"), text).unwrap();
-    let run = run_with_deadline(
-        &dir,
-        &["render", "-f", "config.yaml"],
-        Duration::from_secs(20),
-    );
-    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    let stderr = refused_quickly(&format!("queues: [{}0]\n", "0,".repeat(100_000)));
     assert!(
-        run.stderr.starts_with("config.yaml:1:")
-            && run.stderr.contains(": error: the document holds more than 100000 nodes, too large for a config; a config is a few KiB; check that this is the right file")
-            && !run.stderr.contains("alias"),
-        "{}",
-        run.stderr
+        stderr.starts_with("config.yaml:1:")
+            && stderr.contains(": error: the document holds more than 100000 nodes, too large for a config; a config is a few KiB; check that this is the right file")
+            && !stderr.contains("alias"),
+        "{stderr}"
     );
-    assert_bounded(&run, Duration::from_secs(5), 100 << 10);
 }
 
 /// Fails unless the run took less than `time` and, where it was measured, `kib` of memory.
@@ -120,5 +117,90 @@ fn assert_bounded(run: &Timed, time: Duration, kib: u64) {
     assert!(run.elapsed < time, "took {:?}", run.elapsed);
     if let Some(rss) = run.max_rss_kib {
         assert!(rss < kib, "used {rss} KiB at its peak");
+    }
+}
+
+/// `queues` queue entries, and as many `labels` in `sourcegraph.labels`, which go on every
+/// object: a small file that asks for a huge output.
+fn amplifying(queues: usize, labels: usize) -> String {
+    let labels: String = (0..labels).map(|i| format!("    l{i}: v\n")).collect();
+    let head = format!("{}sourcegraph:\n  labels:\n{labels}", common::EXECUTOR);
+    common::with_queues(&head, queues)
+}
+
+/// Runs `render` on `config`, which must be refused within 5 s and 100 MiB; its stderr.
+fn refused_quickly(config: &str) -> String {
+    let dir = TempDir::new("refused");
+    std::fs::write(dir.0.join("config.yaml"), config).unwrap();
+    let run = run_with_deadline(
+        &dir.0,
+        &["render", "-f", "config.yaml"],
+        Duration::from_secs(30),
+    );
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert_bounded(&run, Duration::from_secs(5), 100 << 10);
+    run.stderr
+}
+
+#[test]
+fn labels_copied_onto_every_object_are_refused_before_rendering() {
+    // 0.3 MB of config asked for 56 MB of output and took 3 GB and 34 s (release build);
+    // 0.6 MB died. Now both are refused from the estimate, in the time the file takes to read.
+    for (queues, labels) in [(200, 20_000), (400, 40_000)] {
+        let stderr = refused_quickly(&amplifying(queues, labels));
+        assert!(
+            stderr.starts_with(
+                "config.yaml:5:3: error: sourcegraph.labels: the output would hold about "
+            ) && stderr.contains(" values, more than the 5 million sg-executor-gen renders"),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
+fn env_copied_onto_every_queue_is_refused_before_it_is_copied() {
+    // Each queue entry gets its own copy of executor.env in the validated config already:
+    // 5,000 queues × 400 variables would be two million copies before any rendering.
+    let env: String = (0..400)
+        .map(|i| format!("    V{i}: {{value: x}}\n"))
+        .collect();
+    let head = format!("{}  env:\n{env}", common::EXECUTOR);
+    let stderr = refused_quickly(&common::with_queues(&head, 5_000));
+    assert!(
+        stderr.contains(": error: queues: 5000 queues would each get a copy of "),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_config_file_name_with_a_newline_stays_in_its_header_line() {
+    let dir = TempDir::new("name");
+    let name = "evil\nkind: Secret\n.yaml";
+    std::fs::write(
+        dir.0.join(name),
+        format!("{}  queueName: batches\n", common::EXECUTOR),
+    )
+    .unwrap();
+    let run = run_with_deadline(
+        &dir.0,
+        &["build", "-f", name, "-o", "out"],
+        Duration::from_secs(30),
+    );
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let files = common::files_under(&dir.0.join("out"));
+    assert!(!files.is_empty());
+    for file in files {
+        let text = std::fs::read_to_string(dir.0.join("out").join(&file)).unwrap();
+        let header = text.lines().next().unwrap();
+        assert!(
+            header.contains("from evil\\nkind: Secret\\n.yaml (digest"),
+            "{}: {header}",
+            file.display()
+        );
+        assert!(
+            !text.lines().any(|l| l == "kind: Secret"),
+            "{}",
+            file.display()
+        );
     }
 }

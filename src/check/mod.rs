@@ -8,6 +8,7 @@
 
 pub mod bundle;
 mod pod;
+mod size;
 mod typed;
 mod wiring;
 
@@ -62,6 +63,7 @@ pub fn check(objects: &[(ResId, serde_yaml::Value)]) -> Result<(), CheckError> {
         }
     }
     wiring::wiring(&read, &mut findings);
+    size::check(objects, &mut findings);
     if findings.is_empty() {
         Ok(())
     } else {

@@ -99,3 +99,19 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     files.sort();
     files
 }
+
+/// The executor's required keys, for configs built in a test (no queue).
+pub const EXECUTOR: &str = "executor:
+  frontendUrl: http://sourcegraph-frontend.sourcegraph.svc.cluster.local:30080
+  frontendExistingSecret: executor-frontend
+";
+
+/// `head` (a bare values file without `queues`) with `n` queue entries `q0`, `q1`, … on the
+/// batches queue.
+pub fn with_queues(head: &str, n: usize) -> String {
+    let mut text = format!("{head}queues:\n");
+    for i in 0..n {
+        text.push_str(&format!("- {{name: q{i}, queueName: batches}}\n"));
+    }
+    text
+}

@@ -30,6 +30,27 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// Whether the file has the dotted key (`sourcegraph.labels`; `metadata.…` from the
+    /// top, the others under the prefix).
+    pub(super) fn present(&self, dotted: &str) -> bool {
+        let keys = dotted.split('.');
+        let path: Vec<&str> = if dotted.starts_with("metadata.") {
+            keys.collect()
+        } else {
+            self.prefix
+                .iter()
+                .filter_map(|s| match s {
+                    Segment::Key(k) => Some(k.as_str()),
+                    Segment::Index(_) => None,
+                })
+                .chain(keys)
+                .collect()
+        };
+        path.iter()
+            .try_fold(self.root, |node, key| node.get(key))
+            .is_some()
+    }
+
     pub(super) fn full(&self, path: &[Segment]) -> Vec<Segment> {
         self.prefix.iter().chain(path).cloned().collect()
     }

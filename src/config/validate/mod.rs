@@ -26,6 +26,7 @@ mod queues;
 mod registry;
 mod risks;
 mod scheduling;
+pub mod size;
 mod sourcegraph;
 mod storage_class;
 
@@ -138,7 +139,7 @@ pub fn validate(
         local_dev,
         checker,
     );
-    Some(Config {
+    let config = Config {
         mode,
         name,
         namespace,
@@ -165,5 +166,12 @@ pub fn validate(
         registry,
         kubernetes,
         storage_class,
-    })
+    };
+    // Before anything is rendered: refuse an output Kubernetes or this tool cannot take.
+    size::check(&config, checker);
+    let failed = checker
+        .problems
+        .iter()
+        .any(|p| p.severity == Severity::Error);
+    (!failed).then_some(config)
 }
