@@ -4,7 +4,12 @@
 //! wherever they come from: `FILE:LINE:COL: error: PATH: what is wrong; what to do`, the
 //! GNU form that editors and CI logs already know how to jump to.
 
+use std::borrow::Cow;
 use std::fmt;
+
+/// Problems shown at once: every problem of a real config, without flooding the terminal.
+/// Those found beyond it are counted, and the count is shown (`not_shown`).
+pub const MAX_SHOWN: usize = 50;
 
 /// A 1-based line and column in the config file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -66,7 +71,8 @@ impl Problem {
         self
     }
 
-    /// Shows the problem as one line, prefixed by the file it is about.
+    /// Shows the problem as one line, prefixed by the file it is about. Every part is
+    /// escaped (`escape`), so a value with a newline cannot forge a second problem.
     pub fn display<'a>(&'a self, file: &'a str) -> impl fmt::Display + 'a {
         Shown {
             problem: self,
@@ -83,7 +89,7 @@ struct Shown<'a> {
 impl fmt::Display for Shown<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let p = self.problem;
-        write!(f, "{}", self.file)?;
+        write!(f, "{}", escape(self.file))?;
         if let Some(at) = p.at {
             write!(f, ":{}:{}", at.line, at.column)?;
         }
@@ -93,14 +99,65 @@ impl fmt::Display for Shown<'_> {
         };
         write!(f, ": {level}: ")?;
         if !p.path.is_empty() {
-            write!(f, "{}: ", p.path)?;
+            write!(f, "{}: ", escape(&p.path))?;
         }
-        write!(f, "{}", p.message)?;
+        write!(f, "{}", escape(&p.message))?;
         if let Some(hint) = &p.hint {
-            write!(f, "; {hint}")?;
+            write!(f, "; {}", escape(hint))?;
         }
         Ok(())
     }
+}
+
+/// Problems one line each, then how many more were found (`at_least`: reading stopped
+/// early, so there may be more still).
+pub fn report(file: &str, problems: &[Problem], not_shown: usize, at_least: bool) -> String {
+    let mut lines: Vec<String> = problems
+        .iter()
+        .map(|p| p.display(file).to_string())
+        .collect();
+    if not_shown > 0 {
+        let s = if not_shown == 1 && !at_least { "" } else { "s" };
+        let at_least = if at_least { "at least " } else { "" };
+        lines.push(format!(
+            "{}: … and {at_least}{not_shown} more problem{s} not shown; fix the ones above and run again",
+            escape(file)
+        ));
+    }
+    lines.join("\n")
+}
+
+/// Whether a character must not reach a terminal as itself: it ends a line (so one
+/// problem would look like two), or it is invisible or reorders the text around it.
+fn needs_escape(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{2028}' | '\u{2029}' // line and paragraph separators
+                | '\u{200e}' | '\u{200f}' | '\u{061c}' // direction marks
+                | '\u{202a}'..='\u{202e}' // bidirectional embeddings and overrides
+                | '\u{2066}'..='\u{2069}' // bidirectional isolates
+                | '\u{feff}' | '\u{fffe}' | '\u{ffff}'
+        )
+}
+
+/// `text` as it may be shown on one line: `\n`, `\r`, `\t`, and `\u{…}` for every other
+/// control, separator or direction character. Everything else is kept as written.
+pub fn escape(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(needs_escape) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if needs_escape(c) => out.push_str(&format!("\\u{{{:04x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// Sorts problems by position so the admin reads them top to bottom.
@@ -150,6 +207,21 @@ mod tests {
             Some("frontendUrl")
         );
         assert_eq!(did_you_mean("zzz", ["queueName", "image"]), None);
+    }
+
+    #[test]
+    fn every_part_of_a_problem_stays_on_one_line() {
+        let p = Problem::error("`a\nconfig.yaml:1:1: error: forged` is bad")
+            .at(Location { line: 1, column: 1 })
+            .path("x.a\rb\u{2028}")
+            .hint("remove \u{202e}it\u{85}");
+        let shown = p.display("c\n.yaml").to_string();
+        assert_eq!(shown.lines().count(), 1, "{shown}");
+        assert_eq!(
+            shown,
+            "c\\n.yaml:1:1: error: x.a\\rb\\u{2028}: `a\\nconfig.yaml:1:1: error: forged` is bad; remove \\u{202e}it\\u{0085}"
+        );
+        assert!(matches!(escape("plain `text` é 日本"), Cow::Borrowed(_)));
     }
 
     #[test]

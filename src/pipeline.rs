@@ -25,6 +25,8 @@ pub enum PipelineError {
 #[derive(Debug)]
 pub struct Generated {
     pub warnings: Vec<Problem>,
+    /// Warnings found beyond those in `warnings`.
+    pub warnings_not_shown: usize,
     pub namespace: Option<String>,
     pub stack: Stack,
     pub bundle: Bundle,
@@ -49,6 +51,7 @@ pub fn generate(text: &str, overrides: &Overrides) -> Result<Generated, Pipeline
     let bundle = bundle::assemble(&stack)?;
     Ok(Generated {
         warnings: loaded.warnings,
+        warnings_not_shown: loaded.not_shown,
         namespace,
         stack,
         bundle,

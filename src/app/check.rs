@@ -19,6 +19,8 @@ pub(super) fn check(file: &Path, err: &mut dyn Write) -> Result<Outcome, AppErro
     let report = check_stream(&text).map_err(|e| AppError::Config {
         file: shown.clone(),
         problems: vec![e.problem],
+        not_shown: 0,
+        at_least: false,
     })?;
     // The verdict is the report's, whatever happens to the printing.
     for p in report.outside.iter().chain(&report.problems) {

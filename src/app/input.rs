@@ -5,7 +5,7 @@ use super::AppError;
 use crate::cli::Input;
 use crate::config::source::MAX_FILE_BYTES;
 use crate::config::Overrides;
-use crate::diagnostic::Problem;
+use crate::diagnostic::{self, Problem};
 use crate::pipeline::{self, Generated, PipelineError};
 use std::io::{self, Read, Write};
 use std::path::Path;
@@ -27,26 +27,32 @@ pub(super) fn generate(input: &Input, err: &mut dyn Write) -> Result<Generated, 
                 file: "--namespace".into(),
                 problems: vec![Problem::error(format!("`{ns}` is not a valid namespace"))
                     .hint("use lowercase letters, digits and `-`, at most 63")],
+                not_shown: 0,
+                at_least: false,
             });
         }
     }
     match pipeline::generate(&text, &overrides) {
         Ok(g) => {
-            for w in &g.warnings {
-                let _ = writeln!(err, "{}", w.display(&shown));
+            if !g.warnings.is_empty() {
+                let report = diagnostic::report(&shown, &g.warnings, g.warnings_not_shown, false);
+                let _ = writeln!(err, "{report}");
             }
             Ok(g)
         }
         Err(PipelineError::Config(e)) => Err(AppError::Config {
             file: shown,
             problems: e.problems,
+            not_shown: e.not_shown,
+            at_least: e.at_least,
         }),
         Err(other) => Err(AppError::Internal(other)),
     }
 }
 
 /// Reads a file (or stdin for `-`) as UTF-8 text of at most `max` bytes; returns the name
-/// to show in messages, and the text. `too_large` says what to do when it is larger.
+/// to show in messages, and the text. `too_large` says what to do when it is larger. Only a
+/// regular file is opened: opening a FIFO waits for a writer, a device may never end.
 pub(super) fn read_text(
     path: &Path,
     max: u64,
@@ -60,6 +66,14 @@ pub(super) fn read_text(
     let fail = |message: String, hint: &str| AppError::Config {
         file: shown.clone(),
         problems: vec![Problem::error(message).hint(hint)],
+        not_shown: 0,
+        at_least: false,
+    };
+    let cannot_read = |e: io::Error| {
+        fail(
+            format!("cannot read: {}", plain_io(&e)),
+            "check the path and its permissions",
+        )
     };
     let mut bytes = Vec::new();
     if path == Path::new("-") {
@@ -74,30 +88,32 @@ pub(super) fn read_text(
                 )
             })?;
     } else {
+        // Only a regular file is opened: opening a FIFO waits for a writer, a device may
+        // never end, and neither is a config.
         let meta = std::fs::metadata(path).map_err(|e| {
             fail(
                 format!("cannot read: {}", plain_io(&e)),
                 "check the path given to -f",
             )
         })?;
-        if meta.is_dir() {
+        if let Some(what) = not_a_file(&meta.file_type()) {
             return Err(fail(
-                "is a directory, not a config file".into(),
+                format!("is {what}, not a config file"),
                 "name the YAML file, e.g. -f examples/basic.yaml",
             ));
         }
-        let file = std::fs::File::open(path).map_err(|e| {
-            fail(
-                format!("cannot read: {}", plain_io(&e)),
-                "check the path and its permissions",
-            )
-        })?;
-        file.take(max + 1).read_to_end(&mut bytes).map_err(|e| {
-            fail(
-                format!("cannot read: {}", plain_io(&e)),
-                "check the path and its permissions",
-            )
-        })?;
+        let file = std::fs::File::open(path).map_err(cannot_read)?;
+        // The path may have been replaced since; what was opened must be a file too.
+        let opened = file.metadata().map_err(cannot_read)?;
+        if let Some(what) = not_a_file(&opened.file_type()) {
+            return Err(fail(
+                format!("is {what}, not a config file"),
+                "name the YAML file, e.g. -f examples/basic.yaml",
+            ));
+        }
+        file.take(max + 1)
+            .read_to_end(&mut bytes)
+            .map_err(cannot_read)?;
     }
     if bytes.len() as u64 > max {
         return Err(fail(format!("larger than {} KiB", max / 1024), too_large));
@@ -111,9 +127,38 @@ pub(super) fn read_text(
             problems: vec![Problem::error("the file is not UTF-8 text")
                 .at(crate::diagnostic::Location { line, column })
                 .hint("save it as UTF-8")],
+            not_shown: 0,
+            at_least: false,
         }
     })?;
     Ok((shown, text))
+}
+
+/// What a path is when it is not a regular file (after following symlinks), in words.
+fn not_a_file(t: &std::fs::FileType) -> Option<&'static str> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return Some("a named pipe (FIFO)");
+        }
+        if t.is_socket() {
+            return Some("a socket");
+        }
+        if t.is_char_device() {
+            return Some("a character device");
+        }
+        if t.is_block_device() {
+            return Some("a block device");
+        }
+    }
+    if t.is_dir() {
+        Some("a directory")
+    } else if t.is_file() {
+        None
+    } else {
+        Some("not a regular file")
+    }
 }
 
 /// An I/O error without Rust's "(os error N)" suffix.

@@ -9,7 +9,7 @@ mod input;
 
 use crate::cli::{Cli, Command};
 use crate::component::output_dir::{self, Claim, OutputError};
-use crate::diagnostic::Problem;
+use crate::diagnostic::{self, Problem};
 use crate::pipeline::{Generated, PipelineError};
 use clap::Parser;
 use input::generate;
@@ -19,11 +19,14 @@ use std::process::ExitCode;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
-    /// The config could not be read or is not valid; every problem, one a line.
-    #[error("{}", .problems.iter().map(|p| p.display(.file).to_string()).collect::<Vec<_>>().join("\n"))]
+    /// The config could not be read or is not valid; every problem, one a line, then how
+    /// many more were found.
+    #[error("{}", diagnostic::report(.file, .problems, *.not_shown, *.at_least))]
     Config {
         file: String,
         problems: Vec<Problem>,
+        not_shown: usize,
+        at_least: bool,
     },
     #[error("{0}")]
     Internal(PipelineError),

@@ -13,6 +13,7 @@ pub mod bundle;
 mod executor;
 mod index;
 mod pod;
+mod size;
 pub mod stream;
 mod typed;
 mod wiring;
@@ -126,6 +127,12 @@ pub fn check_objects<'o>(
 ) -> Report {
     let mut report = Report::default();
     let objects: Vec<(&ResId, &serde_yaml::Value)> = objects.into_iter().collect();
+    let sizes = parallel::map(&objects, |(id, object)| size::over_limits(id, object));
+    for ((id, _), over) in objects.iter().zip(sizes) {
+        for (field, message) in over {
+            report.found(id, field, message);
+        }
+    }
     let typed = parallel::map(&objects, |(id, object)| {
         let api_version = object
             .get("apiVersion")

@@ -9,28 +9,38 @@ use crate::config::raw::{RawKrm, RawSpec};
 use crate::config::source::{parse_document, path_to_string, Node, NodeValue, Segment};
 use crate::config::validate::{validate, Checker, Overrides};
 use crate::config::Config;
-use crate::diagnostic::{self, Problem, Severity};
-
-/// Enough to show an admin every problem at once without flooding the terminal.
-const MAX_PROBLEMS: usize = 50;
+use crate::diagnostic::{self, Problem, Severity, MAX_SHOWN};
 
 /// A config that passed, with the warnings it earned.
 #[derive(Debug)]
 pub struct Loaded {
     pub config: Config,
     pub warnings: Vec<Problem>,
+    /// Warnings found beyond the `MAX_SHOWN` in `warnings`.
+    pub not_shown: usize,
 }
 
-/// Every problem found, errors and warnings, in file order.
+/// The first `MAX_SHOWN` problems found, errors and warnings, in file order, and how many
+/// more there were.
 #[derive(Debug, thiserror::Error)]
-#[error("{} problem(s) in the config", problems.len())]
+#[error("{} problem(s) in the config", problems.len() + not_shown)]
 pub struct ConfigError {
     pub problems: Vec<Problem>,
+    pub not_shown: usize,
+    /// Set when reading stopped early, so there may be more than `not_shown`.
+    pub at_least: bool,
 }
 
 /// Reads, checks and defaults one config file's text.
 pub fn load(text: &str, overrides: &Overrides) -> Result<Loaded, ConfigError> {
-    let (root, early) = parse_document(text).map_err(|problems| ConfigError { problems })?;
+    let parsed = parse_document(text).map_err(|refused| ConfigError {
+        problems: refused.problems,
+        not_shown: refused.not_shown,
+        at_least: false,
+    })?;
+    let (root, early) = (parsed.root, parsed.problems);
+    let mut not_shown = parsed.not_shown;
+    let mut at_least = false;
     let is_krm = matches!(&root.value, NodeValue::Map(entries)
         if entries.iter().any(|(k, _)| matches!(k.name.as_str(), "apiVersion" | "kind" | "metadata" | "spec")));
     let mut problems = early;
@@ -39,6 +49,8 @@ pub fn load(text: &str, overrides: &Overrides) -> Result<Loaded, ConfigError> {
         let read = read::<RawKrm>(&root);
         problems.extend(read.problems);
         meant.extend(read.meant);
+        not_shown += read.not_shown;
+        at_least |= read.at_least;
         match read.value {
             Some(mut krm) => {
                 if krm.spec.is_none() {
@@ -61,11 +73,17 @@ pub fn load(text: &str, overrides: &Overrides) -> Result<Loaded, ConfigError> {
                     .at(root.at)
                     .hint("start from examples/basic.yaml"),
             );
-            return Err(ConfigError { problems });
+            return Err(ConfigError {
+                problems,
+                not_shown,
+                at_least,
+            });
         }
         let read = read::<RawSpec>(&root);
         problems.extend(read.problems);
         meant.extend(read.meant);
+        not_shown += read.not_shown;
+        at_least |= read.at_least;
         (None, read.value.unwrap_or_default(), Vec::new())
     };
     let mut checker = Checker::new(&root, prefix);
@@ -80,14 +98,21 @@ pub fn load(text: &str, overrides: &Overrides) -> Result<Loaded, ConfigError> {
     );
     problems.dedup();
     diagnostic::sort(&mut problems);
-    problems.truncate(MAX_PROBLEMS);
-    let failed = problems.iter().any(|p| p.severity == Severity::Error);
+    // Whatever the parse or the read did not show is an error (a character, a key).
+    let failed = not_shown > 0 || problems.iter().any(|p| p.severity == Severity::Error);
+    not_shown += problems.len().saturating_sub(MAX_SHOWN);
+    problems.truncate(MAX_SHOWN);
     match config {
         Some(config) if !failed => Ok(Loaded {
             config,
             warnings: problems,
+            not_shown,
         }),
-        _ => Err(ConfigError { problems }),
+        _ => Err(ConfigError {
+            problems,
+            not_shown,
+            at_least,
+        }),
     }
 }
 
@@ -97,19 +122,24 @@ struct Read<T> {
     value: Option<T>,
     problems: Vec<Problem>,
     meant: Vec<String>,
+    not_shown: usize,
+    at_least: bool,
 }
 
 fn read<T: serde::de::DeserializeOwned>(root: &Node) -> Read<T> {
-    let (value, errors) = match collect_errors::<T>(root, MAX_PROBLEMS) {
+    let collected = match collect_errors::<T>(root, MAX_SHOWN) {
         Ok(v) => {
             return Read {
                 value: Some(v),
                 problems: Vec::new(),
                 meant: Vec::new(),
+                not_shown: 0,
+                at_least: false,
             }
         }
-        Err(e) => e,
+        Err(c) => c,
     };
+    let (value, errors) = (collected.value, collected.errors);
     let mut meant = Vec::new();
     let mut problems = Vec::new();
     for e in errors {
@@ -135,5 +165,7 @@ fn read<T: serde::de::DeserializeOwned>(root: &Node) -> Read<T> {
         value,
         problems,
         meant,
+        not_shown: collected.not_shown,
+        at_least: collected.at_least,
     }
 }

@@ -1,8 +1,10 @@
 //! Phase 1, the config: from a file's text to a validated `Config`, every problem located
-//! by line, column and key path. The text becomes a located YAML tree (`source`), the tree
-//! the typed config as written (`node_de` into `raw`), and that the `Config` the templates
-//! use (`validate` into `model`), one code path for the KRM and the bare-values form (`load`).
+//! by line, column and key path. The text, its characters checked (`characters`), becomes a
+//! located YAML tree (`source`), the tree the typed config as written (`node_de` into
+//! `raw`), and that the `Config` the templates use (`validate` into `model`), one code path
+//! for the KRM and the bare-values form (`load`).
 
+pub mod characters;
 pub mod keys;
 pub mod load;
 pub mod model;

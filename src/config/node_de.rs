@@ -6,12 +6,13 @@
 //! Everything else that does not fit is an error carrying the path to the offending entry,
 //! which lets `collect_errors` remove that entry and try again to find the next problem.
 
-use crate::config::source::{is_null_text, Node, NodeValue, ScalarStyle, Segment};
+use crate::config::source::{is_null_text, Key, Node, NodeValue, ScalarStyle, Segment};
 use crate::diagnostic::{did_you_mean, Location};
 use serde::de::{
     self, DeserializeOwned, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Unexpected,
     Visitor,
 };
+use std::cell::{Cell, RefCell};
 use std::fmt;
 
 /// Why a value could not be read, and where: the path leads to the entry to blame.
@@ -123,42 +124,114 @@ impl DeError {
 
 /// Reads a `T` from the tree, stopping at the first error.
 pub fn from_node<T: DeserializeOwned>(node: &Node) -> Result<T, DeError> {
-    T::deserialize(NodeDe(node))
+    T::deserialize(NodeDe(node, None))
 }
 
-/// Reads a `T`, and on failure finds every other error too: the entry to blame is removed
-/// and the read repeated, so one bad key does not hide the next. Stops after `limit` errors.
-/// On failure also returns the `T` read from what was left, if anything was, so later
-/// checks can still look at the rest of the file.
-#[allow(clippy::type_complexity)]
-pub fn collect_errors<T: DeserializeOwned>(
-    node: &Node,
-    limit: usize,
-) -> Result<T, (Option<T>, Vec<DeError>)> {
-    let first = match from_node::<T>(node) {
-        Ok(v) => return Ok(v),
-        Err(e) => e,
-    };
-    let mut errors = vec![first];
-    let mut pruned = node.clone();
-    let mut partial = None;
-    while errors.len() < limit {
-        let last = errors.last().expect("at least one error");
-        if last.path.is_empty() || !pruned.remove(&last.path) {
-            break;
-        }
-        match from_node::<T>(&pruned) {
-            Ok(v) => {
-                partial = Some(v);
-                break;
-            }
-            Err(e) => errors.push(e),
-        }
+/// What `collect_errors` found: the `T` read from what was left, if anything was, so later
+/// checks can still look at the rest of the file; the errors; and how many more there were.
+pub struct Collected<T> {
+    pub value: Option<T>,
+    pub errors: Vec<DeError>,
+    /// Errors found beyond the limit, not in `errors`.
+    pub not_shown: usize,
+    /// Whether reading stopped at the limit, so there may be more than `not_shown`.
+    pub at_least: bool,
+}
+
+/// Reads a `T`, and on failure finds every other error too, in time linear in the tree.
+///
+/// Unknown keys are skipped and recorded as the read goes (every struct in `raw` denies
+/// unknown keys), so one read finds all of them however many there are. Any other error
+/// stops a read: the entry to blame is removed and the read repeated, so one bad value
+/// does not hide the next, at most `limit` times. At most `limit` errors of each kind are
+/// kept; the others are counted.
+pub fn collect_errors<T: DeserializeOwned>(node: &Node, limit: usize) -> Result<T, Collected<T>> {
+    if let Ok(v) = from_node::<T>(node) {
+        return Ok(v);
     }
-    Err((partial, errors))
+    let mut pruned = node.clone();
+    let mut errors = Vec::new();
+    loop {
+        let sink = Sink {
+            path: RefCell::new(Vec::new()),
+            unknown: RefCell::new(Vec::new()),
+            limit,
+            not_shown: Cell::new(0),
+        };
+        let read = T::deserialize(NodeDe(&pruned, Some(&sink)));
+        let (value, at_least) = match read {
+            Ok(v) => (Some(v), false),
+            Err(_) if errors.len() >= limit => {
+                sink.not_shown.set(sink.not_shown.get() + 1);
+                (None, true)
+            }
+            Err(e) => {
+                let removed = !e.path.is_empty() && pruned.remove(&e.path);
+                errors.push(e);
+                if removed {
+                    continue;
+                }
+                (None, false)
+            }
+        };
+        errors.extend(sink.unknown.into_inner());
+        return Err(Collected {
+            value,
+            errors,
+            not_shown: sink.not_shown.get(),
+            at_least,
+        });
+    }
 }
 
-struct NodeDe<'a>(&'a Node);
+/// Where `collect_errors` records unknown keys while a read goes on past them.
+struct Sink {
+    /// The path of the node being read.
+    path: RefCell<Vec<Segment>>,
+    unknown: RefCell<Vec<DeError>>,
+    limit: usize,
+    not_shown: Cell<usize>,
+}
+
+impl Sink {
+    /// Records an unknown key of the map being read.
+    fn unknown_key(&self, key: &Key, fields: &'static [&'static str]) {
+        let mut unknown = self.unknown.borrow_mut();
+        if unknown.len() >= self.limit {
+            self.not_shown.set(self.not_shown.get() + 1);
+            return;
+        }
+        let mut e = <DeError as de::Error>::unknown_field(&key.name, fields).located(key.at);
+        e.path = self.path.borrow().clone();
+        e.path.push(Segment::Key(key.name.clone()));
+        unknown.push(e);
+    }
+
+    /// Runs `read` with `seg` appended to the path.
+    fn within<R>(&self, seg: Segment, read: impl FnOnce() -> R) -> R {
+        self.path.borrow_mut().push(seg);
+        let result = read();
+        self.path.borrow_mut().pop();
+        result
+    }
+}
+
+/// Reads `seed` from `node`, one step below the current path.
+fn read_within<'de, S: DeserializeSeed<'de>>(
+    seed: S,
+    node: &Node,
+    seg: Segment,
+    sink: Option<&Sink>,
+) -> Result<S::Value, DeError> {
+    match sink {
+        Some(sink) => sink.within(seg.clone(), || seed.deserialize(NodeDe(node, Some(sink)))),
+        None => seed.deserialize(NodeDe(node, None)),
+    }
+    .map_err(|e| e.within(seg))
+}
+
+/// A node, and the sink when unknown keys are to be skipped and recorded.
+struct NodeDe<'a>(&'a Node, Option<&'a Sink>);
 
 enum Plain {
     Null,
@@ -243,6 +316,21 @@ impl<'a> NodeDe<'a> {
         }
     }
 
+    /// A mapping; for a struct, `fields` are its keys, and the others are skipped and
+    /// recorded when there is a sink.
+    fn map<'de, V: Visitor<'de>>(
+        self,
+        fields: Option<&'static [&'static str]>,
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
+        let at = self.0.at;
+        match &self.0.value {
+            NodeValue::Map(entries) => visitor.visit_map(Entries::new(entries, fields, self.1)),
+            _ => Err(de::Error::invalid_type(self.unexpected(), &visitor)),
+        }
+        .map_err(|e: DeError| e.located(at))
+    }
+
     fn int<'de, V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         let parsed = self.scalar().map(|s| resolve(s.trim()));
         match parsed {
@@ -280,11 +368,9 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_> {
             NodeValue::Seq(items) => visitor.visit_seq(Items {
                 items: items.iter(),
                 index: 0,
+                sink: self.1,
             }),
-            NodeValue::Map(entries) => visitor.visit_map(Entries {
-                entries: entries.iter(),
-                value: None,
-            }),
+            NodeValue::Map(entries) => visitor.visit_map(Entries::new(entries, None, self.1)),
         };
         result.map_err(|e: DeError| e.located(at))
     }
@@ -392,6 +478,7 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_> {
             NodeValue::Seq(items) => visitor.visit_seq(Items {
                 items: items.iter(),
                 index: 0,
+                sink: self.1,
             }),
             _ => Err(de::Error::invalid_type(self.unexpected(), &visitor)),
         }
@@ -412,24 +499,16 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_> {
     }
 
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        let at = self.0.at;
-        match &self.0.value {
-            NodeValue::Map(entries) => visitor.visit_map(Entries {
-                entries: entries.iter(),
-                value: None,
-            }),
-            _ => Err(de::Error::invalid_type(self.unexpected(), &visitor)),
-        }
-        .map_err(|e: DeError| e.located(at))
+        self.map(None, visitor)
     }
 
     fn deserialize_struct<V: Visitor<'de>>(
         self,
         _: &'static str,
-        _: &'static [&'static str],
+        fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, DeError> {
-        self.deserialize_map(visitor)
+        self.map(Some(fields), visitor)
     }
 
     fn deserialize_enum<V: Visitor<'de>>(
@@ -458,6 +537,7 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_> {
 struct Items<'a> {
     items: std::slice::Iter<'a, Node>,
     index: usize,
+    sink: Option<&'a Sink>,
 }
 
 impl<'de> SeqAccess<'de> for Items<'_> {
@@ -472,9 +552,7 @@ impl<'de> SeqAccess<'de> for Items<'_> {
         };
         let index = self.index;
         self.index += 1;
-        seed.deserialize(NodeDe(item))
-            .map(Some)
-            .map_err(|e| e.within(Segment::Index(index)))
+        read_within(seed, item, Segment::Index(index), self.sink).map(Some)
     }
 
     fn size_hint(&self) -> Option<usize> {
@@ -483,8 +561,26 @@ impl<'de> SeqAccess<'de> for Items<'_> {
 }
 
 struct Entries<'a> {
-    entries: std::slice::Iter<'a, (crate::config::source::Key, Node)>,
+    entries: std::slice::Iter<'a, (Key, Node)>,
     value: Option<(&'a str, &'a Node)>,
+    /// A struct's keys: with a sink, the other keys are skipped and recorded.
+    fields: Option<&'static [&'static str]>,
+    sink: Option<&'a Sink>,
+}
+
+impl<'a> Entries<'a> {
+    fn new(
+        entries: &'a [(Key, Node)],
+        fields: Option<&'static [&'static str]>,
+        sink: Option<&'a Sink>,
+    ) -> Self {
+        Entries {
+            entries: entries.iter(),
+            value: None,
+            fields,
+            sink,
+        }
+    }
 }
 
 impl<'de> MapAccess<'de> for Entries<'_> {
@@ -494,15 +590,23 @@ impl<'de> MapAccess<'de> for Entries<'_> {
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, DeError> {
-        let Some((key, value)) = self.entries.next() else {
-            return Ok(None);
+        let (key, value) = loop {
+            let Some((key, value)) = self.entries.next() else {
+                return Ok(None);
+            };
+            match (self.sink, self.fields) {
+                (Some(sink), Some(fields)) if !fields.contains(&key.name.as_str()) => {
+                    sink.unknown_key(key, fields)
+                }
+                _ => break (key, value),
+            }
         };
         self.value = Some((&key.name, value));
         let key_node = Node {
             at: key.at,
             value: NodeValue::Scalar(key.name.clone(), ScalarStyle::Quoted),
         };
-        seed.deserialize(NodeDe(&key_node))
+        seed.deserialize(NodeDe(&key_node, None))
             .map(Some)
             .map_err(|e| e.located(key.at).within(Segment::Key(key.name.clone())))
     }
@@ -512,8 +616,7 @@ impl<'de> MapAccess<'de> for Entries<'_> {
             .value
             .take()
             .ok_or_else(|| <DeError as de::Error>::custom("value before key"))?;
-        seed.deserialize(NodeDe(value))
-            .map_err(|e| e.within(Segment::Key(name.to_string())))
+        read_within(seed, value, Segment::Key(name.to_string()), self.sink)
     }
 
     fn size_hint(&self) -> Option<usize> {
@@ -544,7 +647,9 @@ mod tests {
 
     #[test]
     fn helm_style_loose_scalars_are_accepted() {
-        let (node, _) = parse_document("tag: 3\ncount: \"10\"\nenabled: \"false\"\n").unwrap();
+        let node = parse_document("tag: 3\ncount: \"10\"\nenabled: \"false\"\n")
+            .unwrap()
+            .root;
         let s: Sample = from_node(&node).unwrap();
         assert_eq!(s.tag.as_deref(), Some("3"));
         assert_eq!(s.count, Some(10));
@@ -553,8 +658,11 @@ mod tests {
 
     #[test]
     fn every_error_is_found_with_its_path_and_position() {
-        let (node, _) = parse_document("tagg: x\ncount: -1\ninner:\n  nmae: y\n").unwrap();
-        let (_, errors) = collect_errors::<Sample>(&node, 10).unwrap_err();
+        let node = parse_document("tagg: x\ncount: -1\ninner:\n  nmae: y\n")
+            .unwrap()
+            .root;
+        let mut errors = collect_errors::<Sample>(&node, 10).unwrap_err().errors;
+        errors.sort_by_key(|e| e.at);
         let got: Vec<_> = errors
             .iter()
             .map(|e| {
@@ -580,5 +688,48 @@ mod tests {
             "{}",
             errors[1].message
         );
+    }
+
+    #[test]
+    fn unknown_keys_beyond_the_limit_are_counted() {
+        let text: String = (0..70).map(|i| format!("k{i}: x\n")).collect();
+        let node = parse_document(&text).unwrap().root;
+        let c = collect_errors::<Sample>(&node, 50).unwrap_err();
+        assert_eq!((c.errors.len(), c.not_shown, c.at_least), (50, 20, false));
+        assert!(c.value.is_some(), "what is left reads");
+    }
+
+    #[test]
+    fn thousands_of_unknown_keys_take_one_read() {
+        // Quadratic pruning took seconds here; one read with the keys skipped takes milliseconds.
+        let mut text = String::from("inner:\n");
+        for i in 0..20_000 {
+            text.push_str(&format!("  k{i}: x\n"));
+        }
+        text.push_str("count: -1\n");
+        let node = parse_document(&text).unwrap().root;
+        let started = std::time::Instant::now();
+        let c = collect_errors::<Sample>(&node, 50).unwrap_err();
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
+        );
+        assert_eq!((c.errors.len(), c.not_shown), (51, 19_950));
+        assert!(c.errors.iter().any(|e| e.message.contains("whole number")));
+    }
+
+    #[test]
+    fn type_errors_stop_at_the_limit_and_say_there_may_be_more() {
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Counts {
+            items: Vec<Sample>,
+        }
+        let text: String =
+            "items:\n".to_string() + &(0..10).map(|_| "- count: -1\n").collect::<String>();
+        let node = parse_document(&text).unwrap().root;
+        let c = collect_errors::<Counts>(&node, 3).unwrap_err();
+        assert_eq!((c.errors.len(), c.not_shown, c.at_least), (3, 1, true));
     }
 }

@@ -5,7 +5,8 @@
 //! builds a small tree from yaml-rust2's marked events, refusing what a config never needs
 //! and an attacker might send: several documents, unbounded alias expansion, deep nesting.
 
-use crate::diagnostic::{Location, Problem};
+use crate::config::characters;
+use crate::diagnostic::{Location, Problem, MAX_SHOWN};
 use std::collections::{HashMap, HashSet};
 use yaml_rust2::parser::{Event, Parser, Tag};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
@@ -222,22 +223,59 @@ fn location(m: &Marker) -> Location {
     }
 }
 
-/// Parses exactly one YAML document into a located tree, with the problems that did not
-/// stop the parse (duplicate keys, control characters). An empty file is an error: a config
-/// that says nothing is more likely a mistake than a wish for all defaults.
-pub fn parse_document(text: &str) -> Result<(Node, Vec<Problem>), Vec<Problem>> {
+/// A config's YAML tree, with the problems that did not stop the parse (duplicate keys,
+/// forbidden characters).
+#[derive(Debug)]
+pub struct Parsed {
+    pub root: Node,
+    pub problems: Vec<Problem>,
+    /// Problems found but not listed in `problems` (see `parse_document`).
+    pub not_shown: usize,
+}
+
+/// Why a text is no config at all, and what else was wrong with it.
+#[derive(Debug)]
+pub struct Refused {
+    pub problems: Vec<Problem>,
+    pub not_shown: usize,
+}
+
+/// Parses exactly one YAML document into a located tree. An empty file is an error: a
+/// config that says nothing is more likely a mistake than a wish for all defaults.
+///
+/// Every character YAML forbids is a problem, but only the first `MAX_SHOWN` are built
+/// (a file of NULs would otherwise cost hundreds of bytes per byte); the rest are counted.
+pub fn parse_document(text: &str) -> Result<Parsed, Refused> {
+    let scanned = characters::scan(text);
+    let not_shown = scanned.found.len().saturating_sub(MAX_SHOWN);
     let mut builder = Builder {
-        parser: Parser::new_from_str(text),
+        parser: Parser::new_from_str(&scanned.text),
         anchors: HashMap::new(),
         nodes: 0,
         bytes: 0,
+        aliases: 0,
         problems: Vec::new(),
     };
     match builder.document() {
-        Ok(node) => Ok((node, builder.problems)),
+        Ok(mut root) => {
+            let mut problems =
+                characters::forbidden_problems(&scanned.found, Some(&mut root), MAX_SHOWN);
+            problems.extend(characters::value_problems(&root));
+            problems.append(&mut builder.problems);
+            Ok(Parsed {
+                root,
+                problems,
+                not_shown,
+            })
+        }
         Err(p) => {
-            builder.problems.push(p);
-            Err(builder.problems)
+            let mut problems = characters::forbidden_problems(&scanned.found, None, MAX_SHOWN);
+            problems.append(&mut builder.problems);
+            problems.push(p);
+            Err(Refused {
+                problems,
+                not_shown,
+            })
         }
     }
 }
@@ -247,6 +285,8 @@ struct Builder<'a> {
     anchors: HashMap<usize, Node>,
     nodes: usize,
     bytes: usize,
+    /// Aliases expanded so far: whether a document too large is an alias bomb.
+    aliases: usize,
     /// Problems that do not stop parsing (duplicate keys).
     problems: Vec<Problem>,
 }
@@ -303,17 +343,26 @@ impl Builder<'_> {
     fn count(&mut self, (n, bytes): (usize, usize), at: Location) -> Result<(), Problem> {
         self.nodes += n;
         self.bytes += bytes;
-        if self.bytes > MAX_EXPANDED_BYTES {
-            return Err(Problem::error(format!("the document expands to more than {} MiB of text", MAX_EXPANDED_BYTES >> 20))
-                .at(at)
-                .hint("a config this large is almost certainly an alias bomb; remove the repeated aliases"));
-        }
-        if self.nodes > MAX_NODES {
-            return Err(Problem::error(format!("the document expands to more than {MAX_NODES} nodes"))
-                .at(at)
-                .hint("a config this large is almost certainly an alias bomb; remove the repeated aliases"));
-        }
-        Ok(())
+        let what = if self.bytes > MAX_EXPANDED_BYTES {
+            format!("{} MiB of text", MAX_EXPANDED_BYTES >> 20)
+        } else if self.nodes > MAX_NODES {
+            format!("{MAX_NODES} nodes")
+        } else {
+            return Ok(());
+        };
+        // Without aliases the text itself is this large: no bomb, just not a config.
+        let (message, hint) = if self.aliases > 0 {
+            (
+                format!("the document expands to more than {what}"),
+                "a config this large is almost certainly an alias bomb; remove the repeated aliases",
+            )
+        } else {
+            (
+                format!("the document holds more than {what}, too large for a config"),
+                "a config is a few KiB; check that this is the right file",
+            )
+        };
+        Err(Problem::error(message).at(at).hint(hint))
     }
 
     fn node(&mut self, ev: Event, m: Marker, depth: usize) -> Result<Node, Problem> {
@@ -350,6 +399,7 @@ impl Builder<'_> {
             return Err(Problem::error("alias to an unknown anchor").at(at));
         };
         let node = node.clone();
+        self.aliases += 1;
         self.count(node.weight(), at)?;
         Ok(Node { at, ..node })
     }
@@ -362,16 +412,6 @@ impl Builder<'_> {
         at: Location,
     ) -> Result<Node, Problem> {
         self.count((1, text.len()), at)?;
-        if let Some(c) = text.chars().find(|c| is_forbidden(*c)) {
-            self.problems.push(
-                Problem::error(format!(
-                    "the value holds the control character U+{:04X}",
-                    c as u32
-                ))
-                .at(at)
-                .hint("remove it; Kubernetes tools read such characters inconsistently"),
-            );
-        }
         let quoted = match tag {
             None => style != TScalarStyle::Plain,
             Some(tag) if is_str_tag(&tag) => true,
@@ -469,17 +509,6 @@ impl Builder<'_> {
     }
 }
 
-/// Characters no config value needs and YAML readers disagree on: C0 controls but tab and
-/// newline, DEL, C1 controls, the Unicode line separators, the byte-order mark and the
-/// noncharacters U+FFFE and U+FFFF.
-fn is_forbidden(c: char) -> bool {
-    (c.is_control() && c != '\n' && c != '\t')
-        || matches!(
-            c,
-            '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}'
-        )
-}
-
 fn is_str_tag(tag: &Tag) -> bool {
     tag.suffix == "str" && (tag.handle == "!!" || tag.handle.starts_with("tag:yaml.org"))
 }
@@ -490,14 +519,14 @@ mod tests {
 
     #[test]
     fn locations_are_one_based() {
-        let (root, _) = parse_document("a:\n  bb: 1\n").unwrap();
+        let root = parse_document("a:\n  bb: 1\n").unwrap().root;
         let loc = root.locate_key(&[Segment::Key("a".into()), Segment::Key("bb".into())]);
         assert_eq!((loc.line, loc.column), (2, 3));
     }
 
     #[test]
     fn duplicate_keys_are_all_reported() {
-        let (_, problems) = parse_document("a: 1\na: 2\nb: 1\nb: 3\n").unwrap();
+        let problems = parse_document("a: 1\na: 2\nb: 1\nb: 3\n").unwrap().problems;
         assert_eq!(problems.len(), 2);
         assert!(problems[0].message.contains("duplicate key `a`"));
     }
@@ -509,7 +538,7 @@ mod tests {
             let p = i - 1;
             doc.push_str(&format!("a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"));
         }
-        let problems = parse_document(&doc).unwrap_err();
+        let problems = parse_document(&doc).unwrap_err().problems;
         assert!(
             problems[0].message.contains("expands to more than"),
             "{problems:?}"
@@ -524,26 +553,28 @@ mod tests {
             doc.push_str("*a, ");
         }
         doc.push_str("*a]\n");
-        let problems = parse_document(&doc).unwrap_err();
+        let problems = parse_document(&doc).unwrap_err().problems;
         assert!(problems[0].message.contains("MiB of text"), "{problems:?}");
     }
 
     #[test]
     fn control_characters_are_refused_but_newlines_and_tabs_are_fine() {
-        let (_, problems) = parse_document("a: \"x\\x7fy\"\nb: \"tab\\there\\nnext\"\n").unwrap();
+        let problems = parse_document("a: \"x\\x7fy\"\nb: \"tab\\there\\nnext\"\n")
+            .unwrap()
+            .problems;
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert!(problems[0].message.contains("U+007F"));
     }
 
     #[test]
     fn second_document_is_refused() {
-        let problems = parse_document("a: 1\n---\nb: 2\n").unwrap_err();
+        let problems = parse_document("a: 1\n---\nb: 2\n").unwrap_err().problems;
         assert!(problems[0].message.contains("more than one YAML document"));
     }
 
     #[test]
     fn remove_deletes_map_entry_and_seq_item() {
-        let (mut root, _) = parse_document("a: [1, 2, 3]\nb: x\n").unwrap();
+        let mut root = parse_document("a: [1, 2, 3]\nb: x\n").unwrap().root;
         assert!(root.remove(&[Segment::Key("a".into()), Segment::Index(1)]));
         assert!(root.remove(&[Segment::Key("b".into())]));
         assert!(!root.remove(&[Segment::Key("b".into())]));

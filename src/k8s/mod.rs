@@ -3,6 +3,8 @@
 //! trip through `k8s-openapi` types, and the identity of an object. Depends on nothing
 //! else in the crate.
 
+pub mod duration;
+pub mod quantity;
 pub mod resid;
 pub mod roundtrip;
 pub mod syntax;

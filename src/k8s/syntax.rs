@@ -1,6 +1,7 @@
-//! The string rules Kubernetes and container runtimes apply to names, labels, quantities,
-//! image references and durations, so a bad value is refused here with its position in the
-//! config instead of by the API server at `kubectl apply` time.
+//! The string rules Kubernetes and container runtimes apply to names, labels and image
+//! references (quantities and durations have files of their own), so a bad value is
+//! refused here with its position in the config instead of by the API server at
+//! `kubectl apply` time.
 
 /// RFC 1123 label: what Kubernetes wants for most object names and namespaces.
 pub fn is_dns1123_label(s: &str) -> bool {
@@ -10,6 +11,11 @@ pub fn is_dns1123_label(s: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !s.starts_with('-')
         && !s.ends_with('-')
+}
+
+/// RFC 1035 label: an RFC 1123 label that starts with a letter, what a Service name must be.
+pub fn is_dns1035_label(s: &str) -> bool {
+    is_dns1123_label(s) && s.starts_with(|c: char| c.is_ascii_lowercase())
 }
 
 /// RFC 1123 subdomain: dot-separated labels, at most 253 characters.
@@ -45,137 +51,6 @@ pub fn is_env_var_name(s: &str) -> bool {
         && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
         && !s.starts_with(|c: char| c.is_ascii_digit())
-}
-
-/// A Kubernetes resource quantity (`500m`, `4Gi`, `1e3`), as a number for comparisons.
-/// `None` for anything the API server would refuse, such as `50GB`.
-pub fn parse_quantity(s: &str) -> Option<f64> {
-    let split = s
-        .find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | '+' | '-')))
-        .unwrap_or(s.len());
-    let (number, suffix) = s.split_at(split);
-    let digits = number.strip_prefix(['+', '-']).unwrap_or(number);
-    if digits.is_empty()
-        || digits.matches('.').count() > 1
-        || digits == "."
-        || digits.contains(['+', '-'])
-    {
-        return None;
-    }
-    let value: f64 = number.parse().ok()?;
-    let factor = match suffix {
-        "" => 1.0,
-        "n" => 1e-9,
-        "u" => 1e-6,
-        "m" => 1e-3,
-        "k" => 1e3,
-        "M" => 1e6,
-        "G" => 1e9,
-        "T" => 1e12,
-        "P" => 1e15,
-        "E" => 1e18,
-        "Ki" => 1024f64,
-        "Mi" => 1024f64.powi(2),
-        "Gi" => 1024f64.powi(3),
-        "Ti" => 1024f64.powi(4),
-        "Pi" => 1024f64.powi(5),
-        "Ei" => 1024f64.powi(6),
-        exp if exp.starts_with(['e', 'E']) => {
-            let e = &exp[1..];
-            let unsigned = e.strip_prefix(['+', '-']).unwrap_or(e);
-            if unsigned.is_empty() || !unsigned.bytes().all(|b| b.is_ascii_digit()) {
-                return None;
-            }
-            10f64.powi(e.parse().ok()?)
-        }
-        _ => return None,
-    };
-    Some(value * factor)
-}
-
-/// A quantity as an exact decimal: `mantissa × 10^exponent`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Exact {
-    mantissa: i128,
-    exponent: i32,
-}
-
-/// Parses a quantity exactly, so `700m` equals `0.7` and one byte over `4Ti` is over it.
-pub fn exact_quantity(s: &str) -> Option<Exact> {
-    parse_quantity(s)?;
-    let split = s
-        .find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | '+' | '-')))
-        .unwrap_or(s.len());
-    let (number, suffix) = s.split_at(split);
-    let (int_part, frac_part) = number.split_once('.').unwrap_or((number, ""));
-    let digits = format!("{int_part}{frac_part}");
-    let mut mantissa: i128 = digits.parse().ok()?;
-    let mut exponent = -(frac_part.len() as i32);
-    let binary = |n: u32| 1024i128.checked_pow(n);
-    match suffix {
-        "" => {}
-        "n" => exponent -= 9,
-        "u" => exponent -= 6,
-        "m" => exponent -= 3,
-        "k" => exponent += 3,
-        "M" => exponent += 6,
-        "G" => exponent += 9,
-        "T" => exponent += 12,
-        "P" => exponent += 15,
-        "E" => exponent += 18,
-        "Ki" | "Mi" | "Gi" | "Ti" | "Pi" | "Ei" => {
-            let power = ["Ki", "Mi", "Gi", "Ti", "Pi", "Ei"]
-                .iter()
-                .position(|x| *x == suffix)? as u32
-                + 1;
-            mantissa = mantissa.checked_mul(binary(power)?)?;
-        }
-        exp => exponent += exp[1..].parse::<i32>().ok()?,
-    }
-    Some(Exact { mantissa, exponent })
-}
-
-/// Compares two exact quantities; `None` when aligning them would overflow.
-pub fn compare_exact(a: Exact, b: Exact) -> Option<std::cmp::Ordering> {
-    let (high, low, flipped) = if a.exponent >= b.exponent {
-        (a, b, false)
-    } else {
-        (b, a, true)
-    };
-    let shift = u32::try_from(high.exponent - low.exponent).ok()?;
-    let scaled = high.mantissa.checked_mul(10i128.checked_pow(shift)?)?;
-    let ordering = scaled.cmp(&low.mantissa);
-    Some(if flipped {
-        ordering.reverse()
-    } else {
-        ordering
-    })
-}
-
-/// A Go duration such as `30m` or `1h30m`, as the executor parses `EXECUTOR_MAXIMUM_RUNTIME_PER_JOB`.
-pub fn is_go_duration(s: &str) -> bool {
-    let mut rest = s;
-    if rest.is_empty() {
-        return false;
-    }
-    while !rest.is_empty() {
-        let number_len = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        if number_len == 0 || rest[..number_len].parse::<f64>().is_err() {
-            return false;
-        }
-        rest = &rest[number_len..];
-        let unit = ["ns", "us", "µs", "ms", "s", "m", "h"]
-            .iter()
-            .filter(|u| rest.starts_with(**u))
-            .max_by_key(|u| u.len());
-        match unit {
-            Some(u) => rest = &rest[u.len()..],
-            None => return false,
-        }
-    }
-    true
 }
 
 /// A container image reference: `[host[:port]/]path[:tag][@sha256:<64 hex>]`.
@@ -260,48 +135,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn quantities() {
-        assert_eq!(parse_quantity("500m"), Some(0.5));
-        assert_eq!(parse_quantity("4Gi"), Some(4.0 * 1024f64.powi(3)));
-        assert_eq!(parse_quantity("1e3"), Some(1000.0));
-        assert_eq!(parse_quantity("2"), Some(2.0));
-        for bad in ["50GB", "", "Gi", "1.2.3", "--1", "1 Gi", "1e"] {
-            assert_eq!(parse_quantity(bad), None, "{bad}");
-        }
-    }
-
-    #[test]
-    fn exact_comparison_has_no_rounding() {
-        let cmp = |a: &str, b: &str| {
-            compare_exact(exact_quantity(a).unwrap(), exact_quantity(b).unwrap())
-        };
-        use std::cmp::Ordering::*;
-        assert_eq!(cmp("700m", "0.7"), Some(Equal));
-        assert_eq!(cmp("4398046511105", "4Ti"), Some(Greater));
-        assert_eq!(cmp("1000000001n", "1"), Some(Greater));
-        assert_eq!(cmp("1Gi", "1G"), Some(Greater));
-        assert_eq!(cmp("1e3", "1k"), Some(Equal));
-    }
-
-    #[test]
     fn names_and_labels() {
         assert!(is_dns1123_label("codeintel"));
         assert!(!is_dns1123_label("Code_Intel"));
         assert!(!is_dns1123_label("-x"));
+        assert!(is_dns1123_label("1exec"));
+        assert!(!is_dns1035_label("1exec"));
+        assert!(is_dns1035_label("exec-1"));
         assert!(is_qualified_name("app.kubernetes.io/name"));
         assert!(!is_qualified_name("bad key"));
         assert!(is_label_value(""));
         assert!(!is_label_value("has space"));
         assert!(!is_label_value(&"a".repeat(64)));
-    }
-
-    #[test]
-    fn durations() {
-        assert!(is_go_duration("30m"));
-        assert!(is_go_duration("1h30m"));
-        assert!(is_go_duration("1.5h"));
-        assert!(!is_go_duration("30"));
-        assert!(!is_go_duration("thirty minutes"));
     }
 
     #[test]

@@ -111,16 +111,14 @@ fn string(s: &str) -> String {
     }
 }
 
-/// Words YAML 1.1 or 1.2 reads as null or a boolean, in any case.
-const SPECIAL_WORDS: [&str; 12] = [
-    "", "~", "null", "true", "false", "yes", "no", "on", "off", "y", "n", "=",
+/// Words YAML 1.1 or 1.2 reads as null or a boolean, in any case, and the two YAML 1.1
+/// reads as its merge (`<<`) and value (`=`) keys, which PyYAML refuses as values.
+const SPECIAL_WORDS: [&str; 13] = [
+    "", "~", "null", "true", "false", "yes", "no", "on", "off", "y", "n", "=", "<<",
 ];
 
 fn is_plain_safe(s: &str) -> bool {
-    if SPECIAL_WORDS.iter().any(|w| w.eq_ignore_ascii_case(s))
-        || s.starts_with(' ')
-        || s.ends_with(' ')
-    {
+    if s.starts_with(' ') || s.ends_with(' ') || reads_as_non_string(s) {
         return false;
     }
     let first = s.chars().next().unwrap_or(' ');
@@ -137,28 +135,38 @@ fn is_plain_safe(s: &str) -> bool {
     {
         return false;
     }
-    if s.chars().any(|c| {
+    !s.chars().any(|c| {
         c.is_control()
             || ((c.is_ascii() || is_special_unicode(c)) && !c.is_ascii_graphic() && c != ' ')
-    }) {
-        return false;
+    })
+}
+
+/// Whether PyYAML (YAML 1.1), go-yaml v2 (kubectl, the API server), go-yaml v3
+/// (kustomize) or the YAML 1.2 core schema could read `s`, written plain, as anything but
+/// a string: null, a boolean, a merge or value key, a timestamp, or a number in any of
+/// their spellings (`0o17`, `017`, `0b1010`, `1_000`, sexagesimal `1:20`, `.inf`, Go's
+/// `+Inf` and hex floats `0x1p-2`). Where unsure, it says yes: quoting a string costs two
+/// characters.
+fn reads_as_non_string(s: &str) -> bool {
+    if SPECIAL_WORDS.iter().any(|w| w.eq_ignore_ascii_case(s)) || looks_like_timestamp(s) {
+        return true;
     }
-    // Anything that might be a number, a date or a sexagesimal in some YAML version is quoted.
     // YAML 1.1 readers drop underscores from anything that starts like a number.
     let without_underscores: String = s.chars().filter(|c| *c != '_').collect();
     let unsigned = without_underscores
         .strip_prefix(['-', '+'])
         .unwrap_or(&without_underscores);
+    // go-yaml v2 hands a plain scalar that starts with a sign to Go's strconv.ParseFloat,
+    // which takes infinities and NaN in any case; YAML spells them `.inf` and `.nan`.
+    let word = unsigned.trim_start_matches('.').to_ascii_lowercase();
+    if matches!(word.as_str(), "inf" | "infinity" | "nan") {
+        return true;
+    }
     let numberish = unsigned.starts_with(|c: char| c.is_ascii_digit() || c == '.');
-    let only_number_chars = s.chars().all(|c| {
-        c.is_ascii_hexdigit()
-            || "xXoO._:+-".contains(c)
-            || c == 'i'
-            || c == 'I'
-            || c == 'n'
-            || c == 'N'
-    });
-    !(looks_like_timestamp(s) || (numberish && only_number_chars))
+    let only_number_chars = s
+        .chars()
+        .all(|c| c.is_ascii_hexdigit() || "xXoOpP._:+-iInN".contains(c));
+    numberish && only_number_chars
 }
 
 /// YAML 1.1 reads `2001-12-14` and everything after it as a timestamp.
@@ -240,31 +248,85 @@ mod tests {
         assert_eq!(&back, v, "{text}");
     }
 
+    /// Every plain value that PyYAML, go-yaml v2/v3 or the YAML 1.2 core schema reads as
+    /// something other than a string (the research's experiment table, and more).
+    const NOT_STRINGS: &[&str] = &[
+        "yes",
+        "No",
+        "on",
+        "OFF",
+        "y",
+        "Y",
+        "n",
+        "N",
+        "true",
+        "True",
+        "TRUE",
+        "False",
+        "null",
+        "Null",
+        "NULL",
+        "~",
+        "",
+        "<<",
+        "=",
+        "10",
+        "-1",
+        "+12",
+        "09",
+        "017",
+        "0o17",
+        "0O17",
+        "0x1F",
+        "0X1f",
+        "0b1010",
+        "-0b1",
+        "1_000",
+        "-_0",
+        "+_1_0",
+        "1:20",
+        "190:20:30",
+        "1:20.5",
+        "-1:20",
+        "1e3",
+        "1E-3",
+        "0.1e1",
+        "+.5",
+        ".5",
+        "5.",
+        ".inf",
+        ".Inf",
+        "-.inf",
+        "+.INF",
+        ".nan",
+        ".NaN",
+        "+inf",
+        "-Inf",
+        "+INFINITY",
+        "-infinity",
+        "inf",
+        "NaN",
+        "0x1p-2",
+        "0X1.8P1",
+        "-0x1p3",
+        "2001-12-14",
+        "2001-12-14t21:59:43.10-05:00",
+        "2001-12-14 21:59:43.10 -5",
+        "2002-1-1",
+    ];
+
     #[test]
     fn yaml_1_1_booleans_and_numbers_are_quoted() {
-        for s in [
-            "yes",
-            "No",
-            "on",
-            "OFF",
-            "y",
-            "n",
-            "true",
-            "null",
-            "~",
-            "",
-            "10",
-            "1:20",
-            "0x1F",
-            "1e3",
-            "2001-12-14",
-            ".5",
-            "-1",
-            "1_000",
-        ] {
-            let out = to_yaml(&Value::String(s.into()));
+        for s in NOT_STRINGS {
+            let out = to_yaml(&Value::String((*s).into()));
             assert!(out.starts_with('"'), "{s} -> {out}");
         }
+        // As keys too, and every one reads back as the same string.
+        let m: serde_yaml::Mapping = NOT_STRINGS
+            .iter()
+            .map(|s| (Value::String((*s).into()), Value::String((*s).into())))
+            .collect();
+        round_trip(&Value::Mapping(m));
         for s in [
             "10Gi",
             "500m",
@@ -274,6 +336,11 @@ mod tests {
             "-f",
             "/usr/bin/pgrep",
             "app.kubernetes.io/name",
+            "info",
+            "nanny",
+            "infinite-loop",
+            "=x",
+            "<<x",
         ] {
             assert_eq!(to_yaml(&Value::String(s.into())), format!("{s}\n"));
         }

@@ -190,3 +190,19 @@ pub fn is_root() -> bool {
     std::fs::write(&probe, "").unwrap();
     std::fs::metadata(&probe).unwrap().uid() == 0
 }
+
+/// The executor's required keys, for configs built in a test (no queue).
+pub const EXECUTOR: &str = "executor:
+  frontendUrl: http://sourcegraph-frontend.sourcegraph.svc.cluster.local:30080
+  frontendExistingSecret: executor-frontend
+";
+
+/// `head` (a bare values file without `queues`) with `n` queue entries `q0`, `q1`, … on the
+/// batches queue.
+pub fn with_queues(head: &str, n: usize) -> String {
+    let mut text = format!("{head}queues:\n");
+    for i in 0..n {
+        text.push_str(&format!("- {{name: q{i}, queueName: batches}}\n"));
+    }
+    text
+}

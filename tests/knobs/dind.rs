@@ -204,3 +204,88 @@ fn dind_gvisor_daemon_config_merges_over_the_gvisor_defaults() {
     );
     assert_eq!(daemon["iptables"], serde_json::json!(false), "{daemon}");
 }
+
+#[test]
+fn dind_command_host_and_config_file_flags_are_refused_in_any_form() {
+    // As dockerd reads its flags: combined short flags, the value in the next argument.
+    let problems = refused(&with(
+        DIND,
+        "dind: {command: [dockerd, '--config-file=/tmp/d.json', -DH, 'tcp://0.0.0.0:2375']}",
+    ));
+    let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        ["dind.command[1]", "dind.command[2]"],
+        "{problems:?}"
+    );
+    assert!(problems[1].message.contains("`-DH tcp://0.0.0.0:2375`"));
+    for command in [
+        "[dockerd, -Htcp://0.0.0.0:2375]",
+        "[dockerd, -H=tcp://0.0.0.0:2375]",
+        "[dockerd, --host, 'tcp://0.0.0.0:2375']",
+        "[dockerd, --config-file, /tmp/d.json]",
+        // A wrapper's `--` does not hide the dockerd after it.
+        "[tini, --, dockerd, -H, 'tcp://0.0.0.0:2375']",
+    ] {
+        let problems = refused(&with(DIND, &format!("dind: {{command: {command}}}")));
+        assert!(
+            problems.iter().all(|p| p.path.starts_with("dind.command[")),
+            "{command}: {problems:?}"
+        );
+    }
+    // The gVisor command is read the same way.
+    refused_at(
+        &with(
+            DIND,
+            "dind: {gVisor: {enabled: true, command: [dockerd, -DH, 'tcp://0.0.0.0:2375']}}",
+        ),
+        "dind.gVisor.command[1]",
+    );
+}
+
+#[test]
+fn dind_command_shell_scripts_may_not_set_hosts_or_write_daemon_json() {
+    for script in [
+        "exec dockerd -DHtcp://0.0.0.0:2375",
+        "dockerd \"--host=tcp://0.0.0.0:2375\"",
+        "eval 'dockerd -H tcp://0.0.0.0:2375'",
+        "exec dockerd --config-file=/tmp/d.json",
+        "echo '{\"hosts\": [\"tcp://0.0.0.0:2375\"]}' > /etc/docker/daemon.json; exec dockerd",
+        "cp /tmp/x /etc/do''cker/daemon.js''on && exec dockerd",
+    ] {
+        let config = with(
+            DIND,
+            &format!(
+                "dind: {{command: [/bin/bash, -ec, {}]}}",
+                serde_json::json!(script)
+            ),
+        );
+        refused_at(&config, "dind.command[2]");
+    }
+    // A flag for a setting daemon.json has stops dockerd, in a script too.
+    refused_at(
+        &with(
+            DIND,
+            "dind: {command: [sh, -c, 'exec dockerd --mtu=1500']}",
+        ),
+        "dind.command[2]",
+    );
+    refused_at(
+        &with(
+            DIND,
+            "dind: {gVisor: {enabled: true, command: [sh, -c, 'dockerd -H tcp://0.0.0.0:2375']}}",
+        ),
+        "dind.gVisor.command[2]",
+    );
+    // What the script does besides is its own business.
+    let out = render(&with(
+        DIND,
+        "dind: {command: [sh, -c, 'mkdir -p /var/lib/docker && exec dockerd --debug -l info']}",
+    ));
+    assert_eq!(s(&out.container("executor", "dind")["command"][0]), "sh");
+    render(&with(
+        DIND,
+        "dind: {command: [dockerd, -D, --log-level, debug]}",
+    ));
+    render(&with(DIND, "dind: {gVisor: {enabled: true}}"));
+}

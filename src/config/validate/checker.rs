@@ -6,6 +6,7 @@ use crate::config::node_de::is_plain_string;
 use crate::config::raw::RawRegistryImage;
 use crate::config::source::{path_to_string, Node, Segment};
 use crate::diagnostic::{did_you_mean, Problem};
+use crate::k8s::quantity::{self, Min, Quantity};
 use crate::k8s::roundtrip;
 use crate::k8s::syntax::*;
 use indexmap::IndexMap;
@@ -27,6 +28,27 @@ impl<'a> Checker<'a> {
             prefix,
             problems: Vec::new(),
         }
+    }
+
+    /// Whether the file has the dotted key (`sourcegraph.labels`; `metadata.…` from the
+    /// top, the others under the prefix).
+    pub(super) fn present(&self, dotted: &str) -> bool {
+        let keys = dotted.split('.');
+        let path: Vec<&str> = if dotted.starts_with("metadata.") {
+            keys.collect()
+        } else {
+            self.prefix
+                .iter()
+                .filter_map(|s| match s {
+                    Segment::Key(k) => Some(k.as_str()),
+                    Segment::Index(_) => None,
+                })
+                .chain(keys)
+                .collect()
+        };
+        path.iter()
+            .try_fold(self.root, |node, key| node.get(key))
+            .is_some()
     }
 
     pub(super) fn full(&self, path: &[Segment]) -> Vec<Segment> {
@@ -124,16 +146,15 @@ impl<'a> Checker<'a> {
         }
     }
 
-    pub(super) fn quantity(&mut self, value: &str, path: &[Segment]) -> Option<f64> {
-        let q = parse_quantity(value);
-        if q.is_none() {
-            self.error(
-                path,
-                format!("`{value}` is not a Kubernetes quantity"),
-                "use a number with an optional suffix such as 500m, 10Gi or 20G (not GB)",
-            );
+    /// A quantity Kubernetes keeps exactly as written, at or above the key's `min`.
+    pub(super) fn quantity(&mut self, value: &str, path: &[Segment], min: Min) -> Option<Quantity> {
+        match quantity::parse(value).and_then(|q| q.at_least(min)) {
+            Ok(q) => Some(q),
+            Err(e) => {
+                self.error(path, format!("`{value}` {e}"), e.hint());
+                None
+            }
         }
-        q
     }
 
     /// `resources`: requests and limits, every quantity valid, no request above its limit.
@@ -144,7 +165,7 @@ impl<'a> Checker<'a> {
     ) -> Option<Value> {
         let value = quantities_as_strings(value);
         let mut ok = true;
-        let mut parsed: IndexMap<(String, String), Exact> = IndexMap::new();
+        let mut parsed: IndexMap<(String, String), Quantity> = IndexMap::new();
         for side in ["requests", "limits"] {
             let Some(serde_yaml::Value::Mapping(m)) = value.get(side) else {
                 continue;
@@ -152,10 +173,7 @@ impl<'a> Checker<'a> {
             for (res, q) in m {
                 let res = res.as_str().unwrap_or_default().to_string();
                 let q = q.as_str().unwrap_or_default();
-                match self
-                    .quantity(q, &[path, &path![side, &res]].concat())
-                    .and(exact_quantity(q))
-                {
+                match self.quantity(q, &[path, &path![side, &res]].concat(), Min::Zero) {
                     Some(n) => {
                         parsed.insert((side.to_string(), res), n);
                     }
@@ -165,9 +183,7 @@ impl<'a> Checker<'a> {
         }
         for ((side, res), request) in &parsed {
             let limit = parsed.get(&("limits".to_string(), res.clone()));
-            let above = limit.and_then(|limit| compare_exact(*request, *limit))
-                == Some(std::cmp::Ordering::Greater);
-            if side == "requests" && above {
+            if side == "requests" && limit.is_some_and(|limit| request > limit) {
                 ok = false;
                 self.error(
                     &[path, &path!["requests", res]].concat(),

@@ -1,12 +1,14 @@
 //! The `dind` section: the docker-in-docker sidecar's image, command and resources, dockerd's
 //! daemon.json (kept on loopback, with the registry mirror), and the gVisor sandbox.
 
+use super::dockerd_args;
 use super::executor::scratch;
 use super::mirrors::mirrors;
 use super::{registry_image, Checker};
 use crate::config::model::*;
 use crate::config::raw::{RawDind, RawExecutor, RawGVisor, RawSpec};
 use crate::config::source::Segment;
+use crate::k8s::quantity::Min;
 use k8s_openapi::api::core::v1 as core;
 use serde_json::{json, Map, Value};
 
@@ -189,7 +191,7 @@ fn gvisor(
         None => Some(DEFAULT_GVISOR_STORAGE.to_string()),
         Some(s) if s.is_empty() => None,
         Some(s) => {
-            checker.quantity(s, &p);
+            checker.quantity(s, &p, Min::Zero);
             Some(s.clone())
         }
     };
@@ -253,8 +255,12 @@ pub(super) fn non_empty_command(
     }
 }
 
-/// dockerd refuses to start when a setting is both a flag and in daemon.json, and a flag
-/// would also slip past the loopback check; so settings belong in dind.daemonConfig.
+/// Keeps dockerd's settings in the daemon.json the tool writes and checks. A host flag
+/// would listen past the loopback check and `--config-file` would read another file, so
+/// both are refused anywhere in the command, a shell script's words included; a flag for
+/// a setting daemon.json also has would stop dockerd (it refuses a setting given both
+/// ways, even the same list twice), so it is refused in dockerd's own arguments. A script
+/// that names `/etc/docker` or `daemon.json` could write its own file, and is refused too.
 pub(super) fn refuse_daemon_flags(
     command: &[String],
     daemon: &Value,
@@ -265,36 +271,122 @@ pub(super) fn refuse_daemon_flags(
         .as_object()
         .map(|m| m.keys().map(String::as_str).collect())
         .unwrap_or_default();
-    let flag_key = |flag: &str| -> Option<String> {
-        let name = flag.strip_prefix("--")?.split('=').next()?;
-        let key = match name {
-            "host" => "hosts",
-            "registry-mirror" => "registry-mirrors",
-            "insecure-registry" => "insecure-registries",
-            other => other,
-        };
-        (in_file.contains(&key) || matches!(key, "hosts" | "tls" | "tlsverify" | "mtu"))
-            .then(|| key.to_string())
+    let scripts = dockerd_args::shell_scripts(command);
+    // The command line itself, but for each shell and its options up to the script.
+    let wrapped = |i: usize| {
+        scripts
+            .iter()
+            .any(|(shell, script)| (*shell..=*script).contains(&i))
     };
-    for (i, arg) in command.iter().enumerate() {
-        // Flags may also hide in a shell script (`sh -c "dockerd --host=…"`).
-        for word in arg.split_whitespace() {
-            let key = if word == "-H"
-                || word.starts_with("-H=")
-                || (word.starts_with("-H") && word.len() > 2 && !word.starts_with("--"))
-            {
-                Some("hosts".to_string())
-            } else {
-                flag_key(word)
-            };
-            if let Some(key) = key {
+    let args: Vec<&str> = command
+        .iter()
+        .enumerate()
+        .skip(1)
+        .map(|(i, a)| if wrapped(i) { "" } else { a.as_str() })
+        .collect();
+    for flag in dockerd_args::flags(&args) {
+        let at = [path, &path![flag.at + 1]].concat();
+        refuse_flag(&flag, &in_file, FlagCheck::All, &at, checker);
+    }
+    for &(_, script_at) in &scripts {
+        let script = &command[script_at];
+        let at = [path, &path![script_at]].concat();
+        let words = dockerd_args::all_words(script);
+        let names_config = std::iter::once(script.as_str())
+            .chain(words.iter().map(String::as_str))
+            .find_map(|w| {
+                ["/etc/docker", "daemon.json"]
+                    .into_iter()
+                    .find(|n| w.contains(n))
+            });
+        if let Some(name) = names_config {
+            checker.error(
+                &at,
+                format!("the script names `{name}`, so it could write its own daemon.json past the checks"),
+                "configure dockerd in dind.daemonConfig; the script may not touch /etc/docker",
+            );
+        }
+        let words: Vec<&str> = words.iter().map(String::as_str).collect();
+        for flag in dockerd_args::flags(&words) {
+            refuse_flag(&flag, &in_file, FlagCheck::HostAndConfigFile, &at, checker);
+        }
+        for run in dockerd_args::dockerd_runs(script) {
+            let run: Vec<&str> = run.iter().map(String::as_str).collect();
+            for flag in dockerd_args::flags(&run) {
+                refuse_flag(&flag, &in_file, FlagCheck::Conflicts, &at, checker);
+            }
+        }
+    }
+}
+
+/// Which of `refuse_flag`'s rules to apply.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum FlagCheck {
+    All,
+    HostAndConfigFile,
+    Conflicts,
+}
+
+/// Flags whose setting the tool owns whether or not the final daemon.json has it: the
+/// loopback and TLS checks read daemon.json, and the chart's `mtu` lives there.
+const OWNED_FLAGS: [&str; 4] = ["hosts", "tls", "tlsverify", "mtu"];
+
+fn refuse_flag(
+    flag: &dockerd_args::Flag,
+    in_file: &[&str],
+    check: FlagCheck,
+    at: &[Segment],
+    checker: &mut Checker<'_>,
+) {
+    let written = &flag.written;
+    let anywhere = check != FlagCheck::Conflicts;
+    match flag.name.as_str() {
+        "host" if anywhere => checker.error(
+            at,
+            format!("`{written}` sets where dockerd listens on the command line, past the loopback check"),
+            "remove it: dockerd listens where dind.daemonConfig.hosts says, on loopback only",
+        ),
+        "config-file" if anywhere => checker.error(
+            at,
+            format!("`{written}` makes dockerd read another daemon.json than the one sg-executor-gen writes and checks"),
+            "remove it, and put the settings in dind.daemonConfig",
+        ),
+        "host" | "config-file" => {}
+        name if check != FlagCheck::HostAndConfigFile => {
+            let key = daemon_json_key(name);
+            if in_file.contains(&key) || OWNED_FLAGS.contains(&key) {
                 checker.error(
-                    &[path, &path![i]].concat(),
-                    format!("`{word}` sets `{key}`, which daemon.json sets too; dockerd refuses to start with both"),
+                    at,
+                    format!("`{written}` sets `{key}`, which daemon.json sets too; dockerd refuses to start with both"),
                     format!("remove the flag and set `{key}` in dind.daemonConfig"),
                 );
             }
         }
+        _ => {}
+    }
+}
+
+/// The daemon.json key a dockerd flag sets: the plural for the list and map flags
+/// (`--registry-mirror` sets `registry-mirrors`), else the flag's own name. `runtimes`
+/// never conflicts (dockerd skips it), so `--add-runtime` maps to nothing.
+fn daemon_json_key(flag: &str) -> &str {
+    match flag {
+        "host" => "hosts",
+        "registry-mirror" => "registry-mirrors",
+        "insecure-registry" => "insecure-registries",
+        "label" => "labels",
+        "storage-opt" => "storage-opts",
+        "exec-opt" => "exec-opts",
+        "log-opt" => "log-opts",
+        "dns-opt" => "dns-opts",
+        "authorization-plugin" => "authorization-plugins",
+        "default-ulimit" => "default-ulimits",
+        "default-address-pool" => "default-address-pools",
+        "node-generic-resource" => "node-generic-resources",
+        "cdi-spec-dir" => "cdi-spec-dirs",
+        "feature" => "features",
+        "add-runtime" => "",
+        other => other,
     }
 }
 

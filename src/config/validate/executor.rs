@@ -5,7 +5,8 @@ use super::scheduling::{self, OwnPodKeys};
 use super::{one_of, owned_labels, Checker};
 use crate::config::model::*;
 use crate::config::raw::{RawExecutor, RawSourcegraph, RawStorage, StorageType};
-use crate::k8s::syntax::is_go_duration;
+use crate::k8s::duration::{self, DurationError};
+use crate::k8s::quantity::Min;
 use k8s_openapi::api::core::v1 as core;
 use serde_json::{json, Map, Value};
 
@@ -169,10 +170,16 @@ pub(super) fn scratch(ex: &RawExecutor, checker: &mut Checker<'_>) -> Scratch {
     let s = ex.storage.as_ref().unwrap_or(&default_storage);
     let size = s.size.clone().filter(|v| !v.is_empty());
     let sp = path!["executor", "storage", "size"];
+    let kind = s.type_.unwrap_or(StorageType::EmptyDir);
     if let Some(size) = &size {
-        checker.quantity(size, &sp);
+        // An emptyDir's size limit may be 0; a claim needs a size.
+        let min = match kind {
+            StorageType::EmptyDir => Min::Zero,
+            StorageType::Ephemeral => Min::AboveZero,
+        };
+        checker.quantity(size, &sp, min);
     }
-    match s.type_.unwrap_or(StorageType::EmptyDir) {
+    match kind {
         StorageType::EmptyDir => {
             if s.class.as_deref().is_some_and(|c| !c.is_empty()) {
                 checker.warn(
@@ -229,12 +236,24 @@ pub(super) fn job_limits(ex: &RawExecutor, checker: &mut Checker<'_>) -> (u32, S
         .maximum_runtime_per_job
         .clone()
         .unwrap_or_else(|| "30m".into());
-    if !is_go_duration(&max_runtime) {
-        checker.error(
-            &path!["executor", "maximumRuntimePerJob"],
-            format!("`{max_runtime}` is not a duration"),
-            "write it like 30m, 1h or 1h30m",
-        );
+    let p = path!["executor", "maximumRuntimePerJob"];
+    match duration::parse(&max_runtime) {
+        Ok(d) if d <= 0 => checker.error(
+            &p,
+            format!("`{max_runtime}` is not a positive duration"),
+            "the executor stops each job after this long; write it like 30m, 1h or 1h30m",
+        ),
+        Ok(_) => {}
+        Err(e @ DurationError::Overflow) => checker.error(
+            &p,
+            format!("`{max_runtime}` {e}"),
+            "the executor would not start; use a shorter duration, e.g. 24h",
+        ),
+        Err(e) => checker.error(
+            &p,
+            format!("`{max_runtime}` {e}"),
+            "write it as Go does, like 30m, 1h or 1h30m (units ns, us, ms, s, m, h)",
+        ),
     }
     (max_jobs, max_runtime)
 }

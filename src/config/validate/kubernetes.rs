@@ -11,9 +11,10 @@ use crate::config::model::{
 };
 use crate::config::raw::{RawExecutor, RawKubernetesJob, RawStorageClass};
 use crate::config::source::Segment;
+use crate::k8s::quantity::Min;
 use crate::k8s::roundtrip;
 use crate::k8s::syntax::{
-    is_dns1123_label, is_dns1123_subdomain, is_label_value, is_qualified_name, parse_quantity,
+    is_dns1123_label, is_dns1123_subdomain, is_label_value, is_qualified_name,
 };
 use k8s_openapi::api::core::v1 as core;
 
@@ -267,13 +268,11 @@ fn resource_settings(
         if value.is_empty() {
             continue;
         }
-        if parse_quantity(&value).is_none() {
-            checker.error(
-                &p(&["executor", "kubernetesJob", "resources", side, res]),
-                format!("`{value}` is not a Kubernetes quantity"),
-                "use e.g. 500m, 2, 1Gi",
-            );
-        }
+        checker.quantity(
+            &value,
+            &p(&["executor", "kubernetesJob", "resources", side, res]),
+            Min::Zero,
+        );
         set(settings, var, value);
     }
 }
@@ -343,13 +342,7 @@ fn data_volume(
         .clone()
         .filter(|s| !s.is_empty())
         .map(|size| {
-            if parse_quantity(&size).is_none() {
-                checker.error(
-                    &p(&["executor", "storageSize"]),
-                    format!("`{size}` is not a Kubernetes quantity"),
-                    "use e.g. 100Gi",
-                );
-            }
+            checker.quantity(&size, &p(&["executor", "storageSize"]), Min::AboveZero);
             let class = storage_class
                 .and_then(|s| s.name.clone())
                 .filter(|s| !s.is_empty());

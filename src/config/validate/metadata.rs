@@ -5,6 +5,7 @@
 use super::{owned_labels, Checker};
 use crate::config::model::{Kubernetes, PodSettings, Registry};
 use crate::config::raw::{RawKrm, RawMetadata};
+use crate::k8s::syntax::is_dns1035_label;
 use std::collections::HashMap;
 
 /// What the KRM wrapper says about the stack.
@@ -64,7 +65,17 @@ fn metadata_checks(meta: Option<&RawMetadata>, checker: &mut Checker<'_>) -> Met
     let name = meta
         .and_then(|m| m.name.clone())
         .unwrap_or_else(|| "executor".into());
-    if checker.dns_label(&name, &path!["metadata", "name"], "name") && name.len() > 40 {
+    // The name is the Service's too, and a Service's name must start with a letter.
+    let p = path!["metadata", "name"];
+    let valid = checker.dns_label(&name, &p, "name");
+    if valid && !is_dns1035_label(&name) {
+        checker.error(
+            &p,
+            format!("`{name}` does not start with a letter, and it names the stack's Service"),
+            "start it with a lowercase letter: a Service name is a DNS-1035 label",
+        );
+    }
+    if valid && name.len() > 40 {
         checker.error(
             &path!["metadata", "name"],
             "the name is longer than 40 characters",

@@ -16,6 +16,7 @@ macro_rules! path {
 
 mod checker;
 mod dind;
+mod dockerd_args;
 mod env;
 mod executor;
 pub mod kubernetes;
@@ -26,6 +27,7 @@ mod queues;
 mod registry;
 mod risks;
 mod scheduling;
+pub mod size;
 mod sourcegraph;
 mod storage_class;
 
@@ -133,7 +135,7 @@ pub fn validate(
         local_dev,
         checker,
     );
-    Some(Config {
+    let config = Config {
         mode,
         name,
         namespace,
@@ -165,7 +167,14 @@ pub fn validate(
             .as_ref()
             .and_then(|n| n.enabled)
             .unwrap_or(true),
-    })
+    };
+    // Before anything is rendered: refuse an output Kubernetes or this tool cannot take.
+    size::check(&config, checker);
+    let failed = checker
+        .problems
+        .iter()
+        .any(|p| p.severity == Severity::Error);
+    (!failed).then_some(config)
 }
 
 /// The mode's own runtime: the dind sidecar, or the native chart's job settings.

@@ -2,7 +2,7 @@
 //! entry with its own queue, replicas, resources and environment.
 
 use super::env::env_map;
-use super::Checker;
+use super::{size, Checker};
 use crate::config::model::{Worker, QUEUES};
 use crate::config::raw::{RawExecutor, RawQueue, RawSpec};
 use crate::config::source::Segment;
@@ -90,6 +90,16 @@ pub(super) fn workers(
         return single_worker(&shared, ex, checker).into_iter().collect();
     }
     warn_about_ignored_executor_keys(ex, checker);
+    // Every entry gets its own copy of the shared env and resources: refuse before copying.
+    let shared_values: u64 = shared
+        .env
+        .values()
+        .chain(shared.resources.as_ref())
+        .map(|v| size::json_size(v, 0).values)
+        .sum();
+    if size::refuse_copies(queues.len(), shared_values, &path!["queues"], checker) {
+        return Vec::new();
+    }
     let mut seen = HashSet::new();
     let mut out = Vec::new();
     for (i, q) in queues.iter().enumerate() {

@@ -5,6 +5,7 @@ use super::scheduling::{pod_settings, OwnPodKeys};
 use super::{owned_labels, registry_image, Checker};
 use crate::config::model::*;
 use crate::config::raw::{RawRegistry, RawSourcegraph, RawSpec};
+use crate::k8s::quantity::Min;
 use indexmap::IndexMap;
 use serde_json::{json, Value};
 
@@ -56,7 +57,11 @@ pub(super) fn registry(
     let storage_size = raw
         .and_then(|r| r.storage_size.clone())
         .unwrap_or_else(|| "10Gi".into());
-    checker.quantity(&storage_size, &[&p[..], &path!["storageSize"]].concat());
+    checker.quantity(
+        &storage_size,
+        &[&p[..], &path!["storageSize"]].concat(),
+        Min::AboveZero,
+    );
     // The chart defaults to a class named `sourcegraph` even when none exists; we use the
     // cluster default unless the admin names one.
     let storage_class = spec
