@@ -3,6 +3,7 @@
 //! the typed config as written (`node_de` into `raw`), and that the `Config` the templates
 //! use (`validate` into `model`), one code path for the KRM and the bare-values form (`load`).
 
+pub mod defaults;
 pub mod keys;
 pub mod load;
 pub mod model;

@@ -27,7 +27,7 @@ const TOOL_ANNOTATION_PREFIXES: [&str; 5] = [
 pub(super) fn metadata(krm: Option<&RawKrm>, checker: &mut Checker<'_>) -> Metadata {
     let Some(krm) = krm else {
         return Metadata {
-            name: "executor".into(),
+            name: crate::config::defaults::STACK_NAME.into(),
             namespace: None,
             labels: Vec::new(),
             annotations: Vec::new(),
@@ -62,7 +62,7 @@ fn api_version_and_kind(krm: &RawKrm, checker: &mut Checker<'_>) {
 fn metadata_checks(meta: Option<&RawMetadata>, checker: &mut Checker<'_>) -> Metadata {
     let name = meta
         .and_then(|m| m.name.clone())
-        .unwrap_or_else(|| "executor".into());
+        .unwrap_or_else(|| crate::config::defaults::STACK_NAME.into());
     if checker.dns_label(&name, &path!["metadata", "name"], "name") && name.len() > 40 {
         checker.error(
             &path!["metadata", "name"],

@@ -164,7 +164,7 @@ pub fn validate(
             .network_policy
             .as_ref()
             .and_then(|n| n.enabled)
-            .unwrap_or(true),
+            .unwrap_or(crate::config::defaults::NETWORK_POLICY_ENABLED),
     })
 }
 
