@@ -4,6 +4,7 @@
 //! use (`validate` into `model`), one code path for the KRM and the bare-values form (`load`).
 
 pub mod defaults;
+pub mod docs;
 pub mod keys;
 pub mod load;
 pub mod model;
