@@ -51,6 +51,8 @@ pub enum Command {
         #[arg(short = 'f', long = "file", value_name = "MANIFESTS")]
         file: PathBuf,
     },
+    /// Print the JSON Schema of the config (both forms, both charts' keys), for editors
+    Schema,
 }
 
 #[derive(Debug, Args)]

@@ -6,6 +6,7 @@
 mod check;
 mod diff;
 mod input;
+mod manual;
 
 use crate::cli::{Cli, Command};
 use crate::component::output_dir::{self, Claim, OutputError};
@@ -156,6 +157,7 @@ fn execute(
             update,
         } => diff::diff(&input, &golden, update, out, err, color),
         Command::Check { file } => check::check(&file, err),
+        Command::Schema => manual::schema(out),
     }
 }
 

@@ -10,6 +10,7 @@ pub mod load;
 pub mod model;
 pub mod node_de;
 pub mod raw;
+pub mod schema;
 pub mod source;
 pub mod validate;
 
