@@ -53,6 +53,47 @@ pub enum Command {
     },
     /// Print the JSON Schema of the config (both forms, both charts' keys), for editors
     Schema,
+    /// Print a commented starter config in the KRM form, ready to render
+    Init(InitArgs),
+    /// Explain a config key: what it does, its default, what it becomes, where we differ
+    /// from the chart (without KEY: every key)
+    Explain {
+        /// A key path such as executor.frontendUrl (a leading `spec.` is fine)
+        key: Option<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The Sourcegraph frontend the executors talk to
+    #[arg(
+        long,
+        value_name = "URL",
+        default_value = "http://sourcegraph-frontend.sourcegraph.svc.cluster.local:30080"
+    )]
+    pub frontend_url: String,
+    /// A queue to pull jobs from (repeat for several): batches, codeintel
+    #[arg(long = "queue", value_name = "QUEUE", default_value = "batches")]
+    pub queues: Vec<String>,
+    /// The Secret holding the key EXECUTOR_FRONTEND_PASSWORD
+    #[arg(long, value_name = "SECRET", default_value = "executor-frontend")]
+    pub existing_secret: String,
+    /// Executor flavour
+    #[arg(long, value_enum, default_value = "dind")]
+    pub mode: ModeArg,
+    /// The stack's name (every object is named after it)
+    #[arg(long, value_name = "NAME", default_value = crate::config::defaults::STACK_NAME)]
+    pub name: String,
+    /// The namespace of every object
+    #[arg(short = 'n', long, value_name = "NS")]
+    pub namespace: Option<String>,
+    /// Where the editor finds the schema (the modeline's `$schema=`)
+    #[arg(
+        long,
+        value_name = "URL",
+        default_value = "sg-executor-gen.schema.json"
+    )]
+    pub schema: String,
 }
 
 #[derive(Debug, Args)]

@@ -1,6 +1,6 @@
 //! The JSON Schema (`sg-executor-gen schema`) against a real JSON Schema validator (boon,
-//! draft 2020-12) and against the tool itself: every bundled example and every documented
-//! default written out validate; configs the tool refuses for their
+//! draft 2020-12) and against the tool itself: every bundled example, every `init` output
+//! and every documented default written out validate; configs the tool refuses for their
 //! shape (unknown keys, wrong types) are refused by the schema too; Helm's loose scalars,
 //! which the tool reads, pass.
 
@@ -54,6 +54,30 @@ fn every_example_validates() {
         let text = std::fs::read_to_string(&example).unwrap();
         v.check(&text)
             .unwrap_or_else(|e| panic!("{}: {e}", example.display()));
+    }
+}
+
+#[test]
+fn what_init_prints_validates_and_renders() {
+    let v = validator();
+    for args in [
+        &["init"][..],
+        &["init", "--mode", "kubernetes", "-n", "sourcegraph"],
+        &[
+            "init",
+            "--queue",
+            "batches",
+            "--queue",
+            "codeintel",
+            "--name",
+            "ci",
+        ],
+    ] {
+        let run = common::run_tool(args, None);
+        assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
+        v.check(&run.stdout)
+            .unwrap_or_else(|e| panic!("{args:?}: {e}\n{}", run.stdout));
+        assert!(renders(&run.stdout), "{args:?}");
     }
 }
 

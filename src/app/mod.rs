@@ -5,6 +5,8 @@
 
 mod check;
 mod diff;
+mod explain;
+mod init;
 mod input;
 mod manual;
 
@@ -32,6 +34,8 @@ pub enum AppError {
     Output(#[from] OutputError),
     #[error("{0}: no such directory; create the golden tree with `diff --update` or `build`")]
     NoGolden(String),
+    #[error("{0}")]
+    Usage(String),
 }
 
 /// How a successful run ended.
@@ -158,6 +162,8 @@ fn execute(
         } => diff::diff(&input, &golden, update, out, err, color),
         Command::Check { file } => check::check(&file, err),
         Command::Schema => manual::schema(out),
+        Command::Init(args) => init::init(&args, out),
+        Command::Explain { key } => explain::explain(key.as_deref(), out),
     }
 }
 

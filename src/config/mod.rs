@@ -12,6 +12,7 @@ pub mod node_de;
 pub mod raw;
 pub mod schema;
 pub mod source;
+pub mod starter;
 pub mod validate;
 
 pub use load::{load, ConfigError, Loaded};
