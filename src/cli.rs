@@ -61,6 +61,13 @@ pub enum Command {
         /// A key path such as executor.frontendUrl (a leading `spec.` is fine)
         key: Option<String>,
     },
+    /// Print shell completions for SHELL
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff; `sg-executor-gen man | man -l -`)
+    Man,
 }
 
 #[derive(Debug, Args)]

@@ -1,8 +1,21 @@
-//! The commands around the main job, as an admin meets them: `init | render -f -`.
+//! The commands around the main job, as an admin meets them: `init | render -f -`, shell
+//! completions and the man page from the command line's own definition.
 
 mod common;
 
 use common::run_tool;
+
+const SUBCOMMANDS: [&str; 9] = [
+    "render",
+    "build",
+    "diff",
+    "check",
+    "schema",
+    "init",
+    "explain",
+    "completions",
+    "man",
+];
 
 #[test]
 fn what_init_prints_renders_as_it_is() {
@@ -68,4 +81,31 @@ fn init_refuses_flags_that_would_not_render() {
         "{}",
         init.stderr
     );
+}
+
+#[test]
+fn completions_for_each_shell_know_every_subcommand() {
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let run = run_tool(&["completions", shell], None);
+        assert_eq!(run.code, 0, "{shell}: {}", run.stderr);
+        for sub in SUBCOMMANDS {
+            assert!(run.stdout.contains(sub), "{shell} completions lack `{sub}`");
+        }
+    }
+    assert_eq!(run_tool(&["completions", "tcsh"], None).code, 2);
+}
+
+#[test]
+fn the_man_page_is_roff_with_every_subcommand() {
+    let run = run_tool(&["man"], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.starts_with(".ie"),
+        "{}",
+        &run.stdout[..80.min(run.stdout.len())]
+    );
+    assert!(run.stdout.contains(".TH sg-executor-gen"), "no title");
+    for sub in SUBCOMMANDS {
+        assert!(run.stdout.contains(sub), "the man page lacks `{sub}`");
+    }
 }

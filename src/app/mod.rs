@@ -164,6 +164,8 @@ fn execute(
         Command::Schema => manual::schema(out),
         Command::Init(args) => init::init(&args, out),
         Command::Explain { key } => explain::explain(key.as_deref(), out),
+        Command::Completions { shell } => manual::completions(shell, out),
+        Command::Man => manual::man(out),
     }
 }
 
