@@ -19,7 +19,14 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Print every manifest as one multi-document YAML stream
-    Render(Input),
+    Render {
+        #[command(flatten)]
+        input: Input,
+        /// Write the stream to FILE instead of standard output, atomically: a reader sees the
+        /// old file or the whole new one, and nothing is left behind on an error
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
     /// Write a Kustomize Component directory (base plus one sub-component per layer)
     Build {
         #[command(flatten)]

@@ -9,6 +9,7 @@ mod explain;
 mod init;
 mod input;
 mod manual;
+mod output_file;
 
 use crate::cli::{Cli, Command};
 use crate::component::output_dir::{self, Claim, OutputError};
@@ -56,7 +57,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     };
     let stdout = io::stdout();
     let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let stream_is_the_product = matches!(cli.command, Command::Render(_));
+    let stream_is_the_product = matches!(cli.command, Command::Render { .. });
     let mut out = Printer::new(stdout.lock());
     let mut err = Printer::new(io::stderr().lock());
     let verdict = run(cli, &mut out, &mut err, color);
@@ -132,9 +133,14 @@ fn execute(
     color: bool,
 ) -> Result<Outcome, AppError> {
     match cli.command {
-        Command::Render(input) => {
+        Command::Render { input, output } => {
             let generated = generate(&input, err)?;
-            let _ = out.write_all(generated.stream().as_bytes());
+            match output {
+                Some(path) => output_file::write(&path, &generated)?,
+                None => {
+                    let _ = out.write_all(generated.stream().as_bytes());
+                }
+            }
             Ok(Outcome::Clean)
         }
         Command::Build {
