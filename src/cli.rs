@@ -9,7 +9,7 @@ use std::path::PathBuf;
     name = "sg-executor-gen",
     version,
     about = "Generate checked Kubernetes manifests for Sourcegraph executors (docker-in-docker or native Kubernetes)",
-    after_help = "Exit status: 0 success (no drift, no problem), 1 drift found by `diff` or problems found by `check`, 2 error."
+    after_help = "Exit status: 0 success (no drift, no problem), 1 drift found by `diff`, problems found by `check` or an error result from `fn`, 2 error."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -58,6 +58,9 @@ pub enum Command {
         #[arg(short = 'f', long = "file", value_name = "MANIFESTS")]
         file: PathBuf,
     },
+    /// Run as a KRM function: read a ResourceList on standard input, its functionConfig the
+    /// config, and write it back with the stack's objects in its items (for kpt)
+    Fn,
     /// Print the JSON Schema of the config (both forms, both charts' keys), for editors
     Schema,
     /// Print a commented starter config in the KRM form, ready to render

@@ -7,11 +7,12 @@ mod common;
 use common::{run_tool, run_tool_in, scratch_dir, CONFIG};
 use std::os::unix::fs::PermissionsExt;
 
-const SUBCOMMANDS: [&str; 9] = [
+const SUBCOMMANDS: [&str; 10] = [
     "render",
     "build",
     "diff",
     "check",
+    "fn",
     "schema",
     "init",
     "explain",

@@ -8,6 +8,7 @@ mod diff;
 mod explain;
 mod init;
 mod input;
+mod krm;
 mod manual;
 mod output_file;
 
@@ -57,7 +58,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     };
     let stdout = io::stdout();
     let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let stream_is_the_product = matches!(cli.command, Command::Render { .. });
+    let stream_is_the_product = matches!(cli.command, Command::Render { .. } | Command::Fn);
     let mut out = Printer::new(stdout.lock());
     let mut err = Printer::new(io::stderr().lock());
     let verdict = run(cli, &mut out, &mut err, color);
@@ -167,6 +168,7 @@ fn execute(
             update,
         } => diff::diff(&input, &golden, update, out, err, color),
         Command::Check { file } => check::check(&file, err),
+        Command::Fn => krm::run(out),
         Command::Schema => manual::schema(out),
         Command::Init(args) => init::init(&args, out),
         Command::Explain { key } => explain::explain(key.as_deref(), out),
