@@ -9,7 +9,7 @@ use std::path::PathBuf;
     name = "sg-executor-gen",
     version,
     about = "Generate checked Kubernetes manifests for Sourcegraph executors (docker-in-docker or native Kubernetes)",
-    after_help = "Exit status: 0 success (no drift, no problem), 1 drift found by `diff` or problems found by `check`, 2 error."
+    after_help = "Exit status: 0 success (no drift, no problem), 1 drift found by `diff`, problems found by `check` or an error result from `fn`, 2 error."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -19,7 +19,14 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Print every manifest as one multi-document YAML stream
-    Render(Input),
+    Render {
+        #[command(flatten)]
+        input: Input,
+        /// Write the stream to FILE instead of standard output, atomically: a reader sees the
+        /// old file or the whole new one, and nothing is left behind on an error
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
     /// Write a Kustomize Component directory (base plus one sub-component per layer)
     Build {
         #[command(flatten)]
@@ -51,6 +58,59 @@ pub enum Command {
         #[arg(short = 'f', long = "file", value_name = "MANIFESTS")]
         file: PathBuf,
     },
+    /// Run as a KRM function: read a ResourceList on standard input, its functionConfig the
+    /// config, and write it back with the stack's objects in its items (for kpt)
+    Fn,
+    /// Print the JSON Schema of the config (both forms, both charts' keys), for editors
+    Schema,
+    /// Print a commented starter config in the KRM form, ready to render
+    Init(InitArgs),
+    /// Explain a config key: what it does, its default, what it becomes, where we differ
+    /// from the chart (without KEY: every key)
+    Explain {
+        /// A key path such as executor.frontendUrl (a leading `spec.` is fine)
+        key: Option<String>,
+    },
+    /// Print shell completions for SHELL
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff; `sg-executor-gen man | man -l -`)
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The Sourcegraph frontend the executors talk to
+    #[arg(
+        long,
+        value_name = "URL",
+        default_value = "http://sourcegraph-frontend.sourcegraph.svc.cluster.local:30080"
+    )]
+    pub frontend_url: String,
+    /// A queue to pull jobs from (repeat for several): batches, codeintel
+    #[arg(long = "queue", value_name = "QUEUE", default_value = "batches")]
+    pub queues: Vec<String>,
+    /// The Secret holding the key EXECUTOR_FRONTEND_PASSWORD
+    #[arg(long, value_name = "SECRET", default_value = "executor-frontend")]
+    pub existing_secret: String,
+    /// Executor flavour
+    #[arg(long, value_enum, default_value = "dind")]
+    pub mode: ModeArg,
+    /// The stack's name (every object is named after it)
+    #[arg(long, value_name = "NAME", default_value = crate::config::defaults::STACK_NAME)]
+    pub name: String,
+    /// The namespace of every object
+    #[arg(short = 'n', long, value_name = "NS")]
+    pub namespace: Option<String>,
+    /// Where the editor finds the schema (the modeline's `$schema=`)
+    #[arg(
+        long,
+        value_name = "URL",
+        default_value = "sg-executor-gen.schema.json"
+    )]
+    pub schema: String,
 }
 
 #[derive(Debug, Args)]

@@ -1,68 +1,47 @@
-//! The README's chart-key table against the tool and the charts: it lists exactly the keys
-//! the config accepts (read off the typed config), and every key the Helm charts' templates
-//! read (`tests/data/chart-template-keys.tsv`) is among them.
+//! The key documentation against the tool, the charts and the README: it documents exactly
+//! the keys the config accepts (read off the typed config), every key the Helm charts'
+//! templates read (`tests/data/chart-template-keys.tsv`) is among them, and the README's
+//! "Chart keys" table is the one generated from it. `SG_UPDATE_README=1 cargo test --test
+//! chart_keys` rewrites the table on purpose; without it, a table that differs fails.
 
+use sg_executor_gen::config::docs;
 use sg_executor_gen::config::keys::accepted_keys;
 use std::collections::BTreeSet;
 use std::path::Path;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+const BEGIN: &str = "<!-- BEGIN chart-keys: generated from src/config/docs; `SG_UPDATE_README=1 cargo test --test chart_keys` rewrites it -->\n";
+const END: &str = "<!-- END chart-keys -->\n";
 
-/// The keys in the first column of the README's `### Chart keys` table. A cell lists keys in
-/// backticks, separated by commas; `.x` is a sibling of the key before it (`a.b`, `.c` is
-/// `a.b`, `a.c`).
-fn readme_keys() -> BTreeSet<String> {
-    let readme = std::fs::read_to_string(Path::new(ROOT).join("README.md")).unwrap();
-    let section = readme
-        .split("### Chart keys")
-        .nth(1)
-        .expect("README.md has a `### Chart keys` section");
+fn documented() -> BTreeSet<String> {
     let mut keys = BTreeSet::new();
-    let rows = section
-        .lines()
-        .skip_while(|l| !l.starts_with('|'))
-        .take_while(|l| l.starts_with('|'))
-        .skip(2);
-    for row in rows {
-        let cell = row.split('|').nth(1).expect("a first cell");
-        let mut parent = String::new();
-        for token in cell.split(',') {
-            let token = token.trim();
-            let key = token
-                .strip_prefix('`')
-                .and_then(|t| t.strip_suffix('`'))
-                .unwrap_or_else(|| panic!("not a `key` in the table: {token:?} in {row}"));
-            let full = match key.strip_prefix('.') {
-                Some(rest) => format!("{parent}.{rest}"),
-                None => key.to_string(),
-            };
-            parent = full
-                .rsplit_once('.')
-                .map_or(String::new(), |(p, _)| p.to_string());
-            assert!(keys.insert(full.clone()), "{full} is listed twice");
-        }
+    for (k, _) in docs::keys() {
+        assert!(
+            keys.insert(k.path.to_string()),
+            "{} is documented twice",
+            k.path
+        );
     }
-    assert!(keys.len() > 50, "the table was not found: {keys:?}");
     keys
 }
 
 #[test]
-fn the_readme_table_lists_exactly_the_accepted_keys() {
-    let readme = readme_keys();
+fn the_docs_list_exactly_the_accepted_keys() {
+    let documented = documented();
     let accepted: BTreeSet<String> = accepted_keys().into_iter().collect();
-    let missing: Vec<&String> = accepted.difference(&readme).collect();
-    let extra: Vec<&String> = readme.difference(&accepted).collect();
+    let missing: Vec<&String> = accepted.difference(&documented).collect();
+    let extra: Vec<&String> = documented.difference(&accepted).collect();
     assert!(
         missing.is_empty() && extra.is_empty(),
-        "accepted but not in the README's table: {missing:?}\nin the table but not accepted: {extra:?}"
+        "accepted but not documented in src/config/docs/table.rs: {missing:?}\ndocumented but not accepted: {extra:?}"
     );
 }
 
 #[test]
-fn every_key_the_charts_templates_read_is_in_the_table() {
+fn every_key_the_charts_templates_read_is_documented() {
     let data = std::fs::read_to_string(Path::new(ROOT).join("tests/data/chart-template-keys.tsv"))
         .unwrap();
-    let readme = readme_keys();
+    let documented = documented();
     let chart: Vec<(&str, &str)> = data
         .lines()
         .filter(|l| !l.starts_with('#') && !l.is_empty())
@@ -75,11 +54,39 @@ fn every_key_the_charts_templates_read_is_in_the_table() {
     );
     let missing: Vec<&str> = chart
         .iter()
-        .filter(|(path, _)| !readme.contains(*path))
+        .filter(|(path, _)| !documented.contains(*path))
         .map(|(path, _)| *path)
         .collect();
     assert!(
         missing.is_empty(),
-        "read by a chart's templates, not in the README: {missing:?}"
+        "read by a chart's templates, not documented: {missing:?}"
     );
+}
+
+#[test]
+fn the_readme_table_is_the_generated_one() {
+    let path = Path::new(ROOT).join("README.md");
+    let readme = std::fs::read_to_string(&path).unwrap();
+    let (head, rest) = readme
+        .split_once(BEGIN)
+        .expect("README.md has the chart-keys BEGIN marker");
+    let (table, tail) = rest
+        .split_once(END)
+        .expect("README.md has the chart-keys END marker");
+    let generated = docs::markdown_table();
+    if table == generated {
+        return;
+    }
+    if std::env::var_os("SG_UPDATE_README").is_some_and(|v| v == "1") {
+        std::fs::write(&path, format!("{head}{BEGIN}{generated}{END}{tail}")).unwrap();
+        eprintln!("rewrote the chart-keys table in README.md");
+        return;
+    }
+    let first = table
+        .lines()
+        .zip(generated.lines())
+        .find(|(a, b)| a != b)
+        .map(|(a, b)| format!("README: {a}\ndocs:   {b}"))
+        .unwrap_or_else(|| "the tables differ in length".into());
+    panic!("README.md's chart-keys table is not the generated one; run `SG_UPDATE_README=1 cargo test --test chart_keys` and review the diff\n{first}");
 }

@@ -185,12 +185,14 @@ fn qualified_key() -> BoxedStrategy<String> {
 }
 
 /// An annotation key: a qualified name that YAML does not read as a number or boolean
-/// (kubectl kustomize cannot build those, so the tool refuses them).
+/// (kubectl kustomize cannot build those, so the tool refuses them). YAML 1.1 readers
+/// count too: `00` is a string to serde_yaml but an octal number to kustomize, so the
+/// tool's own rule decides.
 fn annotation_key() -> BoxedStrategy<String> {
     qualified_key()
         .prop_filter("reads as a YAML scalar", |k| {
             let v: serde_yaml::Value = serde_yaml::from_str(k).unwrap_or(Value::Null);
-            matches!(v, Value::String(_))
+            matches!(v, Value::String(_)) && sg_executor_gen::config::node_de::is_plain_string(k)
         })
         .boxed()
 }

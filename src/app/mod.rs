@@ -5,7 +5,12 @@
 
 mod check;
 mod diff;
+mod explain;
+mod init;
 mod input;
+mod krm;
+mod manual;
+mod output_file;
 
 use crate::cli::{Cli, Command};
 use crate::component::output_dir::{self, Claim, OutputError};
@@ -34,6 +39,8 @@ pub enum AppError {
     Output(#[from] OutputError),
     #[error("{0}: no such directory; create the golden tree with `diff --update` or `build`")]
     NoGolden(String),
+    #[error("{0}")]
+    Usage(String),
 }
 
 /// How a successful run ended.
@@ -54,7 +61,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     };
     let stdout = io::stdout();
     let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let stream_is_the_product = matches!(cli.command, Command::Render(_));
+    let stream_is_the_product = matches!(cli.command, Command::Render { .. } | Command::Fn);
     let mut out = Printer::new(stdout.lock());
     let mut err = Printer::new(io::stderr().lock());
     let verdict = run(cli, &mut out, &mut err, color);
@@ -130,14 +137,20 @@ fn execute(
     color: bool,
 ) -> Result<Outcome, AppError> {
     match cli.command {
-        Command::Render(input) => {
+        Command::Render { input, output } => {
             let generated = generate(&input, err)?;
-            // One buffered writer for the whole stream; a failed write is the Printer's to keep.
-            let mut buffered = io::BufWriter::with_capacity(1 << 16, &mut *out);
-            let _ = generated
-                .bundle
-                .write_stream(&mut buffered)
-                .and_then(|()| buffered.flush());
+            match output {
+                Some(path) => output_file::write(&path, &generated)?,
+                None => {
+                    // One buffered writer for the whole stream; a failed write is the
+                    // Printer's to keep.
+                    let mut buffered = io::BufWriter::with_capacity(1 << 16, &mut *out);
+                    let _ = generated
+                        .bundle
+                        .write_stream(&mut buffered)
+                        .and_then(|()| buffered.flush());
+                }
+            }
             // The run ends here: freeing thousands of objects one by one costs more than the
             // operating system reclaiming the process's memory at once.
             std::mem::forget(generated);
@@ -167,6 +180,12 @@ fn execute(
             update,
         } => diff::diff(&input, &golden, update, out, err, color),
         Command::Check { file } => check::check(&file, err),
+        Command::Fn => krm::run(out),
+        Command::Schema => manual::schema(out),
+        Command::Init(args) => init::init(&args, out),
+        Command::Explain { key } => explain::explain(key.as_deref(), out),
+        Command::Completions { shell } => manual::completions(shell, out),
+        Command::Man => manual::man(out),
     }
 }
 

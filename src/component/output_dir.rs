@@ -422,25 +422,31 @@ fn replace_file(dir: &Path, rel: &str, content: &str) -> Result<(), OutputError>
     let temp = dir.join(temp_path(rel));
     let target = dir.join(rel);
     let mode = layout::file_mode(rel);
+    write_new_file(&temp, content.as_bytes(), mode).map_err(io_error(&temp, "cannot write"))?;
+    fs::rename(&temp, &target).map_err(|e| {
+        let _ = fs::remove_file(&temp);
+        io_error(&target, "cannot replace")(e)
+    })
+}
+
+/// Creates `path` (it must not exist) with exactly `mode` whatever the umask, writes
+/// `content` and syncs it; on any failure the file is removed again.
+pub fn write_new_file(path: &Path, content: &[u8], mode: u32) -> io::Result<()> {
     let written = (|| {
         let mut file = OpenOptions::new()
             .write(true)
             .create_new(true)
             .mode(mode)
-            .open(&temp)?;
-        // Exactly `mode` whatever the umask, set while the file is still empty.
+            .open(path)?;
+        // Set while the file is still empty.
         file.set_permissions(fs::Permissions::from_mode(mode))?;
-        file.write_all(content.as_bytes())?;
+        file.write_all(content)?;
         file.sync_all()
     })();
-    if let Err(e) = written {
-        let _ = fs::remove_file(&temp);
-        return Err(io_error(&temp, "cannot write")(e));
+    if written.is_err() {
+        let _ = fs::remove_file(path);
     }
-    fs::rename(&temp, &target).map_err(|e| {
-        let _ = fs::remove_file(&temp);
-        io_error(&target, "cannot replace")(e)
-    })
+    written
 }
 
 /// Removes the directories on the way to `rel` that its deletion left empty, deepest

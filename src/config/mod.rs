@@ -5,12 +5,16 @@
 //! for the KRM and the bare-values form (`load`).
 
 pub mod characters;
+pub mod defaults;
+pub mod docs;
 pub mod keys;
 pub mod load;
 pub mod model;
 pub mod node_de;
 pub mod raw;
+pub mod schema;
 pub mod source;
+pub mod starter;
 pub mod validate;
 
 pub use load::{load, ConfigError, Loaded};

@@ -5,13 +5,18 @@
 //! Values that are Kubernetes objects in their own right (`resources`, `affinity`,
 //! `tolerations`, security contexts, `valueFrom`) are kept as plain YAML values and checked
 //! against their `k8s-openapi` types by `config`, which knows where they stood in the file.
+//!
+//! The JSON Schema (`config::schema`) is derived from these types (schemars), so it has the
+//! same keys and shapes; such a value is an open object or list there.
 
+use crate::config::schema::{open_list, open_map};
 use indexmap::IndexMap;
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_yaml::Value;
 
 /// The KRM form: `apiVersion: sg-executor-gen/v1alpha1`, `kind: ExecutorDeployment`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RawKrm {
     pub api_version: Option<String>,
@@ -20,7 +25,7 @@ pub struct RawKrm {
     pub spec: Option<RawSpec>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawMetadata {
     pub name: Option<String>,
@@ -31,7 +36,7 @@ pub struct RawMetadata {
 }
 
 /// The chart values, shared by the dind and the native Kubernetes chart.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RawSpec {
     /// Ours, not the charts': `dind` (default) or `kubernetes`.
@@ -49,28 +54,30 @@ pub struct RawSpec {
     pub network_policy: Option<RawNetworkPolicy>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawNetworkPolicy {
     pub enabled: Option<bool>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     Dind,
     Kubernetes,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RawSourcegraph {
     pub image: Option<RawGlobalImage>,
     pub image_pull_secrets: Option<Vec<RawLocalObjectReference>>,
     pub labels: Option<IndexMap<String, String>>,
     pub name_override: Option<String>,
+    #[schemars(schema_with = "open_map")]
     pub affinity: Option<Value>,
     pub node_selector: Option<IndexMap<String, String>>,
+    #[schemars(schema_with = "open_list")]
     pub tolerations: Option<Value>,
     pub pod_annotations: Option<IndexMap<String, String>>,
     pub pod_labels: Option<IndexMap<String, String>>,
@@ -79,7 +86,7 @@ pub struct RawSourcegraph {
     pub local_dev_mode: Option<bool>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RawGlobalImage {
     pub default_tag: Option<String>,
@@ -88,13 +95,13 @@ pub struct RawGlobalImage {
     pub use_global_tag_as_default: Option<bool>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawLocalObjectReference {
     pub name: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RawStorageClass {
     pub create: Option<bool>,
@@ -103,29 +110,32 @@ pub struct RawStorageClass {
     #[serde(rename = "type")]
     pub type_: Option<String>,
     pub parameters: Option<IndexMap<String, String>>,
+    #[schemars(schema_with = "open_list")]
     pub allowed_topologies: Option<Value>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RawQueue {
     pub name: Option<String>,
     pub queue_name: Option<String>,
     pub queue_names: Option<Vec<String>>,
     pub replica_count: Option<i64>,
+    #[schemars(schema_with = "open_map")]
     pub resources: Option<Value>,
     pub env: Option<IndexMap<String, RawEnvValue>>,
 }
 
 /// One entry of an `env` map: `{value: …}` or `{valueFrom: …}`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RawEnvValue {
     pub value: Option<String>,
+    #[schemars(schema_with = "open_map")]
     pub value_from: Option<Value>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RawExecutor {
     pub frontend_url: Option<String>,
@@ -136,11 +146,13 @@ pub struct RawExecutor {
     pub maximum_num_jobs: Option<i64>,
     pub maximum_runtime_per_job: Option<String>,
     pub log: Option<RawLog>,
+    #[schemars(schema_with = "open_map")]
     pub resources: Option<Value>,
     pub image: Option<RawServiceImage>,
     pub replica_count: Option<i64>,
     pub env: Option<IndexMap<String, RawEnvValue>>,
     pub storage: Option<RawStorage>,
+    #[schemars(schema_with = "open_map")]
     pub pod_security_context: Option<Value>,
     // Read by both charts' templates though neither values.yaml declares them.
     pub labels: Option<IndexMap<String, String>>,
@@ -154,11 +166,15 @@ pub struct RawExecutor {
     pub security_context: Option<RawLegacySecurityContext>,
     pub kubernetes_job: Option<RawKubernetesJob>,
     pub debug: Option<RawDebug>,
+    #[schemars(schema_with = "open_map")]
     pub affinity: Option<Value>,
     pub node_selector: Option<IndexMap<String, String>>,
+    #[schemars(schema_with = "open_list")]
     pub tolerations: Option<Value>,
+    #[schemars(schema_with = "open_list")]
     pub extra_env: Option<Value>,
     pub docker_add_host_gateway: Option<bool>,
+    #[schemars(schema_with = "open_map")]
     pub container_security_context: Option<Value>,
     /// The old native chart's shared `/data` volume size; no volume unless set.
     pub storage_size: Option<String>,
@@ -168,7 +184,7 @@ pub struct RawExecutor {
     pub service_type: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawLog {
     pub level: Option<String>,
@@ -176,7 +192,7 @@ pub struct RawLog {
     pub trace: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RawServiceImage {
     pub default_tag: Option<String>,
@@ -185,7 +201,7 @@ pub struct RawServiceImage {
     pub tag: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawStorage {
     #[serde(rename = "type")]
@@ -194,7 +210,7 @@ pub struct RawStorage {
     pub class: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 pub enum StorageType {
     #[serde(rename = "emptyDir")]
     EmptyDir,
@@ -202,7 +218,7 @@ pub enum StorageType {
     Ephemeral,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RawLegacySecurityContext {
     pub run_as_user: Option<i64>,
@@ -211,7 +227,7 @@ pub struct RawLegacySecurityContext {
     pub privileged: Option<bool>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RawKubernetesJob {
     pub deadline: Option<i64>,
@@ -223,21 +239,21 @@ pub struct RawKubernetesJob {
     pub pod: Option<RawJobPod>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawJobResources {
     pub requests: Option<RawCpuMemory>,
     pub limits: Option<RawCpuMemory>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawCpuMemory {
     pub cpu: Option<String>,
     pub memory: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RawJobNode {
     pub name: Option<String>,
@@ -247,33 +263,35 @@ pub struct RawJobNode {
     pub required_affinity_match_fields: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RawJobPod {
     pub affinity: Option<String>,
     pub anti_affinity: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RawDebug {
     pub keep_jobs: Option<bool>,
     pub keep_workspaces: Option<bool>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RawDind {
     pub image: Option<RawRegistryImage>,
     pub command: Option<Vec<String>>,
+    #[schemars(schema_with = "open_map")]
     pub daemon_config: Option<Value>,
     #[serde(rename = "gVisor")]
     pub g_visor: Option<RawGVisor>,
     /// Ours, not the chart's: requests and limits for the dind sidecar.
+    #[schemars(schema_with = "open_map")]
     pub resources: Option<Value>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawRegistryImage {
     pub registry: Option<String>,
@@ -281,18 +299,20 @@ pub struct RawRegistryImage {
     pub tag: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RawGVisor {
     pub enabled: Option<bool>,
+    #[schemars(schema_with = "open_map")]
     pub daemon_config: Option<Value>,
+    #[schemars(schema_with = "open_map")]
     pub security_context: Option<Value>,
     pub command: Option<Vec<String>>,
     /// Ours, not the chart's: the size limit of the `/var/lib/docker` emptyDir.
     pub storage_size: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RawRegistry {
     pub enabled: Option<bool>,
@@ -302,6 +322,7 @@ pub struct RawRegistry {
     /// Read by the chart's Service template (which then renders invalid YAML).
     pub service_annotations: Option<IndexMap<String, String>>,
     /// Ours, not the chart's: requests and limits for the registry container.
+    #[schemars(schema_with = "open_map")]
     pub resources: Option<Value>,
     // Read by the chart's StatefulSet template, undeclared in its values.yaml.
     pub labels: Option<IndexMap<String, String>>,

@@ -264,10 +264,7 @@ fn dind_command_shell_scripts_may_not_set_hosts_or_write_daemon_json() {
     }
     // A flag for a setting daemon.json has stops dockerd, in a script too.
     refused_at(
-        &with(
-            DIND,
-            "dind: {command: [sh, -c, 'exec dockerd --mtu=1500']}",
-        ),
+        &with(DIND, "dind: {command: [sh, -c, 'exec dockerd --mtu=1500']}"),
         "dind.command[2]",
     );
     refused_at(

@@ -14,10 +14,10 @@ use serde_json::{json, Map, Value};
 
 /// gVisor's dockerd keeps images on the vfs driver, a full copy per layer, in an emptyDir
 /// on the node's disk: bounded by default so one executor cannot fill the node.
-const DEFAULT_GVISOR_STORAGE: &str = "50Gi";
+const DEFAULT_GVISOR_STORAGE: &str = crate::config::defaults::GVISOR_STORAGE_SIZE;
 
 pub(super) fn default_dind_resources() -> Value {
-    json!({"limits": {"cpu": "4", "memory": "12Gi"}, "requests": {"cpu": "1", "memory": "4Gi"}})
+    crate::config::defaults::dind_resources()
 }
 
 /// Helm's map merge: maps merge key by key, a null removes the key, anything else replaces.
@@ -74,7 +74,7 @@ pub(super) fn dind(
     let daemon_json = serde_json::to_string_pretty(&daemon).unwrap_or_default() + "\n";
     let command = non_empty_command(
         raw.command.clone(),
-        vec!["dockerd".into()],
+        vec![crate::config::defaults::DIND_COMMAND.into()],
         &path!["dind", "command"],
         checker,
     );
@@ -127,7 +127,7 @@ fn daemon_config(
     gvisor_raw: Option<&RawGVisor>,
     checker: &mut Checker<'_>,
 ) -> Value {
-    let mut daemon = json!({"hosts": [DOCKER_HOST], "mtu": 1200, "tls": false});
+    let mut daemon = crate::config::defaults::daemon_config();
     let user = yaml_map(
         raw.daemon_config.as_ref(),
         &path!["dind", "daemonConfig"],

@@ -162,7 +162,7 @@ pub(super) fn legacy_pod_security_context(
 }
 
 pub(super) fn default_executor_resources() -> Value {
-    json!({"limits": {"cpu": "1", "memory": "4Gi"}, "requests": {"cpu": "500m", "memory": "200Mi"}})
+    crate::config::defaults::executor_resources()
 }
 
 pub(super) fn scratch(ex: &RawExecutor, checker: &mut Checker<'_>) -> Scratch {
@@ -192,7 +192,7 @@ pub(super) fn scratch(ex: &RawExecutor, checker: &mut Checker<'_>) -> Scratch {
             let size_limit = if s.size.is_some() {
                 size
             } else {
-                Some("20Gi".into())
+                Some(crate::config::defaults::SCRATCH_SIZE_LIMIT.into())
             };
             Scratch::EmptyDir { size_limit }
         }
@@ -228,14 +228,14 @@ pub(super) fn scratch(ex: &RawExecutor, checker: &mut Checker<'_>) -> Scratch {
 pub(super) fn job_limits(ex: &RawExecutor, checker: &mut Checker<'_>) -> (u32, String) {
     let max_jobs = checker.count(
         ex.maximum_num_jobs,
-        10,
+        crate::config::defaults::MAXIMUM_NUM_JOBS,
         1,
         &path!["executor", "maximumNumJobs"],
     );
     let max_runtime = ex
         .maximum_runtime_per_job
         .clone()
-        .unwrap_or_else(|| "30m".into());
+        .unwrap_or_else(|| crate::config::defaults::MAXIMUM_RUNTIME_PER_JOB.into());
     let p = path!["executor", "maximumRuntimePerJob"];
     match duration::parse(&max_runtime) {
         Ok(d) if d <= 0 => checker.error(
@@ -270,14 +270,14 @@ pub(super) fn log(mode: Mode, ex: &RawExecutor, checker: &mut Checker<'_>) -> Lo
     let level = one_of(
         checker,
         log.and_then(|l| l.level.clone()),
-        "warn",
+        crate::config::defaults::LOG_LEVEL,
         &LOG_LEVELS,
         &path!["executor", "log", "level"],
     );
     let default_format = if mode == Mode::Kubernetes {
-        "condensed"
+        crate::config::defaults::LOG_FORMAT_KUBERNETES
     } else {
-        "json"
+        crate::config::defaults::LOG_FORMAT_DIND
     };
     let format = one_of(
         checker,
@@ -312,7 +312,7 @@ pub(super) fn security_contexts(
     checker: &mut Checker<'_>,
 ) -> (Option<Value>, Option<Value>) {
     let pod = match &ex.pod_security_context {
-        None if mode == Mode::Dind => Some(json!({"fsGroup": 101})),
+        None if mode == Mode::Dind => Some(crate::config::defaults::dind_pod_security_context()),
         None => legacy_pod_security_context(ex, checker),
         Some(v) => checker
             .k8s::<core::PodSecurityContext>(
@@ -329,7 +329,9 @@ pub(super) fn security_contexts(
             "a security context",
         ),
         // The native chart's default: say plainly that the executor is not privileged.
-        None if mode == Mode::Kubernetes => Some(json!({"privileged": false})),
+        None if mode == Mode::Kubernetes => {
+            Some(crate::config::defaults::kubernetes_container_security_context())
+        }
         None => None,
     };
     if ex

@@ -62,7 +62,9 @@ pub fn kubernetes(
     resource_settings(job, &mut settings, checker);
     deadline_and_ids(ex, &mut settings, checker);
     let data_volume = data_volume(ex, storage_class, name, &mut settings, checker);
-    let configure_rbac = ex.configure_rbac.unwrap_or(true);
+    let configure_rbac = ex
+        .configure_rbac
+        .unwrap_or(crate::config::defaults::CONFIGURE_RBAC);
     warn_about_rbac(configure_rbac, job_namespace.as_deref(), namespace, checker);
     let service = service(ex, checker);
     Kubernetes {
@@ -239,7 +241,7 @@ fn resource_settings(
             resources
                 .and_then(|r| r.requests.as_ref())
                 .and_then(|q| q.memory.clone()),
-            Some("1Gi"),
+            Some(crate::config::defaults::JOB_REQUEST_MEMORY),
         ),
         (
             "limits",
@@ -257,7 +259,7 @@ fn resource_settings(
             resources
                 .and_then(|r| r.limits.as_ref())
                 .and_then(|q| q.memory.clone()),
-            Some("12Gi"),
+            Some(crate::config::defaults::JOB_LIMIT_MEMORY),
         ),
     ];
     for (side, res, var, value, default) in quantities {
@@ -285,7 +287,9 @@ fn deadline_and_ids(
     checker: &mut Checker<'_>,
 ) {
     let job = ex.kubernetes_job.as_ref();
-    let deadline = job.and_then(|j| j.deadline).unwrap_or(1200);
+    let deadline = job
+        .and_then(|j| j.deadline)
+        .unwrap_or(crate::config::defaults::JOB_DEADLINE);
     if deadline <= 0 {
         checker.error(
             &p(&["executor", "kubernetesJob", "deadline"]),
@@ -308,7 +312,10 @@ fn deadline_and_ids(
         (
             "fsGroup",
             "KUBERNETES_FS_GROUP",
-            Some(job.and_then(|j| j.fs_group).unwrap_or(1000)),
+            Some(
+                job.and_then(|j| j.fs_group)
+                    .unwrap_or(crate::config::defaults::JOB_FS_GROUP),
+            ),
         ),
     ];
     for (key, var, value) in ids {
@@ -401,7 +408,7 @@ fn service(ex: &RawExecutor, checker: &mut Checker<'_>) -> ServiceSettings {
         .service_type
         .clone()
         .filter(|t| !t.is_empty())
-        .unwrap_or_else(|| "ClusterIP".into());
+        .unwrap_or_else(|| crate::config::defaults::SERVICE_TYPE.into());
     if !SERVICE_TYPES.contains(&type_.as_str()) {
         checker.error(
             &p(&["executor", "serviceType"]),

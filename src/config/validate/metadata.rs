@@ -29,7 +29,7 @@ const TOOL_ANNOTATION_PREFIXES: [&str; 5] = [
 pub(super) fn metadata(krm: Option<&RawKrm>, checker: &mut Checker<'_>) -> Metadata {
     let Some(krm) = krm else {
         return Metadata {
-            name: "executor".into(),
+            name: crate::config::defaults::STACK_NAME.into(),
             namespace: None,
             labels: Vec::new(),
             annotations: Vec::new(),
@@ -64,7 +64,7 @@ fn api_version_and_kind(krm: &RawKrm, checker: &mut Checker<'_>) {
 fn metadata_checks(meta: Option<&RawMetadata>, checker: &mut Checker<'_>) -> Metadata {
     let name = meta
         .and_then(|m| m.name.clone())
-        .unwrap_or_else(|| "executor".into());
+        .unwrap_or_else(|| crate::config::defaults::STACK_NAME.into());
     // The name is the Service's too, and a Service's name must start with a letter.
     let p = path!["metadata", "name"];
     let valid = checker.dns_label(&name, &p, "name");

@@ -166,7 +166,7 @@ pub fn validate(
             .network_policy
             .as_ref()
             .and_then(|n| n.enabled)
-            .unwrap_or(true),
+            .unwrap_or(crate::config::defaults::NETWORK_POLICY_ENABLED),
     };
     // Before anything is rendered: refuse an output Kubernetes or this tool cannot take.
     size::check(&config, checker);

@@ -83,7 +83,12 @@ pub(super) fn workers(
         stack: name,
         env: executor_env,
         resources: executor_resources,
-        replicas: checker.count(ex.replica_count, 1, 0, &path!["executor", "replicaCount"]),
+        replicas: checker.count(
+            ex.replica_count,
+            crate::config::defaults::REPLICA_COUNT,
+            0,
+            &path!["executor", "replicaCount"],
+        ),
     };
     let queues = spec.queues.as_deref().unwrap_or_default();
     if queues.is_empty() {

@@ -17,7 +17,11 @@ pub(super) fn registry(
     checker: &mut Checker<'_>,
 ) -> Option<Registry> {
     let raw = spec.private_docker_registry.as_ref();
-    if mode != Mode::Dind || !raw.and_then(|r| r.enabled).unwrap_or(true) {
+    if mode != Mode::Dind
+        || !raw
+            .and_then(|r| r.enabled)
+            .unwrap_or(crate::config::defaults::REGISTRY_ENABLED)
+    {
         return None;
     }
     let default_raw = RawRegistry::default();
@@ -56,7 +60,7 @@ pub(super) fn registry(
     );
     let storage_size = raw
         .and_then(|r| r.storage_size.clone())
-        .unwrap_or_else(|| "10Gi".into());
+        .unwrap_or_else(|| crate::config::defaults::REGISTRY_STORAGE_SIZE.into());
     checker.quantity(
         &storage_size,
         &[&p[..], &path!["storageSize"]].concat(),
@@ -111,7 +115,7 @@ pub(super) fn registry(
 }
 
 pub(super) fn default_registry_resources() -> Value {
-    json!({"limits": {"cpu": "1", "memory": "1Gi"}, "requests": {"cpu": "100m", "memory": "256Mi"}})
+    crate::config::defaults::registry_resources()
 }
 
 /// The registry's objects are named `NAME-registry`; a queue entry named `registry` would

@@ -506,12 +506,7 @@ fn objects(c: &Config, keys: &Keys, each: &mut dyn FnMut(Object)) {
         each(o);
     }
     if c.network_policy {
-        each(shared.object(
-            "NetworkPolicy",
-            &c.name,
-            base::NETWORK_POLICY,
-            ("", none),
-        ));
+        each(shared.object("NetworkPolicy", &c.name, base::NETWORK_POLICY, ("", none)));
     }
     let pods = PodParts::new(&c.pods, (keys.pod_labels, keys.pod_annotations));
     for w in &c.workers {

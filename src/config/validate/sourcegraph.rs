@@ -20,9 +20,9 @@ pub(super) fn executor_image(
         .unwrap_or_else(|| DEFAULT_IMAGE_REPOSITORY.into());
     let own = ex.image.as_ref();
     let default_name = if mode == Mode::Kubernetes {
-        "executor-kubernetes"
+        crate::config::defaults::EXECUTOR_KUBERNETES_IMAGE_NAME
     } else {
-        "executor"
+        crate::config::defaults::EXECUTOR_IMAGE_NAME
     };
     let name = own
         .and_then(|i| i.name.clone())
@@ -131,7 +131,7 @@ pub(super) fn pull_policy(sg: &RawSourcegraph, checker: &mut Checker<'_>) -> Str
         .image
         .as_ref()
         .and_then(|i| i.pull_policy.clone())
-        .unwrap_or_else(|| "IfNotPresent".into());
+        .unwrap_or_else(|| crate::config::defaults::PULL_POLICY.into());
     if !PULL_POLICIES.contains(&pull_policy.as_str()) {
         let hint = match did_you_mean(&pull_policy, PULL_POLICIES) {
             Some(s) => format!("did you mean `{s}`?"),

@@ -27,14 +27,17 @@ pub(super) fn storage_class(spec: &RawSpec, checker: &mut Checker<'_>) -> Option
     let provisioner = raw
         .provisioner
         .clone()
-        .unwrap_or_else(|| "kubernetes.io/gce-pd".into());
+        .unwrap_or_else(|| crate::config::defaults::STORAGE_CLASS_PROVISIONER.into());
     let mut parameters: Vec<(String, String)> = raw
         .parameters
         .clone()
         .unwrap_or_default()
         .into_iter()
         .collect();
-    let disk_type = raw.type_.clone().unwrap_or_else(|| "pd-ssd".into());
+    let disk_type = raw
+        .type_
+        .clone()
+        .unwrap_or_else(|| crate::config::defaults::STORAGE_CLASS_TYPE.into());
     if !disk_type.is_empty() && !parameters.iter().any(|(k, _)| k == "type") {
         parameters.push(("type".into(), disk_type));
     }

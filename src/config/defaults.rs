@@ -1,0 +1,84 @@
+//! Every default validation applies to a chart key, named once. Validation (`validate/*`)
+//! fills a missing key from here, and the key documentation (`docs`), and through it
+//! `explain`, the JSON Schema and the README's key table, shows the very same value, so a
+//! documented default cannot drift from the one the tool uses. The pinned images live in
+//! `model`, with the other facts the templates need.
+
+use crate::config::model::DOCKER_HOST;
+use serde_json::{json, Value};
+
+/// `metadata.name`: the stack's name, and the prefix of its objects' names.
+pub const STACK_NAME: &str = "executor";
+/// `sourcegraph.image.pullPolicy`: images are pinned by digest, so pulling again is waste.
+pub const PULL_POLICY: &str = "IfNotPresent";
+/// `executor.image.name`, per mode.
+pub const EXECUTOR_IMAGE_NAME: &str = "executor";
+pub const EXECUTOR_KUBERNETES_IMAGE_NAME: &str = "executor-kubernetes";
+/// `executor.maximumNumJobs`.
+pub const MAXIMUM_NUM_JOBS: u32 = 10;
+/// `executor.maximumRuntimePerJob`.
+pub const MAXIMUM_RUNTIME_PER_JOB: &str = "30m";
+/// `executor.log.level`.
+pub const LOG_LEVEL: &str = "warn";
+/// `executor.log.format`, per mode (the charts' own defaults).
+pub const LOG_FORMAT_DIND: &str = "json";
+pub const LOG_FORMAT_KUBERNETES: &str = "condensed";
+/// `executor.replicaCount`, and each queue's.
+pub const REPLICA_COUNT: u32 = 1;
+/// `executor.storage.size` for an emptyDir scratch volume: the Kustomize component's cap.
+pub const SCRATCH_SIZE_LIMIT: &str = "20Gi";
+/// `dind.command`: dockerd, configured by daemon.json.
+pub const DIND_COMMAND: &str = "dockerd";
+/// `dind.gVisor.storageSize`: gVisor's dockerd keeps images on the vfs driver, a full copy
+/// per layer, in an emptyDir on the node's disk; bounded so one executor cannot fill it.
+pub const GVISOR_STORAGE_SIZE: &str = "50Gi";
+/// `privateDockerRegistry.enabled`.
+pub const REGISTRY_ENABLED: bool = true;
+/// `privateDockerRegistry.storageSize`.
+pub const REGISTRY_STORAGE_SIZE: &str = "10Gi";
+/// `networkPolicy.enabled`.
+pub const NETWORK_POLICY_ENABLED: bool = true;
+/// `executor.configureRbac`.
+pub const CONFIGURE_RBAC: bool = true;
+/// `executor.kubernetesJob.deadline`, in seconds.
+pub const JOB_DEADLINE: i64 = 1200;
+/// `executor.kubernetesJob.fsGroup`.
+pub const JOB_FS_GROUP: i64 = 1000;
+/// `executor.kubernetesJob.resources.requests.memory` and `.limits.memory`.
+pub const JOB_REQUEST_MEMORY: &str = "1Gi";
+pub const JOB_LIMIT_MEMORY: &str = "12Gi";
+/// `executor.serviceType`.
+pub const SERVICE_TYPE: &str = "ClusterIP";
+/// `storageClass.provisioner` and `.type`, with `storageClass.create: true`.
+pub const STORAGE_CLASS_PROVISIONER: &str = "kubernetes.io/gce-pd";
+pub const STORAGE_CLASS_TYPE: &str = "pd-ssd";
+
+/// `executor.resources`.
+pub fn executor_resources() -> Value {
+    json!({"limits": {"cpu": "1", "memory": "4Gi"}, "requests": {"cpu": "500m", "memory": "200Mi"}})
+}
+
+/// `dind.resources`: jobs share the dind container's limits.
+pub fn dind_resources() -> Value {
+    json!({"limits": {"cpu": "4", "memory": "12Gi"}, "requests": {"cpu": "1", "memory": "4Gi"}})
+}
+
+/// `privateDockerRegistry.resources`.
+pub fn registry_resources() -> Value {
+    json!({"limits": {"cpu": "1", "memory": "1Gi"}, "requests": {"cpu": "100m", "memory": "256Mi"}})
+}
+
+/// `dind.daemonConfig`: what the admin's daemon.json is merged over.
+pub fn daemon_config() -> Value {
+    json!({"hosts": [DOCKER_HOST], "mtu": 1200, "tls": false})
+}
+
+/// `executor.podSecurityContext` in dind mode: without it ephemeral scratch is not writable.
+pub fn dind_pod_security_context() -> Value {
+    json!({"fsGroup": 101})
+}
+
+/// `executor.containerSecurityContext` in native Kubernetes mode (the chart's default).
+pub fn kubernetes_container_security_context() -> Value {
+    json!({"privileged": false})
+}

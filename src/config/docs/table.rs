@@ -1,0 +1,622 @@
+//! The rows of the chart-key table, in the README's order. Each key's default is built from
+//! `config::defaults` or the pinned images in `config::model`, the values validation uses;
+//! `becomes` says where the key ends up, and `tests/key_docs.rs` renders each default to
+//! check that it really does.
+
+use super::Becomes::{Env, Field, Layer, PartOf};
+use super::Default::{ByMode, Dind, Kubernetes, Value as Same, Words};
+use super::{key, place, Chart, Row};
+use crate::config::defaults as d;
+use crate::config::model as m;
+use serde_json::json;
+
+pub static ROWS: &[Row] = &[
+    Row {
+        keys: &[key("mode")],
+        chart: Chart::Ours,
+        what: "`dind` or `kubernetes`; also `--mode`. Without either, the chart whose own keys the file uses: a k8s chart override renders native executors",
+        differs: "keys of both charts in one file without a mode are an error naming one of each, not silently ignored",
+    },
+    Row {
+        keys: &[key("nameOverride")],
+        chart: Chart::Both,
+        what: "the `app.kubernetes.io/name` label on every object",
+        differs: "the charts also put it into their selectors; ours stay fixed, since a selector cannot change",
+    },
+    Row {
+        keys: &[
+            key("sourcegraph.image.repository")
+                .default(Same(|| json!(m::DEFAULT_IMAGE_REPOSITORY)))
+                .becomes(PartOf(place("Deployment", "NAME", "spec/template/spec/containers[executor]/image"))),
+            key("sourcegraph.image.defaultTag"),
+            key("sourcegraph.image.useGlobalTagAsDefault")
+                .default(Same(|| json!(false))),
+        ],
+        chart: Chart::Both,
+        what: "executor image `REPOSITORY/NAME:TAG`",
+        differs: "our default tag (`executor.image.defaultTag`) is the Kustomize component's, pinned by digest; the charts pin 6.0.0",
+    },
+    Row {
+        keys: &[
+            key("sourcegraph.image.pullPolicy")
+                .default(Same(|| json!(d::PULL_POLICY)))
+                .becomes(Field(place("Deployment", "NAME", "spec/template/spec/containers[executor]/imagePullPolicy"))),
+        ],
+        chart: Chart::Both,
+        what: "every container's pull policy",
+        differs: "checked against `Always`, `IfNotPresent`, `Never`",
+    },
+    Row {
+        keys: &[
+            key("sourcegraph.imagePullSecrets"),
+            key("sourcegraph.imagePullSecrets[].name"),
+        ],
+        chart: Chart::Both,
+        what: "on every pod",
+        differs: "",
+    },
+    Row {
+        keys: &[key("sourcegraph.labels")],
+        chart: Chart::Dind,
+        what: "on every object, with the KRM `metadata.labels`",
+        differs: "the dind chart puts them on its two workloads only, the k8s chart nowhere; a label the tool sets itself (`deploy`, `app.kubernetes.io/instance`, …) is refused instead of silently dropped",
+    },
+    Row {
+        keys: &[
+            key("sourcegraph.podLabels"),
+            key("sourcegraph.podAnnotations"),
+        ],
+        chart: Chart::Both,
+        what: "on every pod; a workload's own `podLabels`/`podAnnotations` add to them and win",
+        differs: "a selector label or `deploy` is refused; so is an annotation key YAML reads as a number or boolean (`kubectl kustomize` cannot build it)",
+    },
+    Row {
+        keys: &[
+            key("sourcegraph.nodeSelector"),
+            key("sourcegraph.affinity"),
+            key("sourcegraph.tolerations"),
+        ],
+        chart: Chart::Dind,
+        what: "the `scheduling` layer, on every pod (in k8s mode `executor.*` wins)",
+        differs: "the k8s chart declares them but never reads them; we apply them",
+    },
+    Row {
+        keys: &[key("sourcegraph.priorityClassName")],
+        chart: Chart::Both,
+        what: "every pod's priority class, unless its workload sets its own",
+        differs: "",
+    },
+    Row {
+        keys: &[key("sourcegraph.nameOverride")],
+        chart: Chart::Declared,
+        what: "no effect (warning)",
+        differs: "both charts declare it but read the top-level `nameOverride`",
+    },
+    Row {
+        keys: &[
+            key("sourcegraph.localDevMode")
+                .default(Kubernetes(|| json!(false))),
+        ],
+        chart: Chart::K8s,
+        what: "drops the executor's resources",
+        differs: "",
+    },
+    Row {
+        keys: &[key("storageClass.name")],
+        chart: Chart::Dind,
+        what: "the class of the registry's claim (and of the k8s `/data` claim), only when set",
+        differs: "the chart asks for a class named `sourcegraph`, which usually does not exist, so its claim stays Pending: we use the cluster's default class, and warn when a config keeps `sourcegraph` without `create`",
+    },
+    Row {
+        keys: &[
+            key("storageClass.create")
+                .default(Same(|| json!(false))),
+            key("storageClass.provisioner")
+                .default(Same(|| json!(d::STORAGE_CLASS_PROVISIONER)))
+                .becomes(Field(super::Place { kind: "StorageClass", name: None, path: "provisioner" }))
+                .when("{storageClass: {create: true, name: fast}}"),
+            key("storageClass.type")
+                .default(Same(|| json!(d::STORAGE_CLASS_TYPE)))
+                .becomes(Field(super::Place { kind: "StorageClass", name: None, path: "parameters/type" }))
+                .when("{storageClass: {create: true, name: fast}}"),
+            key("storageClass.parameters"),
+            key("storageClass.allowedTopologies"),
+        ],
+        chart: Chart::Declared,
+        what: "with `create: true`, a StorageClass of that name",
+        differs: "the dind chart declares these but renders nothing",
+    },
+    Row {
+        keys: &[
+            key("queues"),
+            key("queues[].name"),
+            key("queues[].queueName"),
+            key("queues[].queueNames"),
+            key("queues[].replicaCount")
+                .default(Words("`executor.replicaCount`")),
+            key("queues[].resources")
+                .default(Words("`executor.resources`")),
+            key("queues[].env"),
+        ],
+        chart: Chart::Dind,
+        what: "the `per-queue` layer: one Deployment `NAME-<name>` per entry (the single one is not rendered); `queueNames` over `queueName` over the entry's name; env merged over `executor.env` (the entry wins)",
+        differs: "the chart names them `executor-<name>` and falls back to `executor.*` even for an explicit `replicaCount: 0` or `resources: {}`, which we take as written",
+    },
+    Row {
+        keys: &[
+            key("executor.frontendUrl")
+                .becomes(Env("EXECUTOR_FRONTEND_URL")),
+        ],
+        chart: Chart::Both,
+        what: "`EXECUTOR_FRONTEND_URL`",
+        differs: "required, with a scheme; credentials (`user:pass@`) are refused, since they would land in a ConfigMap; an in-cluster URL without a port warns (the frontend Service listens on 30080; upstream Helm PR #897)",
+    },
+    Row {
+        keys: &[key("executor.frontendExistingSecret")],
+        chart: Chart::Both,
+        what: "the Secret whose `EXECUTOR_FRONTEND_PASSWORD` key the executor reads",
+        differs: "the k8s chart ignores the name and reads a Secret `executor-<queue>`",
+    },
+    Row {
+        keys: &[key("executor.frontendPassword")],
+        chart: Chart::Both,
+        what: "rendered into a Secret `NAME-secret`; warns that the file holds a password",
+        differs: "the dind chart puts it in plain text in the pod spec",
+    },
+    Row {
+        keys: &[
+            key("executor.queueName")
+                .becomes(Env("EXECUTOR_QUEUE_NAME")),
+            key("executor.queueNames")
+                .becomes(Env("EXECUTOR_QUEUE_NAMES")),
+        ],
+        chart: Chart::Both,
+        what: "`EXECUTOR_QUEUE_NAME` / `EXECUTOR_QUEUE_NAMES`, exactly one",
+        differs: "none or both is an error, and only `batches`, `codeintel` are accepted; the charts render an empty name (and the k8s chart both variables)",
+    },
+    Row {
+        keys: &[
+            key("executor.maximumNumJobs")
+                .default(Same(|| json!(d::MAXIMUM_NUM_JOBS)))
+                .becomes(Env("EXECUTOR_MAXIMUM_NUM_JOBS")),
+        ],
+        chart: Chart::K8s,
+        what: "`EXECUTOR_MAXIMUM_NUM_JOBS`",
+        differs: "the dind chart declares it but never renders it, so its executors run one job at a time",
+    },
+    Row {
+        keys: &[
+            key("executor.maximumRuntimePerJob")
+                .default(Same(|| json!(d::MAXIMUM_RUNTIME_PER_JOB)))
+                .becomes(Env("EXECUTOR_MAXIMUM_RUNTIME_PER_JOB")),
+        ],
+        chart: Chart::Both,
+        what: "`EXECUTOR_MAXIMUM_RUNTIME_PER_JOB`",
+        differs: "checked as Go's `time.ParseDuration` reads it: positive, at most `2562047h47m16.854775807s`",
+    },
+    Row {
+        keys: &[
+            key("executor.log.level")
+                .default(Same(|| json!(d::LOG_LEVEL)))
+                .becomes(Env("SRC_LOG_LEVEL")),
+            key("executor.log.format")
+                .default(ByMode { dind: || json!(d::LOG_FORMAT_DIND), kubernetes: || json!(d::LOG_FORMAT_KUBERNETES) })
+                .becomes(Env("SRC_LOG_FORMAT")),
+            key("executor.log.trace")
+                .becomes(Env("SRC_TRACE_LOG")),
+        ],
+        chart: Chart::Both,
+        what: "`SRC_LOG_LEVEL`, `SRC_LOG_FORMAT`, `SRC_TRACE_LOG` (`trace`: k8s chart)",
+        differs: "checked against the executor's values",
+    },
+    Row {
+        keys: &[
+            key("executor.resources")
+                .default(Same(d::executor_resources))
+                .becomes(Field(place("Deployment", "NAME", "spec/template/spec/containers[executor]/resources"))),
+        ],
+        chart: Chart::Both,
+        what: "executor container resources",
+        differs: "the dind chart has none; no limits warns",
+    },
+    Row {
+        keys: &[
+            key("executor.image.name")
+                .default(ByMode { dind: || json!(d::EXECUTOR_IMAGE_NAME), kubernetes: || json!(d::EXECUTOR_KUBERNETES_IMAGE_NAME) })
+                .becomes(PartOf(place("Deployment", "NAME", "spec/template/spec/containers[executor]/image"))),
+            key("executor.image.defaultTag")
+                .default(ByMode { dind: || json!(m::DEFAULT_EXECUTOR_TAG), kubernetes: || json!(m::DEFAULT_EXECUTOR_KUBERNETES_TAG) })
+                .becomes(PartOf(place("Deployment", "NAME", "spec/template/spec/containers[executor]/image"))),
+            key("executor.image.tag"),
+        ],
+        chart: Chart::Both,
+        what: "executor image",
+        differs: "`tag` is read by both templates, declared by neither",
+    },
+    Row {
+        keys: &[
+            key("executor.replicaCount")
+                .default(Same(|| json!(d::REPLICA_COUNT)))
+                .becomes(Field(place("Deployment", "NAME", "spec/replicas"))),
+        ],
+        chart: Chart::Dind,
+        what: "replicas (dind), and each queue's default; k8s mode must stay 1",
+        differs: "negative is an error",
+    },
+    Row {
+        keys: &[key("executor.env")],
+        chart: Chart::Dind,
+        what: "extra variables `{NAME: {value}}` or `{NAME: {valueFrom}}`, sorted by name; `EXECUTOR_JOB_NUM_CPUS` and `EXECUTOR_JOB_MEMORY` set here bound each job (see below)",
+        differs: "a variable the tool manages is refused, naming the key to use (the chart refuses ten and renders the others twice); a literal value for a `*PASSWORD*`, `*TOKEN*` or `*SECRET*` variable warns and shows the `valueFrom` form",
+    },
+    Row {
+        keys: &[
+            key("executor.storage.type")
+                .default(Dind(|| json!("emptyDir"))),
+            key("executor.storage.size")
+                .default(Dind(|| json!(d::SCRATCH_SIZE_LIMIT)))
+                .becomes(Field(place("Deployment", "NAME", "spec/template/spec/volumes[executor-scratch]/emptyDir/sizeLimit"))),
+            key("executor.storage.class"),
+        ],
+        chart: Chart::Dind,
+        what: "`/scratch`: an emptyDir (`sizeLimit` from `size`) or, with `ephemeral`, the `ephemeral-scratch` layer's per-pod claim (`size` required, no class means the cluster default)",
+        differs: r#"an emptyDir is limited by default (the Kustomize component's limit) where the chart leaves it unlimited; `size: ""` is unlimited and warns"#,
+    },
+    Row {
+        keys: &[
+            key("executor.podSecurityContext")
+                .default(Dind(d::dind_pod_security_context))
+                .becomes(Field(place("Deployment", "NAME", "spec/template/spec/securityContext"))),
+        ],
+        chart: Chart::Both,
+        what: "pod security context (dind mode's default `fsGroup` makes ephemeral scratch writable)",
+        differs: "`{}` removes it",
+    },
+    Row {
+        keys: &[key("executor.labels")],
+        chart: Chart::Both,
+        what: "on the executor Deployments",
+        differs: "",
+    },
+    Row {
+        keys: &[
+            key("executor.podLabels"),
+            key("executor.podAnnotations"),
+        ],
+        chart: Chart::Both,
+        what: "on the executor pods, over `sourcegraph.*`",
+        differs: "as for `sourcegraph.podLabels`",
+    },
+    Row {
+        keys: &[key("executor.priorityClassName")],
+        chart: Chart::Both,
+        what: "the executor pods' priority class, over `sourcegraph.priorityClassName`",
+        differs: "",
+    },
+    Row {
+        keys: &[
+            key("dind.image.registry")
+                .default(Dind(|| json!(m::DEFAULT_DIND_REGISTRY)))
+                .becomes(PartOf(place("Deployment", "NAME", "spec/template/spec/containers[dind]/image"))),
+            key("dind.image.repository")
+                .default(Dind(|| json!(m::DEFAULT_DIND_REPOSITORY)))
+                .becomes(PartOf(place("Deployment", "NAME", "spec/template/spec/containers[dind]/image"))),
+            key("dind.image.tag")
+                .default(Dind(|| json!(m::DEFAULT_DIND_TAG)))
+                .becomes(PartOf(place("Deployment", "NAME", "spec/template/spec/containers[dind]/image"))),
+        ],
+        chart: Chart::Dind,
+        what: "dind image",
+        differs: "the default is the Kustomize component's pin, not the chart's `docker:29.5.3-dind`; a `tag` without `repository` warns",
+    },
+    Row {
+        keys: &[
+            key("dind.command")
+                .default(Dind(|| json!([d::DIND_COMMAND])))
+                .becomes(Field(place("Deployment", "NAME", "spec/template/spec/containers[dind]/command"))),
+        ],
+        chart: Chart::Dind,
+        what: "dind command, read as dockerd reads its flags",
+        differs: "a host flag (`-H`, `-DH`, `--host=…`) or `--config-file` is refused anywhere in it, a `sh -c` script's words included, and so is a script that names `/etc/docker` or `daemon.json`: dockerd listens only where the checked daemon.json says; a flag for a setting daemon.json also has is refused, since dockerd would not start; what a script can still do is [below](#what-a-dind-command-script-can-still-do)",
+    },
+    Row {
+        keys: &[
+            key("dind.daemonConfig")
+                .default(Dind(d::daemon_config))
+                .becomes(Field(place("ConfigMap", "NAME-docker-config", "data/daemon.json"))),
+        ],
+        chart: Chart::Dind,
+        what: "merged over the default as Helm merges maps (`null` removes a key) into `daemon.json`",
+        differs: "a host off loopback is an error (other pods would get the Docker API); the registry mirror is added only when the registry is deployed, where the chart always points at it",
+    },
+    Row {
+        keys: &[
+            key("dind.resources")
+                .default(Dind(d::dind_resources))
+                .becomes(Field(place("Deployment", "NAME", "spec/template/spec/containers[dind]/resources"))),
+        ],
+        chart: Chart::Ours,
+        what: "dind container resources",
+        differs: "the chart has none",
+    },
+    Row {
+        keys: &[
+            key("dind.gVisor.enabled")
+                .default(Dind(|| json!(false)))
+                .becomes(Layer("gvisor")),
+            key("dind.gVisor.daemonConfig"),
+            key("dind.gVisor.securityContext"),
+            key("dind.gVisor.command"),
+        ],
+        chart: Chart::Dind,
+        what: "the `gvisor` layer: `runtimeClassName: gvisor`, the capabilities instead of `privileged`, the gVisor command, the daemon.json merge (vfs, no iptables), a `/var/lib/docker` volume",
+        differs: "`.command` is checked like `dind.command`, and with the registry on must pass its arguments on (`exec dockerd \"$@\"`): the mirror comes as arguments",
+    },
+    Row {
+        keys: &[
+            key("dind.gVisor.storageSize")
+                .default(Dind(|| json!(d::GVISOR_STORAGE_SIZE)))
+                .becomes(Field(place("Deployment", "NAME", "spec/template/spec/volumes[docker]/emptyDir/sizeLimit")))
+                .when("{dind: {gVisor: {enabled: true}}}"),
+        ],
+        chart: Chart::Ours,
+        what: "the size limit of gVisor's `/var/lib/docker` emptyDir",
+        differs: r#"the chart's is unlimited, and vfs keeps a full copy of every layer; `""` is unlimited and warns"#,
+    },
+    Row {
+        keys: &[
+            key("privateDockerRegistry.enabled")
+                .default(Dind(|| json!(d::REGISTRY_ENABLED)))
+                .becomes(Layer("private-registry")),
+        ],
+        chart: Chart::Dind,
+        what: "the `private-registry` layer: Deployment, Service on 5000, claim",
+        differs: "the chart runs a StatefulSet with an unpinned `registry:3`",
+    },
+    Row {
+        keys: &[
+            key("privateDockerRegistry.image.registry")
+                .default(Dind(|| json!(m::DEFAULT_REGISTRY_REGISTRY)))
+                .becomes(PartOf(place("Deployment", "NAME-registry", "spec/template/spec/containers[registry]/image"))),
+            key("privateDockerRegistry.image.repository")
+                .default(Dind(|| json!(m::DEFAULT_REGISTRY_REPOSITORY)))
+                .becomes(PartOf(place("Deployment", "NAME-registry", "spec/template/spec/containers[registry]/image"))),
+            key("privateDockerRegistry.image.tag")
+                .default(Dind(|| json!(m::DEFAULT_REGISTRY_TAG)))
+                .becomes(PartOf(place("Deployment", "NAME-registry", "spec/template/spec/containers[registry]/image"))),
+        ],
+        chart: Chart::Dind,
+        what: "registry image, pinned by digest by default",
+        differs: "",
+    },
+    Row {
+        keys: &[
+            key("privateDockerRegistry.storageSize")
+                .default(Dind(|| json!(d::REGISTRY_STORAGE_SIZE)))
+                .becomes(Field(place("PersistentVolumeClaim", "NAME-registry", "spec/resources/requests/storage"))),
+        ],
+        chart: Chart::Dind,
+        what: "the claim's size",
+        differs: "",
+    },
+    Row {
+        keys: &[key("privateDockerRegistry.env")],
+        chart: Chart::Dind,
+        what: "registry environment (`valueFrom` for proxy credentials)",
+        differs: "a literal secret warns",
+    },
+    Row {
+        keys: &[key("privateDockerRegistry.serviceAnnotations")],
+        chart: Chart::Dind,
+        what: "annotations on the registry Service",
+        differs: "the chart's template indents them wrongly and renders invalid YAML",
+    },
+    Row {
+        keys: &[
+            key("privateDockerRegistry.labels"),
+            key("privateDockerRegistry.podLabels"),
+            key("privateDockerRegistry.podAnnotations"),
+            key("privateDockerRegistry.priorityClassName"),
+        ],
+        chart: Chart::Dind,
+        what: "on the registry Deployment, on its pod (over `sourcegraph.*`), its priority class",
+        differs: "",
+    },
+    Row {
+        keys: &[
+            key("privateDockerRegistry.resources")
+                .default(Dind(d::registry_resources))
+                .becomes(Field(place("Deployment", "NAME-registry", "spec/template/spec/containers[registry]/resources"))),
+        ],
+        chart: Chart::Ours,
+        what: "registry resources",
+        differs: "",
+    },
+    Row {
+        keys: &[
+            key("networkPolicy.enabled")
+                .default(Same(|| json!(d::NETWORK_POLICY_ENABLED)))
+                .becomes(Layer("network-policy")),
+        ],
+        chart: Chart::Ours,
+        what: "the `network-policy` layer: a NetworkPolicy that admits only the metrics port (6060) to the stack's executor pods, so even a dockerd that listens off loopback is unreachable from other pods (the node, and so the kubelet's probes, is always admitted)",
+        differs: "the charts have none",
+    },
+    Row {
+        keys: &[
+            key("executor.configureRbac")
+                .default(Kubernetes(|| json!(d::CONFIGURE_RBAC))),
+        ],
+        chart: Chart::K8s,
+        what: "the ServiceAccount `sg-executor`, Role `sg-executor-role` and RoleBinding `sg-executor-role-binding`, the chart's shared names; the pod always runs as `sg-executor`",
+        differs: "`false` warns that they must exist: one stack per namespace keeps `true` and creates them, every other stack reuses them",
+    },
+    Row {
+        keys: &[
+            key("executor.namespace")
+                .default(Words("the executor's own namespace, through the downward API (kubernetes mode)"))
+                .becomes(Env("EXECUTOR_KUBERNETES_NAMESPACE")),
+        ],
+        chart: Chart::K8s,
+        what: "`EXECUTOR_KUBERNETES_NAMESPACE`",
+        differs: "the chart's default is the namespace `default`",
+    },
+    Row {
+        keys: &[
+            key("executor.kubeconfigPath")
+                .becomes(Env("EXECUTOR_KUBERNETES_CONFIG_PATH")),
+        ],
+        chart: Chart::K8s,
+        what: "`EXECUTOR_KUBERNETES_CONFIG_PATH`, only when set",
+        differs: "the chart writes it empty",
+    },
+    Row {
+        keys: &[
+            key("executor.kubernetesJob.deadline")
+                .default(Kubernetes(|| json!(d::JOB_DEADLINE)))
+                .becomes(Env("KUBERNETES_JOB_DEADLINE")),
+            key("executor.kubernetesJob.runAsUser")
+                .becomes(Env("KUBERNETES_RUN_AS_USER")),
+            key("executor.kubernetesJob.runAsGroup")
+                .becomes(Env("KUBERNETES_RUN_AS_GROUP")),
+            key("executor.kubernetesJob.fsGroup")
+                .default(Kubernetes(|| json!(d::JOB_FS_GROUP)))
+                .becomes(Env("KUBERNETES_FS_GROUP")),
+        ],
+        chart: Chart::K8s,
+        what: "`KUBERNETES_JOB_DEADLINE`, `KUBERNETES_RUN_AS_USER`, `KUBERNETES_RUN_AS_GROUP`, `KUBERNETES_FS_GROUP`",
+        differs: "`runAsUser` and `runAsGroup` are written only when set: the chart writes an empty `KUBERNETES_RUN_AS_USER`, which fails the executor's config check",
+    },
+    Row {
+        keys: &[
+            key("executor.kubernetesJob.resources.requests.cpu")
+                .becomes(Env("EXECUTOR_KUBERNETES_RESOURCE_REQUEST_CPU")),
+            key("executor.kubernetesJob.resources.requests.memory")
+                .default(Kubernetes(|| json!(d::JOB_REQUEST_MEMORY)))
+                .becomes(Env("EXECUTOR_KUBERNETES_RESOURCE_REQUEST_MEMORY")),
+        ],
+        chart: Chart::K8s,
+        what: "`EXECUTOR_KUBERNETES_RESOURCE_REQUEST_CPU`, `_MEMORY`",
+        differs: "checked as quantities",
+    },
+    Row {
+        keys: &[
+            key("executor.kubernetesJob.resources.limits.cpu")
+                .becomes(Env("EXECUTOR_KUBERNETES_RESOURCE_LIMIT_CPU")),
+            key("executor.kubernetesJob.resources.limits.memory")
+                .default(Kubernetes(|| json!(d::JOB_LIMIT_MEMORY)))
+                .becomes(Env("EXECUTOR_KUBERNETES_RESOURCE_LIMIT_MEMORY")),
+        ],
+        chart: Chart::K8s,
+        what: "`EXECUTOR_KUBERNETES_RESOURCE_LIMIT_CPU`, `_MEMORY`",
+        differs: "checked as quantities",
+    },
+    Row {
+        keys: &[
+            key("executor.kubernetesJob.node.name")
+                .becomes(Env("EXECUTOR_KUBERNETES_NODE_NAME")),
+            key("executor.kubernetesJob.node.selector")
+                .becomes(Env("EXECUTOR_KUBERNETES_NODE_SELECTOR")),
+            key("executor.kubernetesJob.node.tolerations")
+                .becomes(Env("EXECUTOR_KUBERNETES_NODE_TOLERATIONS")),
+            key("executor.kubernetesJob.node.requiredAffinityMatchExpressions")
+                .becomes(Env("EXECUTOR_KUBERNETES_NODE_REQUIRED_AFFINITY_MATCH_EXPRESSIONS")),
+            key("executor.kubernetesJob.node.requiredAffinityMatchFields")
+                .becomes(Env("EXECUTOR_KUBERNETES_NODE_REQUIRED_AFFINITY_MATCH_FIELDS")),
+        ],
+        chart: Chart::K8s,
+        what: "`EXECUTOR_KUBERNETES_NODE_*`",
+        differs: "JSON values are checked against their Kubernetes types",
+    },
+    Row {
+        keys: &[
+            key("executor.kubernetesJob.pod.affinity")
+                .becomes(Env("EXECUTOR_KUBERNETES_POD_AFFINITY")),
+            key("executor.kubernetesJob.pod.antiAffinity")
+                .becomes(Env("EXECUTOR_KUBERNETES_POD_ANTI_AFFINITY")),
+        ],
+        chart: Chart::K8s,
+        what: "`EXECUTOR_KUBERNETES_POD_AFFINITY`, `_ANTI_AFFINITY`",
+        differs: "checked as pod affinity terms",
+    },
+    Row {
+        keys: &[
+            key("executor.debug.keepJobs")
+                .becomes(Env("KUBERNETES_KEEP_JOBS")),
+            key("executor.debug.keepWorkspaces")
+                .becomes(Env("EXECUTOR_KEEP_WORKSPACES")),
+        ],
+        chart: Chart::K8s,
+        what: "`KUBERNETES_KEEP_JOBS`, `EXECUTOR_KEEP_WORKSPACES`",
+        differs: "",
+    },
+    Row {
+        keys: &[
+            key("executor.dockerAddHostGateway")
+                .becomes(Env("EXECUTOR_DOCKER_ADD_HOST_GATEWAY")),
+        ],
+        chart: Chart::K8s,
+        what: "`EXECUTOR_DOCKER_ADD_HOST_GATEWAY`",
+        differs: "accepted in dind mode too, where jobs run in Docker",
+    },
+    Row {
+        keys: &[
+            key("executor.nodeSelector"),
+            key("executor.affinity"),
+            key("executor.tolerations"),
+        ],
+        chart: Chart::K8s,
+        what: "the `scheduling` layer, for the executor pod",
+        differs: "",
+    },
+    Row {
+        keys: &[key("executor.extraEnv")],
+        chart: Chart::K8s,
+        what: "a list of `EnvVar`",
+        differs: "managed variables are refused; a literal secret warns",
+    },
+    Row {
+        keys: &[
+            key("executor.securityContext.runAsUser"),
+            key("executor.securityContext.runAsGroup"),
+            key("executor.securityContext.fsGroup"),
+        ],
+        chart: Chart::K8s,
+        what: "pod `runAsUser`/`runAsGroup`/`fsGroup` when `podSecurityContext` is unset",
+        differs: "warns that the key is deprecated",
+    },
+    Row {
+        keys: &[key("executor.securityContext.privileged")],
+        chart: Chart::Declared,
+        what: "`true` is refused",
+        differs: "the k8s chart declares but ignores it; we never turn it into a privileged container",
+    },
+    Row {
+        keys: &[
+            key("executor.containerSecurityContext")
+                .default(Kubernetes(d::kubernetes_container_security_context))
+                .becomes(Field(place("Deployment", "NAME", "spec/template/spec/containers[executor]/securityContext"))),
+        ],
+        chart: Chart::K8s,
+        what: "container security context",
+        differs: "",
+    },
+    Row {
+        keys: &[
+            key("executor.serviceType")
+                .default(Kubernetes(|| json!(d::SERVICE_TYPE)))
+                .becomes(Field(place("Service", "NAME", "spec/type"))),
+            key("executor.serviceLabels"),
+            key("executor.serviceAnnotations"),
+        ],
+        chart: Chart::K8s,
+        what: "the metrics Service's type, labels and annotations",
+        differs: "`ExternalName` is refused: the Service selects pods",
+    },
+    Row {
+        keys: &[key("executor.storageSize")],
+        chart: Chart::OldK8s,
+        what: "a `NAME-data` claim mounted at `/data`",
+        differs: "no such volume unless asked for",
+    },
+];

@@ -1,0 +1,211 @@
+//! The commands around the main job, as an admin meets them: `init | render -f -`, shell
+//! completions and the man page from the command line's own definition, and `render -o`,
+//! which writes the stream whole or leaves the file as it was.
+
+mod common;
+
+use common::{run_tool, run_tool_in, scratch_dir, CONFIG};
+use std::os::unix::fs::PermissionsExt;
+
+const SUBCOMMANDS: [&str; 10] = [
+    "render",
+    "build",
+    "diff",
+    "check",
+    "fn",
+    "schema",
+    "init",
+    "explain",
+    "completions",
+    "man",
+];
+
+#[test]
+fn what_init_prints_renders_as_it_is() {
+    for args in [
+        &["init"][..],
+        &["init", "--mode", "kubernetes"],
+        &[
+            "init",
+            "--queue",
+            "batches",
+            "--queue",
+            "codeintel",
+            "-n",
+            "sourcegraph",
+        ],
+        &[
+            "init",
+            "--frontend-url",
+            "https://sourcegraph.example.com",
+            "--existing-secret",
+            "fe",
+            "--schema",
+            "https://example.com/s.json",
+        ],
+    ] {
+        let init = run_tool(args, None);
+        assert_eq!(init.code, 0, "{args:?}: {}", init.stderr);
+        assert!(
+            init.stdout.starts_with("# yaml-language-server: $schema="),
+            "{args:?}: no modeline\n{}",
+            init.stdout
+        );
+        let render = run_tool(&["render", "-f", "-"], Some(&init.stdout));
+        assert_eq!(
+            render.code, 0,
+            "{args:?}: {}\n{}",
+            render.stderr, init.stdout
+        );
+        assert!(render.stdout.contains("kind: Deployment"));
+    }
+}
+
+#[test]
+fn init_in_kubernetes_mode_shows_the_native_charts_keys() {
+    let init = run_tool(&["init", "--mode", "kubernetes"], None);
+    for key in [
+        "mode: kubernetes",
+        "# configureRbac: true",
+        "kubernetesJob:",
+        "# deadline: 1200",
+    ] {
+        assert!(init.stdout.contains(key), "{key}:\n{}", init.stdout);
+    }
+}
+
+#[test]
+fn init_refuses_flags_that_would_not_render() {
+    let init = run_tool(&["init", "--queue", "batchs"], None);
+    assert_eq!(init.code, 2);
+    assert!(init.stdout.is_empty());
+    assert!(
+        init.stderr.contains("spec.executor.queueName") && init.stderr.contains("batches"),
+        "{}",
+        init.stderr
+    );
+}
+
+#[test]
+fn completions_for_each_shell_know_every_subcommand() {
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let run = run_tool(&["completions", shell], None);
+        assert_eq!(run.code, 0, "{shell}: {}", run.stderr);
+        for sub in SUBCOMMANDS {
+            assert!(run.stdout.contains(sub), "{shell} completions lack `{sub}`");
+        }
+    }
+    assert_eq!(run_tool(&["completions", "tcsh"], None).code, 2);
+}
+
+#[test]
+fn the_man_page_is_roff_with_every_subcommand() {
+    let run = run_tool(&["man"], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.starts_with(".ie"),
+        "{}",
+        &run.stdout[..80.min(run.stdout.len())]
+    );
+    assert!(run.stdout.contains(".TH sg-executor-gen"), "no title");
+    for sub in SUBCOMMANDS {
+        assert!(run.stdout.contains(sub), "the man page lacks `{sub}`");
+    }
+}
+
+#[test]
+fn render_to_a_file_writes_what_it_would_print() {
+    let dir = scratch_dir("render-o");
+    std::fs::write(dir.join("c.yaml"), CONFIG).unwrap();
+    let printed = run_tool_in(&dir, &["render", "-f", "c.yaml"], None);
+    std::fs::write(dir.join("out.yaml"), "old\n").unwrap();
+    let run = run_tool_in(&dir, &["render", "-f", "c.yaml", "-o", "out.yaml"], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.is_empty());
+    assert_eq!(
+        std::fs::read_to_string(dir.join("out.yaml")).unwrap(),
+        printed.stdout
+    );
+    let mode = std::fs::metadata(dir.join("out.yaml"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o644);
+    assert_eq!(
+        common::files_under(&dir).len(),
+        2,
+        "a temporary file was left"
+    );
+}
+
+#[test]
+fn render_to_a_file_keeps_a_secret_private() {
+    let dir = scratch_dir("render-o-secret");
+    let config = CONFIG.replace("frontendExistingSecret: fe", "frontendPassword: hunter2");
+    let run = run_tool_in(
+        &dir,
+        &["render", "-f", "-", "-o", "out.yaml"],
+        Some(&config),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let mode = std::fs::metadata(dir.join("out.yaml"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+}
+
+#[test]
+fn render_to_a_file_leaves_it_as_it_was_on_any_error() {
+    let dir = scratch_dir("render-o-errors");
+    std::fs::write(dir.join("out.yaml"), "old\n").unwrap();
+    // A bad config: nothing written.
+    let bad = run_tool_in(
+        &dir,
+        &["render", "-f", "-", "-o", "out.yaml"],
+        Some("executor: {queueNmae: x}\n"),
+    );
+    assert_eq!(bad.code, 2);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("out.yaml")).unwrap(),
+        "old\n"
+    );
+    // A directory that cannot be written (unless root, who can write anywhere): no file, no
+    // temporary file.
+    let locked = dir.join("locked");
+    std::fs::create_dir(&locked).unwrap();
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o555)).unwrap();
+    let run = run_tool_in(
+        &dir,
+        &["render", "-f", "-", "-o", "locked/out.yaml"],
+        Some(CONFIG),
+    );
+    if !common::is_root() {
+        assert_eq!(run.code, 2, "{}", run.stderr);
+        assert!(run.stderr.contains("locked/out.yaml"), "{}", run.stderr);
+        assert!(std::fs::read_dir(&locked).unwrap().next().is_none());
+    }
+    let _ = std::fs::remove_file(locked.join("out.yaml"));
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
+    // A missing parent directory, a directory, a link: refused, nothing left behind.
+    std::os::unix::fs::symlink("out.yaml", dir.join("link.yaml")).unwrap();
+    for target in ["missing/out.yaml", "locked", "link.yaml"] {
+        let run = run_tool_in(&dir, &["render", "-f", "-", "-o", target], Some(CONFIG));
+        assert_eq!(run.code, 2, "{target}: {}", run.stderr);
+        assert!(run.stderr.contains(target), "{target}: {}", run.stderr);
+    }
+    assert_eq!(
+        std::fs::read_to_string(dir.join("out.yaml")).unwrap(),
+        "old\n"
+    );
+    let mut names: Vec<String> = common::files_under(&dir)
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["link.yaml", "out.yaml"],
+        "something was left behind"
+    );
+}
