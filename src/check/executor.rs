@@ -6,9 +6,9 @@
 //! container's environment, and from the `daemon.json` mounted from a ConfigMap.
 
 use super::index::{Index, Indexes};
+use super::typed::{PodContainer as Container, PodTemplate, PodVolume};
 use super::{Reporter, Scope};
 use crate::k8s::resid::ResId;
-use k8s_openapi::api::core::v1::{Container, PodTemplateSpec};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use std::collections::HashMap;
 
@@ -17,7 +17,7 @@ const CLAIM_VAR: &str = "EXECUTOR_KUBERNETES_PERSISTENCE_VOLUME_NAME";
 
 pub(super) fn needs(
     id: &ResId,
-    template: &PodTemplateSpec,
+    template: &PodTemplate,
     indexes: &Indexes<'_>,
     r: &mut Reporter<'_>,
 ) {
@@ -28,7 +28,7 @@ pub(super) fn needs(
     for (ci, c) in spec.containers.iter().enumerate() {
         let cpath = format!("spec.template.spec.containers[{ci}]");
         let env = environment(c, index);
-        for mirror in mirrors(c, &env, spec.volumes.as_deref().unwrap_or_default(), index) {
+        for mirror in mirrors(c, &env, &spec.volumes, index) {
             check_mirror(&cpath, &mirror, id, indexes, r);
         }
         if let Some(claim) = env.get(CLAIM_VAR).and_then(|v| v.as_deref()) {
@@ -116,7 +116,7 @@ struct Mirror {
 fn mirrors(
     c: &Container,
     env: &HashMap<String, Option<String>>,
-    volumes: &[k8s_openapi::api::core::v1::Volume],
+    volumes: &[PodVolume],
     index: &Index<'_>,
 ) -> Vec<Mirror> {
     let mut out = Vec::new();
@@ -167,11 +167,7 @@ fn mirrors(
 }
 
 /// The mirrors in a `daemon.json` mounted from a ConfigMap at `/etc/docker/daemon.json`.
-fn daemon_json_mirrors(
-    c: &Container,
-    volumes: &[k8s_openapi::api::core::v1::Volume],
-    index: &Index<'_>,
-) -> Vec<Mirror> {
+fn daemon_json_mirrors(c: &Container, volumes: &[PodVolume], index: &Index<'_>) -> Vec<Mirror> {
     let Some(mount) = c
         .volume_mounts
         .iter()

@@ -1,9 +1,9 @@
 //! The checked objects, indexed once per namespace for the lookups the checks make (by
 //! kind and name, by pod label), so the checks cost what the objects cost, not its square.
 
-use super::typed::Typed;
+use super::typed::{PodTemplate, Typed};
 use crate::k8s::resid::ResId;
-use k8s_openapi::api::core::v1::{ConfigMap, PodTemplateSpec, Secret, Service};
+use k8s_openapi::api::core::v1::{ConfigMap, Secret, Service};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -14,7 +14,7 @@ pub struct Workload<'a> {
     pub id: &'a ResId,
     pub selector: Labels,
     pub pod_labels: Labels,
-    pub template: &'a PodTemplateSpec,
+    pub template: &'a PodTemplate,
 }
 
 /// The objects of one namespace (objects without one share the unnamed namespace).
@@ -92,23 +92,10 @@ impl<'a> Index<'a> {
         }
     }
 
-    fn add_workload(
-        &mut self,
-        id: &'a ResId,
-        selector: &LabelSelector,
-        template: &'a PodTemplateSpec,
-    ) {
-        let pod_labels = template
-            .metadata
-            .as_ref()
-            .and_then(|m| m.labels.clone())
-            .unwrap_or_default();
+    fn add_workload(&mut self, id: &'a ResId, selector: &LabelSelector, template: &'a PodTemplate) {
+        let pod_labels = template.labels.clone();
         let position = self.workloads.len();
-        for (k, v) in template
-            .metadata
-            .iter()
-            .flat_map(|m| m.labels.iter().flatten())
-        {
+        for (k, v) in &template.labels {
             self.by_pod_label
                 .entry((k.as_str(), v.as_str()))
                 .or_default()

@@ -13,6 +13,7 @@ pub mod bundle;
 mod executor;
 mod index;
 mod pod;
+mod shape;
 mod size;
 pub mod stream;
 mod typed;
@@ -21,6 +22,7 @@ mod wiring;
 use crate::k8s::resid::ResId;
 use crate::parallel;
 use index::Indexes;
+use std::collections::HashMap;
 use std::fmt;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,27 +129,55 @@ pub fn check_objects<'o>(
 ) -> Report {
     let mut report = Report::default();
     let objects: Vec<(&ResId, &serde_yaml::Value)> = objects.into_iter().collect();
-    let sizes = parallel::map(&objects, |(id, object)| size::over_limits(id, object));
-    for ((id, _), over) in objects.iter().zip(sizes) {
-        for (field, message) in over {
-            report.found(id, field, message);
-        }
-    }
-    let typed = parallel::map(&objects, |(id, object)| {
+    // Workloads of one shape are read strictly once (see `shape`): the first of each, and any
+    // whose hash matches but whose shape does not, are read in full.
+    let hashes = parallel::map(&objects, |(id, object)| {
+        shape::applies_to(&id.kind)
+            .then(|| shape::hash(object))
+            .flatten()
+    });
+    let mut first_of_shape: HashMap<u64, usize> = HashMap::new();
+    let how: Vec<typed::Read> = hashes
+        .iter()
+        .enumerate()
+        .map(|(i, hash)| match hash {
+            Some(h) => {
+                let first = *first_of_shape.entry(*h).or_insert(i);
+                if first != i && shape::same(objects[first].1, objects[i].1) {
+                    typed::Read::ShapeChecked
+                } else {
+                    typed::Read::Strict
+                }
+            }
+            None => typed::Read::Strict,
+        })
+        .collect();
+    let inputs: Vec<_> = objects.iter().zip(&how).collect();
+    let typed = parallel::map(&inputs, |((id, object), how)| {
+        let over = size::over_limits(id, object);
         let api_version = object
             .get("apiVersion")
             .and_then(|v| v.as_str())
             .unwrap_or_default();
         if scope == Scope::Stream && !typed::known(&id.kind, api_version) {
-            return Err(Unread::Unknown(format!(
-                "not checked: the tool has no type for {} {api_version}",
-                id.kind
-            )));
+            return (
+                over,
+                Err(Unread::Unknown(format!(
+                    "not checked: the tool has no type for {} {api_version}",
+                    id.kind
+                ))),
+            );
         }
-        typed::read(&id.kind, object).map_err(Unread::Lost)
+        (
+            over,
+            typed::read(&id.kind, object, **how).map_err(Unread::Lost),
+        )
     });
     let mut read = Vec::new();
-    for ((id, _), t) in objects.iter().zip(typed) {
+    for ((id, _), (over, t)) in objects.iter().zip(typed) {
+        for (field, message) in over {
+            report.found(id, field, message);
+        }
         match t {
             Ok(t) => read.push((*id, t)),
             Err(Unread::Unknown(message)) => report.outside.push(Finding {

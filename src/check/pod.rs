@@ -3,18 +3,19 @@
 //! referenced ConfigMaps, claims and keys exist, and no variable is set twice.
 
 use super::index::Index;
+use super::typed::{PodContainer as Container, PodTemplate, PodVolume as Volume};
 use super::Reporter;
-use k8s_openapi::api::core::v1::{Container, EnvVar, PodTemplateSpec, Volume};
+use k8s_openapi::api::core::v1::EnvVar;
 use std::collections::{HashMap, HashSet};
 
 const BASE: &str = "spec.template.spec";
 
-pub(super) fn pod_spec(template: &PodTemplateSpec, index: &Index<'_>, r: &mut Reporter<'_>) {
+pub(super) fn pod_spec(template: &PodTemplate, index: &Index<'_>, r: &mut Reporter<'_>) {
     let Some(spec) = &template.spec else {
         r.found(BASE, "missing".into());
         return;
     };
-    let volumes = spec.volumes.as_deref().unwrap_or_default();
+    let volumes = &spec.volumes;
     check_volumes(volumes, index, r);
     // The first declaration of a name wins, as the duplicate is reported on its own.
     let mut by_name = HashMap::with_capacity(volumes.len());
@@ -60,14 +61,7 @@ fn check_volumes(volumes: &[Volume], index: &Index<'_>, r: &mut Reporter<'_>) {
                 format!("volume {} is declared twice", v.name),
             );
         }
-        let sources = [
-            v.empty_dir.is_some(),
-            v.config_map.is_some(),
-            v.persistent_volume_claim.is_some(),
-            v.ephemeral.is_some(),
-            v.secret.is_some(),
-        ];
-        if sources.iter().filter(|s| **s).count() != 1 {
+        if v.sources != 1 {
             r.found(
                 &format!("{BASE}.volumes[{i}]"),
                 format!("volume {} needs exactly one source", v.name),

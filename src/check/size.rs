@@ -66,7 +66,11 @@ fn json_len(value: &Value) -> usize {
                 5
             }
         }
-        Value::Number(n) => n.to_string().len(),
+        Value::Number(n) => match (n.as_u64(), n.as_i64()) {
+            (Some(u), _) => digits(u),
+            (None, Some(i)) => 1 + digits(i.unsigned_abs()),
+            _ => n.to_string().len(),
+        },
         Value::String(s) => json_string_len(s),
         Value::Sequence(items) => {
             2 + items.iter().map(json_len).sum::<usize>() + items.len().saturating_sub(1)
@@ -86,6 +90,11 @@ fn json_len(value: &Value) -> usize {
         }
         Value::Tagged(t) => json_len(&t.value),
     }
+}
+
+/// The number of decimal digits of `n`.
+fn digits(n: u64) -> usize {
+    n.checked_ilog10().map_or(1, |l| l as usize + 1)
 }
 
 /// A JSON string's length with its quotes and escapes: `\"`, `\\` and the short escapes
@@ -132,7 +141,7 @@ mod tests {
     #[test]
     fn json_length_is_what_serde_json_writes() {
         let text =
-            "a: [1, -2.5, true, null, {}, []]\nb: \"q\\\"uo\\\\te\\n\\t\\u0001\\u007f é\"\n1: x\n";
+            "a: [1, -2.5, true, null, {}, [], 0, 9, 10, -10, 18446744073709551615, -9223372036854775808]\nb: \"q\\\"uo\\\\te\\n\\t\\u0001\\u007f é\"\n1: x\n";
         let value: Value = serde_yaml::from_str(text).unwrap();
         assert_eq!(json_len(&value), serde_json::to_vec(&value).unwrap().len());
         // Every object of every golden tree.

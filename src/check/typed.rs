@@ -4,21 +4,22 @@
 use crate::k8s::roundtrip;
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::core::v1::{
-    ConfigMap, Container, Namespace, PersistentVolumeClaim, PodSpec, PodTemplateSpec, Secret,
-    Service, ServiceAccount,
+    ConfigMap, ConfigMapVolumeSource, ContainerPort, EnvFromSource, EnvVar, Namespace,
+    PersistentVolumeClaim, PersistentVolumeClaimVolumeSource, PodTemplateSpec, Secret, Service,
+    ServiceAccount, Volume, VolumeMount,
 };
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
 use k8s_openapi::api::storage::v1::StorageClass;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use std::collections::BTreeMap;
 
 // Short-lived, one per object during a check: size does not matter.
 #[allow(clippy::large_enum_variant)]
 pub enum Typed {
     Workload {
         selector: LabelSelector,
-        template: PodTemplateSpec,
+        template: PodTemplate,
     },
     Service(Service),
     ConfigMap(ConfigMap),
@@ -49,37 +50,55 @@ pub fn known(kind: &str, api_version: &str) -> bool {
     KINDS.contains(&(kind, api_version))
 }
 
-/// Reads a value as a `T`, every key it does not know reported.
-fn strict<T: serde::de::DeserializeOwned + serde::Serialize>(
+/// How a value is read into its type.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Read {
+    /// Every key the type does not know is reported (the round trip).
+    Strict,
+    /// Only read: an object of the same shape passed the round trip (`shape`).
+    ShapeChecked,
+}
+
+/// Reads a value as a `T`; strictly, every key it does not know is reported.
+fn typed<T: serde::de::DeserializeOwned + serde::Serialize>(
     v: &serde_yaml::Value,
+    how: Read,
 ) -> Result<T, Vec<roundtrip::Lost>> {
-    roundtrip::strict::<T, _>(v).map(|(t, _)| t)
+    match how {
+        Read::Strict => roundtrip::strict::<T, _>(v).map(|(t, _)| t),
+        Read::ShapeChecked => T::deserialize(v).map_err(|e| {
+            vec![roundtrip::Lost {
+                path: String::new(),
+                message: format!("does not fit the Kubernetes type: {e}"),
+            }]
+        }),
+    }
 }
 
 /// The object as its kind's type, reduced to what the wiring checks need.
-pub fn read(kind: &str, v: &serde_yaml::Value) -> Result<Typed, Vec<roundtrip::Lost>> {
+pub fn read(kind: &str, v: &serde_yaml::Value, how: Read) -> Result<Typed, Vec<roundtrip::Lost>> {
     let workload = |selector, template| Typed::Workload { selector, template };
     Ok(match kind {
         "Deployment" => {
-            let d: Deployment = strict(v)?;
+            let d: Deployment = typed(v, how)?;
             let spec = d.spec.unwrap_or_default();
             workload(spec.selector, for_wiring(spec.template))
         }
         "StatefulSet" => {
-            let s: StatefulSet = strict(v)?;
+            let s: StatefulSet = typed(v, how)?;
             let spec = s.spec.unwrap_or_default();
             workload(spec.selector, for_wiring(spec.template))
         }
-        "Service" => Typed::Service(strict(v)?),
-        "ConfigMap" => Typed::ConfigMap(strict(v)?),
-        "Secret" => Typed::Secret(strict(v)?),
-        "RoleBinding" => Typed::RoleBinding(strict(v)?),
-        "NetworkPolicy" => Typed::NetworkPolicy(strict(v)?),
-        "Role" => strict::<Role>(v).map(|_| Typed::Other)?,
-        "ServiceAccount" => strict::<ServiceAccount>(v).map(|_| Typed::Other)?,
-        "PersistentVolumeClaim" => strict::<PersistentVolumeClaim>(v).map(|_| Typed::Other)?,
-        "StorageClass" => strict::<StorageClass>(v).map(|_| Typed::Other)?,
-        "Namespace" => strict::<Namespace>(v).map(|_| Typed::Other)?,
+        "Service" => Typed::Service(typed(v, how)?),
+        "ConfigMap" => Typed::ConfigMap(typed(v, how)?),
+        "Secret" => Typed::Secret(typed(v, how)?),
+        "RoleBinding" => Typed::RoleBinding(typed(v, how)?),
+        "NetworkPolicy" => Typed::NetworkPolicy(typed(v, how)?),
+        "Role" => typed::<Role>(v, how).map(|_| Typed::Other)?,
+        "ServiceAccount" => typed::<ServiceAccount>(v, how).map(|_| Typed::Other)?,
+        "PersistentVolumeClaim" => typed::<PersistentVolumeClaim>(v, how).map(|_| Typed::Other)?,
+        "StorageClass" => typed::<StorageClass>(v, how).map(|_| Typed::Other)?,
+        "Namespace" => typed::<Namespace>(v, how).map(|_| Typed::Other)?,
         other => {
             return Err(vec![roundtrip::Lost {
                 path: "kind".into(),
@@ -89,17 +108,47 @@ pub fn read(kind: &str, v: &serde_yaml::Value) -> Result<Typed, Vec<roundtrip::L
     })
 }
 
-/// The part of a pod template the checks between objects look at: its labels, containers'
-/// names, images, ports, mounts, environment and commands, its volumes and ServiceAccount.
-/// Every workload is kept until all are read, so the rest (probes, resources, scheduling)
-/// is dropped once its round trip has passed.
-fn for_wiring(template: PodTemplateSpec) -> PodTemplateSpec {
-    let labels = template.metadata.and_then(|m| m.labels);
-    let spec = template.spec.map(|spec| PodSpec {
-        containers: spec
-            .containers
-            .into_iter()
-            .map(|c| Container {
+/// The part of a pod template the checks between objects look at. Every workload is kept
+/// until all are read, and `k8s-openapi`'s containers and volumes take 2 and 3 KiB each, so
+/// only this is kept once its round trip has passed.
+pub struct PodTemplate {
+    pub labels: BTreeMap<String, String>,
+    pub spec: Option<Pod>,
+}
+
+pub struct Pod {
+    pub containers: Vec<PodContainer>,
+    pub volumes: Vec<PodVolume>,
+    pub service_account_name: Option<String>,
+}
+
+/// A container's names, image, ports, mounts, environment and command line.
+pub struct PodContainer {
+    pub name: String,
+    pub image: Option<String>,
+    pub ports: Option<Vec<ContainerPort>>,
+    pub volume_mounts: Option<Vec<VolumeMount>>,
+    pub env_from: Option<Vec<EnvFromSource>>,
+    pub env: Option<Vec<EnvVar>>,
+    pub command: Option<Vec<String>>,
+    pub args: Option<Vec<String>>,
+}
+
+/// A volume's name, how many sources it names, and the ones other objects provide.
+pub struct PodVolume {
+    pub name: String,
+    pub sources: usize,
+    pub config_map: Option<ConfigMapVolumeSource>,
+    pub persistent_volume_claim: Option<PersistentVolumeClaimVolumeSource>,
+}
+
+fn for_wiring(template: PodTemplateSpec) -> PodTemplate {
+    let labels = template.metadata.and_then(|m| m.labels).unwrap_or_default();
+    // Collected into new vectors (`Vec::from_iter` would keep the large ones' memory).
+    let spec = template.spec.map(|spec| Pod {
+        containers: std::iter::empty()
+            .chain(spec.containers)
+            .map(|c| PodContainer {
                 name: c.name,
                 image: c.image,
                 ports: c.ports,
@@ -108,18 +157,57 @@ fn for_wiring(template: PodTemplateSpec) -> PodTemplateSpec {
                 env: c.env,
                 command: c.command,
                 args: c.args,
-                ..Container::default()
             })
             .collect(),
-        volumes: spec.volumes,
+        volumes: std::iter::empty()
+            .chain(spec.volumes.unwrap_or_default())
+            .map(|v| PodVolume {
+                sources: sources(&v),
+                name: v.name,
+                config_map: v.config_map,
+                persistent_volume_claim: v.persistent_volume_claim,
+            })
+            .collect(),
         service_account_name: spec.service_account_name,
-        ..PodSpec::default()
     });
-    PodTemplateSpec {
-        metadata: Some(ObjectMeta {
-            labels,
-            ..ObjectMeta::default()
-        }),
-        spec,
-    }
+    PodTemplate { labels, spec }
+}
+
+/// How many of its sources a volume names (Kubernetes wants exactly one).
+fn sources(v: &Volume) -> usize {
+    [
+        v.aws_elastic_block_store.is_some(),
+        v.azure_disk.is_some(),
+        v.azure_file.is_some(),
+        v.cephfs.is_some(),
+        v.cinder.is_some(),
+        v.config_map.is_some(),
+        v.csi.is_some(),
+        v.downward_api.is_some(),
+        v.empty_dir.is_some(),
+        v.ephemeral.is_some(),
+        v.fc.is_some(),
+        v.flex_volume.is_some(),
+        v.flocker.is_some(),
+        v.gce_persistent_disk.is_some(),
+        v.git_repo.is_some(),
+        v.glusterfs.is_some(),
+        v.host_path.is_some(),
+        v.image.is_some(),
+        v.iscsi.is_some(),
+        v.nfs.is_some(),
+        v.persistent_volume_claim.is_some(),
+        v.photon_persistent_disk.is_some(),
+        v.portworx_volume.is_some(),
+        v.projected.is_some(),
+        v.quobyte.is_some(),
+        v.rbd.is_some(),
+        v.scale_io.is_some(),
+        v.secret.is_some(),
+        v.storageos.is_some(),
+        v.vsphere_volume.is_some(),
+    ]
+    .into_iter()
+    .filter(|set| *set)
+    .count()
 }

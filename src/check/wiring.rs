@@ -6,10 +6,10 @@
 use super::executor;
 use super::index::{matches, Indexes};
 use super::pod::pod_spec;
-use super::typed::Typed;
+use super::typed::{PodTemplate, Typed};
 use super::{Report, Reporter};
 use crate::k8s::resid::ResId;
-use k8s_openapi::api::core::v1::{PodTemplateSpec, Service};
+use k8s_openapi::api::core::v1::Service;
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::api::rbac::v1::RoleBinding;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
@@ -33,20 +33,16 @@ pub(super) fn object(id: &ResId, t: &Typed, indexes: &Indexes<'_>, r: &mut Repor
     }
 }
 
-fn workload(selector: &LabelSelector, template: &PodTemplateSpec, r: &mut Reporter<'_>) {
+fn workload(selector: &LabelSelector, template: &PodTemplate, r: &mut Reporter<'_>) {
     let sel = selector.match_labels.clone().unwrap_or_default();
-    let pod_labels = template
-        .metadata
-        .as_ref()
-        .and_then(|m| m.labels.clone())
-        .unwrap_or_default();
+    let pod_labels = &template.labels;
     if selector.match_expressions.is_some() {
         r.found(
             "spec.selector.matchExpressions",
             "the tool only checks matchLabels selectors".into(),
         );
     }
-    if !matches(&sel, &pod_labels) {
+    if !matches(&sel, pod_labels) {
         r.found(
             "spec.selector",
             format!("selector {sel:?} does not match the pod template labels {pod_labels:?}"),

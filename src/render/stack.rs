@@ -4,7 +4,7 @@
 use super::context::{checksum, value, Extra, Renderer};
 use super::patch::set_namespace;
 use super::templates::RenderError;
-use crate::config::model::{Config, Password, PodSettings, Scratch};
+use crate::config::model::{Config, Password, PodSettings, Scratch, Worker};
 use crate::k8s::resid::ResId;
 use crate::parallel;
 use minijinja::value::Value as JinjaValue;
@@ -51,11 +51,7 @@ pub fn render_stack(c: &Config) -> Result<Stack, RenderError> {
     let r = Renderer::new(c);
     let mut base = base_objects(&r)?;
     let pod_annotations = pod_annotations(c, &base);
-    let deployments = parallel::map(&c.workers, |w| {
-        r.worker(DEPLOYMENT, w, std::slice::from_ref(&pod_annotations))
-    })
-    .into_iter()
-    .collect::<Result<Vec<_>, _>>()?;
+    let deployments = deployments(&r, &c.workers, std::slice::from_ref(&pod_annotations))?;
     let mut layers = Vec::new();
     if c.registry.is_some() {
         layers.push(registry_layer(&r)?);
@@ -193,12 +189,99 @@ fn dind_layers(r: &Renderer<'_>) -> Result<Vec<Layer>, RenderError> {
         .collect()
 }
 
+/// Stand-ins for the two strings in which workers of one shape differ: private-use
+/// characters, which no config value holds.
+const NAME_STAND_IN: &str = "\u{f8ff}sg-executor-gen worker name\u{f8ff}";
+const QUEUE_STAND_IN: &str = "\u{f8ff}sg-executor-gen worker queue\u{f8ff}";
+
+/// One Deployment per worker. Workers that differ only in their name and queue share a
+/// shape (the queue variable, replicas, resources, env): its Deployment is rendered once
+/// with stand-ins for those two strings, and each worker's is a copy with its own put in,
+/// so a thousand queues cost a thousand copies, not a thousand renders. The first worker
+/// of each shape is also rendered directly and must come out the same, else (a template
+/// that uses the name other than as a whole value) every worker of the shape is rendered
+/// directly; debug builds compare every copy.
+fn deployments(
+    r: &Renderer<'_>,
+    workers: &[Worker],
+    extra: Extra<'_>,
+) -> Result<Vec<Rendered>, RenderError> {
+    // Each shape's first worker and its number of workers, in the workers' order.
+    let mut shapes: std::collections::HashMap<String, usize> = Default::default();
+    let mut firsts: Vec<(&Worker, usize)> = Vec::new();
+    let mut shape_of = Vec::with_capacity(workers.len());
+    for w in workers {
+        let key = serde_json::to_string(&(w.queue_var, w.replicas, &w.resources, &w.env))
+            .expect("a worker serializes");
+        let shape = *shapes.entry(key).or_insert(firsts.len());
+        if shape == firsts.len() {
+            firsts.push((w, 0));
+        }
+        firsts[shape].1 += 1;
+        shape_of.push(shape);
+    }
+    // A shape of one worker is rendered directly: a copy would cost a render more.
+    let mut prototypes: Vec<Option<Rendered>> = Vec::with_capacity(firsts.len());
+    for (first, count) in firsts {
+        if count == 1 {
+            prototypes.push(None);
+            continue;
+        }
+        let stand_in = Worker {
+            name: NAME_STAND_IN.into(),
+            queue_value: QUEUE_STAND_IN.into(),
+            ..first.clone()
+        };
+        let direct = r.worker(DEPLOYMENT, first, extra)?;
+        let prototype = r.worker(DEPLOYMENT, &stand_in, extra).ok();
+        prototypes.push(prototype.filter(|p| filled(p, first) == direct));
+    }
+    parallel::map(
+        &shape_of.iter().zip(workers).collect::<Vec<_>>(),
+        |(shape, w)| match &prototypes[**shape] {
+            Some(prototype) => {
+                let copy = filled(prototype, w);
+                debug_assert_eq!(Some(&copy), r.worker(DEPLOYMENT, w, extra).ok().as_ref());
+                Ok(copy)
+            }
+            None => r.worker(DEPLOYMENT, w, extra),
+        },
+    )
+    .into_iter()
+    .collect()
+}
+
+/// A copy of a shape's Deployment with the worker's name and queue in place of the stand-ins.
+fn filled(prototype: &Rendered, worker: &Worker) -> Rendered {
+    fn fill(v: &mut serde_yaml::Value, w: &Worker) {
+        match v {
+            serde_yaml::Value::String(s) if s == NAME_STAND_IN => s.clone_from(&w.name),
+            serde_yaml::Value::String(s) if s == QUEUE_STAND_IN => s.clone_from(&w.queue_value),
+            serde_yaml::Value::Sequence(items) => items.iter_mut().for_each(|i| fill(i, w)),
+            serde_yaml::Value::Mapping(m) => {
+                // A cloned map keeps room for as many entries as its table: give it back.
+                m.shrink_to_fit();
+                m.values_mut().for_each(|i| fill(i, w));
+            }
+            _ => {}
+        }
+    }
+    let mut object = serde_yaml::Value::clone(&prototype.object);
+    fill(&mut object, worker);
+    let mut id = prototype.id.clone();
+    id.name.clone_from(&worker.name);
+    Rendered {
+        id,
+        object: Arc::new(object),
+    }
+}
+
 /// A patch for every worker that differs only in the worker's name: rendered once, then
 /// copied under each name, so many queues cost one render.
 fn per_worker(
     r: &Renderer<'_>,
     template: &str,
-    workers: &[crate::config::model::Worker],
+    workers: &[Worker],
     extra: Extra<'_>,
 ) -> Result<Vec<Rendered>, RenderError> {
     let Some(first) = workers.first() else {

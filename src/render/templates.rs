@@ -71,10 +71,14 @@ pub fn environment() -> Environment<'static> {
         })?;
         out.write_str(&json).map_err(minijinja::Error::from)
     });
-    for (name, source) in TEMPLATES {
-        env.add_template(name, source)
-            .expect("embedded templates parse (checked by unit test)");
-    }
+    // Compiled when first used: a stack uses a few of them, and compiling all would take a
+    // third of a small stack's time.
+    env.set_loader(|name| {
+        Ok(TEMPLATES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, source)| source.to_string()))
+    });
     env
 }
 

@@ -22,14 +22,18 @@ pub fn write_yaml(value: &Value, out: &mut String) {
         Value::Mapping(m) if !m.is_empty() => mapping(m, 0, out),
         Value::Sequence(s) if !s.is_empty() => sequence(s, 0, out),
         other => {
-            out.push_str(&scalar(other, 0));
+            scalar(other, 0, out);
             out.push('\n');
         }
     }
 }
 
 fn pad(out: &mut String, indent: usize) {
-    out.extend(std::iter::repeat_n(' ', indent));
+    const SPACES: &str = "                                                                ";
+    match SPACES.get(..indent) {
+        Some(spaces) => out.push_str(spaces),
+        None => out.extend(std::iter::repeat_n(' ', indent)),
+    }
 }
 
 fn mapping(m: &serde_yaml::Mapping, indent: usize, out: &mut String) {
@@ -37,7 +41,7 @@ fn mapping(m: &serde_yaml::Mapping, indent: usize, out: &mut String) {
         if i > 0 {
             pad(out, indent);
         }
-        out.push_str(&key(k));
+        key(k, out);
         out.push(':');
         value_after_key(v, indent, out);
     }
@@ -53,7 +57,7 @@ fn sequence(s: &[Value], indent: usize, out: &mut String) {
             Value::Mapping(m) if !m.is_empty() => mapping(m, indent + 2, out),
             Value::Sequence(s) if !s.is_empty() => sequence(s, indent + 2, out),
             other => {
-                out.push_str(&scalar(other, indent + 2));
+                scalar(other, indent + 2, out);
                 out.push('\n');
             }
         }
@@ -74,41 +78,85 @@ fn value_after_key(v: &Value, indent: usize, out: &mut String) {
         }
         other => {
             out.push(' ');
-            out.push_str(&scalar(other, indent + 2));
+            scalar(other, indent + 2, out);
             out.push('\n');
         }
     }
 }
 
-fn key(k: &Value) -> String {
+fn key(k: &Value, out: &mut String) {
     match k {
         // A key stays on its line: plain when safe, else double-quoted with escapes.
-        Value::String(s) => string(s),
-        other => double_quoted(&scalar(other, 0)),
-    }
-}
-
-fn scalar(v: &Value, indent: usize) -> String {
-    match v {
-        Value::Null => "null".into(),
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) => n.to_string(),
-        Value::String(s) if s.contains('\n') => {
-            block(s, indent).unwrap_or_else(|| double_quoted(s))
+        Value::String(s) => string(s, out),
+        other => {
+            let mut text = String::new();
+            scalar(other, 0, &mut text);
+            double_quoted(&text, out);
         }
-        Value::String(s) => string(s),
-        Value::Mapping(_) => "{}".into(),
-        Value::Sequence(_) => "[]".into(),
-        Value::Tagged(t) => scalar(&t.value, indent),
     }
 }
 
-fn string(s: &str) -> String {
-    if !s.contains('\n') && is_plain_safe(s) {
-        s.to_string()
-    } else {
-        double_quoted(s)
+fn scalar(v: &Value, indent: usize, out: &mut String) {
+    use std::fmt::Write as _;
+    match v {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => {
+            let _ = write!(out, "{n}");
+        }
+        Value::String(s) if is_plain_word(s) => out.push_str(s),
+        Value::String(s) if s.contains('\n') => {
+            if !block(s, indent, out) {
+                double_quoted(s, out);
+            }
+        }
+        Value::String(s) => string(s, out),
+        Value::Mapping(_) => out.push_str("{}"),
+        Value::Sequence(_) => out.push_str("[]"),
+        Value::Tagged(t) => scalar(&t.value, indent, out),
     }
+}
+
+fn string(s: &str, out: &mut String) {
+    if is_plain_word(s) || (!s.contains('\n') && is_plain_safe(s)) {
+        out.push_str(s);
+    } else {
+        double_quoted(s, out);
+    }
+}
+
+/// The common case, decided in one pass: a string that starts with a letter and holds only
+/// printable ASCII without spaces is plain unless it ends in `:` or is one of the words
+/// below. Most keys and values are such; anything else takes the full rules.
+fn is_plain_word(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    let (Some(first), Some(last)) = (bytes.first(), bytes.last()) else {
+        return false;
+    };
+    if !first.is_ascii_alphabetic() || *last == b':' {
+        return false;
+    }
+    let mut underscores = 0;
+    for &b in bytes {
+        match b {
+            b'_' => underscores += 1,
+            0x21..=0x7e => {}
+            _ => return false,
+        }
+    }
+    // The words: null and the booleans (at most five letters), and the infinities and NaN
+    // YAML 1.1 readers find once they drop underscores.
+    let special = bytes.len() <= 5 && SPECIAL_WORDS.iter().any(|w| w.eq_ignore_ascii_case(s));
+    let letters = bytes.len() - underscores;
+    let non_finite = matches!(letters, 3 | 8) && {
+        let word: String = s.chars().filter(|c| *c != '_').collect();
+        ["inf", "infinity", "nan"]
+            .iter()
+            .any(|w| w.eq_ignore_ascii_case(&word))
+    };
+    let plain = !special && !non_finite;
+    debug_assert_eq!(plain, is_plain_safe(s), "{s:?}");
+    plain
 }
 
 /// Words YAML 1.1 or 1.2 reads as null or a boolean, in any case, and the two YAML 1.1
@@ -127,18 +175,20 @@ fn is_plain_safe(s: &str) -> bool {
     {
         return false;
     }
-    if s.contains(": ")
-        || s.contains(" #")
-        || s.ends_with(':')
-        || s.starts_with("---")
-        || s.starts_with("...")
-    {
+    if s.ends_with(':') || s.starts_with("---") || s.starts_with("...") {
         return false;
     }
-    !s.chars().any(|c| {
-        c.is_control()
-            || ((c.is_ascii() || is_special_unicode(c)) && !c.is_ascii_graphic() && c != ' ')
-    })
+    // One pass over the bytes: `: ` and ` #` end a plain scalar, and no control character
+    // or space other than ` ` may stand in one.
+    let bytes = s.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        let next = bytes.get(i + 1).copied();
+        let breaks = (b == b':' && next == Some(b' ')) || (b == b' ' && next == Some(b'#'));
+        if breaks || b < 0x20 || b == 0x7f {
+            return false;
+        }
+    }
+    s.is_ascii() || !s.chars().any(|c| c.is_control() || is_special_unicode(c))
 }
 
 /// Whether PyYAML (YAML 1.1), go-yaml v2 (kubectl, the API server), go-yaml v3
@@ -148,24 +198,35 @@ fn is_plain_safe(s: &str) -> bool {
 /// `+Inf` and hex floats `0x1p-2`). Where unsure, it says yes: quoting a string costs two
 /// characters.
 fn reads_as_non_string(s: &str) -> bool {
-    if SPECIAL_WORDS.iter().any(|w| w.eq_ignore_ascii_case(s)) || looks_like_timestamp(s) {
+    if (s.len() <= 5 && SPECIAL_WORDS.iter().any(|w| w.eq_ignore_ascii_case(s)))
+        || looks_like_timestamp(s)
+    {
         return true;
     }
     // YAML 1.1 readers drop underscores from anything that starts like a number.
-    let without_underscores: String = s.chars().filter(|c| *c != '_').collect();
-    let unsigned = without_underscores
-        .strip_prefix(['-', '+'])
-        .unwrap_or(&without_underscores);
+    let mut unsigned = s.chars().filter(|c| *c != '_').peekable();
+    let _sign = unsigned.next_if(|c| matches!(c, '-' | '+'));
+    let numberish = unsigned
+        .peek()
+        .is_some_and(|c| c.is_ascii_digit() || *c == '.');
     // go-yaml v2 hands a plain scalar that starts with a sign to Go's strconv.ParseFloat,
     // which takes infinities and NaN in any case; YAML spells them `.inf` and `.nan`.
-    let word = unsigned.trim_start_matches('.').to_ascii_lowercase();
-    if matches!(word.as_str(), "inf" | "infinity" | "nan") {
+    let mut word = [0u8; 8];
+    let mut len = 0;
+    for c in unsigned.skip_while(|c| *c == '.') {
+        if len == word.len() || !c.is_ascii() {
+            len = usize::MAX;
+            break;
+        }
+        word[len] = c.to_ascii_lowercase() as u8;
+        len += 1;
+    }
+    if matches!(word.get(..len), Some(b"inf" | b"infinity" | b"nan")) {
         return true;
     }
-    let numberish = unsigned.starts_with(|c: char| c.is_ascii_digit() || c == '.');
     let only_number_chars = s
-        .chars()
-        .all(|c| c.is_ascii_hexdigit() || "xXoOpP._:+-iInN".contains(c));
+        .bytes()
+        .all(|c| c.is_ascii_hexdigit() || b"xXoOpP._:+-iInN".contains(&c));
     numberish && only_number_chars
 }
 
@@ -184,8 +245,9 @@ fn is_special_unicode(c: char) -> bool {
     ) || ('\u{80}'..='\u{9f}').contains(&c)
 }
 
-/// A literal block (`|`), when the text allows one to keep every character.
-fn block(s: &str, indent: usize) -> Option<String> {
+/// Writes a literal block (`|`), when the text allows one to keep every character; false
+/// (and nothing written) when it does not.
+fn block(s: &str, indent: usize, out: &mut String) -> bool {
     let body = s.trim_end_matches('\n');
     let trailing = s.len() - body.len();
     let chomp = match trailing {
@@ -201,9 +263,10 @@ fn block(s: &str, indent: usize) -> Option<String> {
             (c.is_control() && c != '\n' && c != '\t') || is_special_unicode(c) || c == '\r'
         });
     if !safe {
-        return None;
+        return false;
     }
-    let mut out = format!("|{chomp}");
+    out.push('|');
+    out.push_str(chomp);
     let mut lines: Vec<&str> = s.split('\n').collect();
     if s.ends_with('\n') {
         lines.pop();
@@ -211,15 +274,16 @@ fn block(s: &str, indent: usize) -> Option<String> {
     for line in lines {
         out.push('\n');
         if !line.is_empty() {
-            out.extend(std::iter::repeat_n(' ', indent));
+            pad(out, indent);
             out.push_str(line);
         }
     }
-    Some(out)
+    true
 }
 
-fn double_quoted(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
+fn double_quoted(s: &str, out: &mut String) {
+    use std::fmt::Write as _;
+    out.reserve(s.len() + 2);
     out.push('"');
     for c in s.chars() {
         match c {
@@ -229,13 +293,12 @@ fn double_quoted(s: &str) -> String {
             '\t' => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),
             c if c.is_control() || is_special_unicode(c) => {
-                out.push_str(&format!("\\u{:04x}", c as u32))
+                let _ = write!(out, "\\u{:04x}", c as u32);
             }
             c => out.push(c),
         }
     }
     out.push('"');
-    out
 }
 
 #[cfg(test)]
