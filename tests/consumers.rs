@@ -231,8 +231,10 @@ fn namespace_labels_annotations_images_and_replicas_keep_the_wiring() {
 
 #[test]
 fn consumer_patches_keep_the_wiring_and_a_broken_one_is_caught() {
+    // (A hostPath volume has a source `check` once did not count, and was reported.)
     let ws = Workspace::new(&[("dind", DIND), ("k8s", K8S)]);
-    let smp = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: executor}\nspec:\n  template:\n    spec:\n      containers:\n        - name: executor\n          env:\n            - {name: SRC_HEADER_X_TEAM, value: platform}\n";
+    // An env variable, and the node's CA certificates mounted from a hostPath volume.
+    let smp = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: executor}\nspec:\n  template:\n    spec:\n      containers:\n        - name: executor\n          env:\n            - {name: SRC_HEADER_X_TEAM, value: platform}\n          volumeMounts:\n            - {name: node-ca, mountPath: /etc/ssl/node, readOnly: true}\n      volumes:\n        - name: node-ca\n          hostPath: {path: /etc/ssl/certs, type: Directory}\n";
     let json = "- op: replace\n  path: /spec/replicas\n  value: 2\n";
     for stack in ["dind", "k8s"] {
         let stream = ws.kustomize(

@@ -10,6 +10,7 @@ use super::typed::{PodContainer as Container, PodTemplate, PodVolume};
 use super::{Reporter, Scope};
 use crate::k8s::resid::ResId;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// The variable the executor reads its shared claim's name from.
@@ -44,36 +45,45 @@ pub(super) fn needs(
 
 /// The container's variables as Kubernetes sets them: `envFrom` ConfigMaps first, `env`
 /// over them. A value the check cannot know (a Secret, a field) is `None`.
-fn environment(c: &Container, index: &Index<'_>) -> HashMap<String, Option<String>> {
-    let mut env = HashMap::new();
+fn environment<'a>(c: &'a Container, index: &'a Index<'_>) -> Env<'a> {
+    let mut env = Env::new();
     for from in c.env_from.iter().flatten() {
         let data = from
             .config_map_ref
             .as_ref()
             .and_then(|r| index.config_maps.get(r.name.as_str()))
             .and_then(|cm| cm.data.as_ref());
+        let prefix = from.prefix.as_deref().unwrap_or_default();
         for (k, v) in data.into_iter().flatten() {
-            let name = format!("{}{k}", from.prefix.as_deref().unwrap_or_default());
-            env.insert(name, Some(v.clone()));
+            let name = if prefix.is_empty() {
+                Cow::Borrowed(k.as_str())
+            } else {
+                Cow::Owned(format!("{prefix}{k}"))
+            };
+            env.insert(name, Some(Cow::Borrowed(v.as_str())));
         }
     }
     for e in c.env.iter().flatten() {
         let value = match (&e.value, &e.value_from) {
-            (Some(v), _) => Some(expand(v, &env).0),
+            (Some(v), _) if v.contains('$') => Some(Cow::Owned(expand(v, &env).0)),
+            (Some(v), _) => Some(Cow::Borrowed(v.as_str())),
             (None, Some(from)) => from.config_map_key_ref.as_ref().and_then(|k| {
                 let data = index.config_maps.get(k.name.as_str())?.data.as_ref()?;
-                data.get(&k.key).cloned()
+                data.get(&k.key).map(|v| Cow::Borrowed(v.as_str()))
             }),
-            (None, None) => Some(String::new()),
+            (None, None) => Some(Cow::Borrowed("")),
         };
-        env.insert(e.name.clone(), value);
+        env.insert(Cow::Borrowed(e.name.as_str()), value);
     }
     env
 }
 
+/// A container's variables by name, borrowed from the objects where they can be.
+type Env<'a> = HashMap<Cow<'a, str>, Option<Cow<'a, str>>>;
+
 /// Kubernetes' `$(VAR)` expansion: a known variable is replaced, `$$` escapes. Also says
 /// whether anything was replaced.
-fn expand(text: &str, env: &HashMap<String, Option<String>>) -> (String, bool) {
+fn expand(text: &str, env: &Env<'_>) -> (String, bool) {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     let mut replaced = false;
@@ -113,12 +123,7 @@ struct Mirror {
     from_variable: bool,
 }
 
-fn mirrors(
-    c: &Container,
-    env: &HashMap<String, Option<String>>,
-    volumes: &[PodVolume],
-    index: &Index<'_>,
-) -> Vec<Mirror> {
+fn mirrors(c: &Container, env: &Env<'_>, volumes: &[PodVolume], index: &Index<'_>) -> Vec<Mirror> {
     let mut out = Vec::new();
     let argv: Vec<(String, &str, usize)> = c
         .command
@@ -280,11 +285,7 @@ mod tests {
 
     #[test]
     fn expansion_follows_kubernetes() {
-        let env: HashMap<String, Option<String>> = [
-            ("A".to_string(), Some("x".to_string())),
-            ("S".to_string(), None),
-        ]
-        .into();
+        let env: Env<'_> = [("A".into(), Some("x".into())), ("S".into(), None)].into();
         assert_eq!(
             expand("http://$(A):5000", &env),
             ("http://x:5000".into(), true)

@@ -137,23 +137,14 @@ pub fn check_objects<'o>(
             .flatten()
     });
     let mut first_of_shape: HashMap<u64, usize> = HashMap::new();
-    let how: Vec<typed::Read> = hashes
+    let firsts: Vec<Option<usize>> = hashes
         .iter()
         .enumerate()
-        .map(|(i, hash)| match hash {
-            Some(h) => {
-                let first = *first_of_shape.entry(*h).or_insert(i);
-                if first != i && shape::same(objects[first].1, objects[i].1) {
-                    typed::Read::ShapeChecked
-                } else {
-                    typed::Read::Strict
-                }
-            }
-            None => typed::Read::Strict,
-        })
+        .map(|(i, hash)| hash.map(|h| *first_of_shape.entry(h).or_insert(i)))
         .collect();
-    let inputs: Vec<_> = objects.iter().zip(&how).collect();
-    let typed = parallel::map(&inputs, |((id, object), how)| {
+    let positions: Vec<usize> = (0..objects.len()).collect();
+    let typed = parallel::map(&positions, |&i| {
+        let (id, object) = objects[i];
         let over = size::over_limits(id, object);
         let api_version = object
             .get("apiVersion")
@@ -168,9 +159,15 @@ pub fn check_objects<'o>(
                 ))),
             );
         }
+        let how = match firsts[i] {
+            Some(first) if first != i && shape::same(objects[first].1, object) => {
+                typed::Read::ShapeChecked
+            }
+            _ => typed::Read::Strict,
+        };
         (
             over,
-            typed::read(&id.kind, object, **how).map_err(Unread::Lost),
+            typed::read(&id.kind, object, how).map_err(Unread::Lost),
         )
     });
     let mut read = Vec::new();
@@ -193,13 +190,20 @@ pub fn check_objects<'o>(
         }
     }
     let indexes = Indexes::new(&read);
-    for (id, t) in &read {
+    // Each object's checks against the indexes, on every core; the findings in object order.
+    let per_object = parallel::map(&read, |(id, t)| {
+        let mut own = Report::default();
         let mut reporter = Reporter {
             id,
             scope,
-            report: &mut report,
+            report: &mut own,
         };
         wiring::object(id, t, &indexes, &mut reporter);
+        own
+    });
+    for own in per_object {
+        report.findings.extend(own.findings);
+        report.outside.extend(own.outside);
     }
     wiring::overlapping_workloads(&indexes, &mut report);
     report

@@ -100,15 +100,30 @@ fn digits(n: u64) -> usize {
 /// A JSON string's length with its quotes and escapes: `\"`, `\\` and the short escapes
 /// take two bytes, other control characters six (`\u001f`).
 fn json_string_len(s: &str) -> usize {
-    2 + s
-        .bytes()
-        .map(|b| match b {
-            b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 2,
-            0..=0x1f => 6,
-            _ => 1,
-        })
-        .sum::<usize>()
+    2 + s.len()
+        + s.bytes()
+            .map(|b| usize::from(ESCAPE_EXTRA[usize::from(b)]))
+            .sum::<usize>()
 }
+
+/// What escaping adds to a byte in a JSON string: one byte for `"`, `\\` and the short
+/// escapes, five for the other control characters, none for the rest.
+const ESCAPE_EXTRA: [u8; 256] = {
+    let mut extra = [0u8; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        extra[b] = 5;
+        b += 1;
+    }
+    extra[b'"' as usize] = 1;
+    extra[b'\\' as usize] = 1;
+    extra[b'\n' as usize] = 1;
+    extra[b'\r' as usize] = 1;
+    extra[b'\t' as usize] = 1;
+    extra[0x08] = 1;
+    extra[0x0c] = 1;
+    extra
+};
 
 /// The bytes of a mapping's string keys and values.
 fn strings(map: Option<&Value>) -> usize {

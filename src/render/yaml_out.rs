@@ -146,13 +146,19 @@ fn is_plain_word(s: &str) -> bool {
     }
     // The words: null and the booleans (at most five letters), and the infinities and NaN
     // YAML 1.1 readers find once they drop underscores.
-    let special = bytes.len() <= 5 && SPECIAL_WORDS.iter().any(|w| w.eq_ignore_ascii_case(s));
+    let first = first.to_ascii_lowercase();
+    let special = bytes.len() <= 5
+        && matches!(first, b'n' | b't' | b'f' | b'y' | b'o')
+        && SPECIAL_WORDS.iter().any(|w| w.eq_ignore_ascii_case(s));
     let letters = bytes.len() - underscores;
-    let non_finite = matches!(letters, 3 | 8) && {
-        let word: String = s.chars().filter(|c| *c != '_').collect();
-        ["inf", "infinity", "nan"]
-            .iter()
-            .any(|w| w.eq_ignore_ascii_case(&word))
+    let non_finite = matches!(letters, 3 | 8) && matches!(first, b'i' | b'n') && {
+        let word = || bytes.iter().filter(|b| **b != b'_');
+        ["inf", "infinity", "nan"].iter().any(|w| {
+            w.len() == letters
+                && w.bytes()
+                    .zip(word())
+                    .all(|(a, b)| a == b.to_ascii_lowercase())
+        })
     };
     let plain = !special && !non_finite;
     debug_assert_eq!(plain, is_plain_safe(s), "{s:?}");
@@ -304,6 +310,57 @@ fn double_quoted(s: &str, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_one_pass_test_agrees_with_the_full_rules() {
+        for word in [
+            "inf",
+            "INF",
+            "in_f",
+            "i_n_f",
+            "infinity",
+            "Infinity",
+            "in_fin_ity",
+            "infinity_",
+            "nan",
+            "NaN",
+            "na_n",
+            "nana",
+            "info",
+            "nano",
+            "on",
+            "On",
+            "off",
+            "y",
+            "Yes",
+            "no",
+            "null",
+            "Null",
+            "true",
+            "tru",
+            "false",
+            "falsey",
+            "name",
+            "app",
+            "env",
+            "a:",
+            "a:b",
+            "A_1",
+            "x#y",
+            "q1",
+            "executor-q00001",
+            "EXECUTOR_QUEUE_NAME",
+            "n",
+            "N",
+            "o",
+        ] {
+            let full = !word.contains('\n') && is_plain_safe(word);
+            assert_eq!(is_plain_word(word) || full, full, "{word}");
+            if word.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                assert_eq!(is_plain_word(word), full, "{word}");
+            }
+        }
+    }
 
     fn round_trip(v: &Value) {
         let text = to_yaml(v);
