@@ -331,3 +331,33 @@ fn two_native_stacks_that_both_create_rbac_are_told_what_to_do() {
     let stream = ws.kustomize(&["batches", "codeintel"], "namespace: tenant", &[]);
     assert_wired(&stream, "two native stacks, one RBAC");
 }
+
+/// Why the tool refuses an object annotation that starts with a tab and spans lines
+/// (config/characters.rs): kubectl kustomize cannot build an object that carries one, while
+/// the same value in a pod template's annotations or a ConfigMap's data builds. When a
+/// kubectl release fixes it, this test fails and the refusal can go.
+#[test]
+fn kubectl_kustomize_cannot_build_an_object_annotation_that_starts_with_a_tab_and_spans_lines() {
+    let kubectl = std::env::var("KUBECTL").unwrap_or_else(|_| "kubectl".into());
+    let builds = |object: &str| {
+        let dir = scratch_dir("tab-annotation");
+        std::fs::write(dir.join("kustomization.yaml"), "resources: [object.yaml]\n").unwrap();
+        std::fs::write(dir.join("object.yaml"), object).unwrap();
+        let out = Command::new(&kubectl)
+            .arg("kustomize")
+            .arg(&dir)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run `{kubectl} kustomize` ({e})"));
+        out.status.success()
+    };
+    let value = "\"\\tx\\ny\"";
+    assert!(!builds(&format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  annotations: {{k: {value}}}\n"
+    )));
+    assert!(builds(&format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: a}}\ndata: {{k: {value}}}\n"
+    )));
+    assert!(builds(&format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: a}}\nspec:\n  selector: {{matchLabels: {{a: b}}}}\n  template:\n    metadata:\n      labels: {{a: b}}\n      annotations: {{k: {value}}}\n    spec: {{containers: [{{name: c, image: i}}]}}\n"
+    )));
+}

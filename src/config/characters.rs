@@ -177,6 +177,22 @@ fn forbidden_in_value(c: char) -> bool {
         || matches!(c, '\u{2028}' | '\u{2029}' | BOM | '\u{fffe}' | '\u{ffff}')
 }
 
+/// Whether a value at `path` becomes an annotation in an object's own metadata: the KRM
+/// `metadata.annotations`, or a Service's (`executor.` or `privateDockerRegistry.serviceAnnotations`).
+fn is_object_annotation(path: &[Segment]) -> bool {
+    let keys: Vec<Option<&str>> = path
+        .iter()
+        .map(|s| match s {
+            Segment::Key(k) => Some(k.as_str()),
+            Segment::Index(_) => None,
+        })
+        .collect();
+    matches!(
+        keys.as_slice(),
+        [Some("metadata"), Some("annotations"), _] | [.., Some("serviceAnnotations"), _]
+    )
+}
+
 /// A problem for each key or value that holds a character no value may hold.
 pub fn value_problems(root: &Node) -> Vec<Problem> {
     let mut out = Vec::new();
@@ -190,6 +206,18 @@ pub fn value_problems(root: &Node) -> Vec<Problem> {
                 .at(at)
                 .path(path_to_string(path))
                 .hint("remove it; Kubernetes tools read such characters inconsistently"),
+            );
+        } else if text.starts_with('\t') && text.contains('\n') && is_object_annotation(path) {
+            // kubectl kustomize (v5.5) writes such an annotation of an object back as a
+            // literal block whose first line starts with a tab, then cannot read its own
+            // output; in a pod template, an env value or data it builds fine.
+            out.push(
+                Problem::error(
+                    "the annotation starts with a tab and spans lines, which kubectl kustomize cannot build",
+                )
+                .at(at)
+                .path(path_to_string(path))
+                .hint("remove the leading tab, or indent with spaces"),
             );
         }
     });
@@ -220,6 +248,28 @@ mod tests {
         );
         assert!(!s.text.contains(['\0', '\x07', '\u{ffff}', BOM]));
         assert_eq!(s.text.matches(STAND_IN).count(), 4);
+    }
+
+    #[test]
+    fn a_value_kustomize_cannot_write_back_is_refused_at_its_key() {
+        let parsed = parse_document(concat!(
+            "metadata:\n  annotations: {a: \"\\t\\n\", b: \"\\tx\", c: \"x\\n\\ty\"}\n",
+            "spec:\n  executor:\n    serviceAnnotations: {d: \"\\tx\\ny\"}\n",
+            "    env: {E: {value: \"\\tx\\ny\"}}\n",
+            "  sourcegraph: {podAnnotations: {f: \"\\t\\n\"}}\n",
+        ))
+        .unwrap();
+        let problems = parsed.problems;
+        let paths: Vec<_> = problems.iter().map(|p| p.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "metadata.annotations.a",
+                "spec.executor.serviceAnnotations.d"
+            ],
+            "{problems:?}"
+        );
+        assert_eq!(problems[0].at, Some(at(2, 20)));
     }
 
     #[test]
