@@ -1,4 +1,4 @@
-//! The size estimate (`config/validate/size.rs`) against what is rendered: for every object,
+//! The size estimate (`config/validate/size/`) against what is rendered: for every object,
 //! the estimate must not be below the YAML `render` prints, the JSON the API server gets,
 //! or the number of values, and not far above them, for the bundled examples and for
 //! configs that make every copied part large.

@@ -34,7 +34,7 @@ mod storage_class;
 pub use checker::Checker;
 use checker::{non_empty, one_of, owned_labels, owned_pod_labels, registry_image};
 
-use crate::config::model::{Config, Dind, Kubernetes, Mode, Registry};
+use crate::config::model::{Config, Dind, Kubernetes, Mode, Registry, Worker};
 use crate::config::raw::{RawExecutor, RawKrm, RawSourcegraph, RawSpec};
 use crate::diagnostic::Severity;
 
@@ -52,8 +52,8 @@ pub const SELECTOR_LABELS: [&str; 3] = [
     "app.kubernetes.io/instance",
 ];
 
-/// The checks, section by section, in file order as far as possible. Longer than most
-/// functions because it is the table of contents: one call per section, then the `Config`.
+/// The checks, section by section, in file order as far as possible: the table of
+/// contents, one call per section, then the `Config`.
 pub fn validate(
     krm: Option<&RawKrm>,
     spec: &RawSpec,
@@ -85,22 +85,11 @@ pub fn validate(
     let (pod_security_context, container_security_context) =
         executor::security_contexts(mode, ex, checker);
 
-    let executor_env = env::executor_env(ex, checker);
     let local_dev = mode == Mode::Kubernetes && sg.local_dev_mode.unwrap_or(false);
-    let executor_resources = executor::resources(ex, local_dev, checker);
-    let workers = queues::workers(
-        &name,
-        spec,
-        ex,
-        &executor_env,
-        executor_resources.clone(),
-        checker,
-    );
+    let workers = workers(&name, spec, ex, local_dev, checker);
 
     let registry = registry::registry(mode, &name, spec, sg, checker);
-    if let Some(r) = &registry {
-        registry::refuse_registry_name_clash(r, &workers, checker);
-    }
+    registry::refuse_registry_name_clash(registry.as_ref(), &workers, checker);
     let storage_class = storage_class::storage_class(spec, checker);
     storage_class::warn_about_chart_default_name(spec, checker);
     let (dind, kubernetes) = runtime(
@@ -120,11 +109,7 @@ pub fn validate(
         kubernetes.as_ref(),
         checker,
     );
-    if checker
-        .problems
-        .iter()
-        .any(|p| p.severity == Severity::Error)
-    {
+    if has_errors(checker) {
         return None;
     }
     risks::warn_about_risks(
@@ -162,19 +147,40 @@ pub fn validate(
         registry,
         kubernetes,
         storage_class,
-        network_policy: spec
-            .network_policy
-            .as_ref()
-            .and_then(|n| n.enabled)
-            .unwrap_or(crate::config::defaults::NETWORK_POLICY_ENABLED),
+        network_policy: network_policy(spec),
     };
     // Before anything is rendered: refuse an output Kubernetes or this tool cannot take.
     size::check(&config, checker);
-    let failed = checker
+    (!has_errors(checker)).then_some(config)
+}
+
+/// Whether any problem found so far is an error.
+fn has_errors(checker: &Checker<'_>) -> bool {
+    checker
         .problems
         .iter()
-        .any(|p| p.severity == Severity::Error);
-    (!failed).then_some(config)
+        .any(|p| p.severity == Severity::Error)
+}
+
+/// The workers: the executor's env and resources, then a copy of them per queue.
+fn workers(
+    name: &str,
+    spec: &RawSpec,
+    ex: &RawExecutor,
+    local_dev: bool,
+    checker: &mut Checker<'_>,
+) -> Vec<Worker> {
+    let executor_env = env::executor_env(ex, checker);
+    let executor_resources = executor::resources(ex, local_dev, checker);
+    queues::workers(name, spec, ex, &executor_env, executor_resources, checker)
+}
+
+/// `networkPolicy.enabled`, or its default.
+fn network_policy(spec: &RawSpec) -> bool {
+    spec.network_policy
+        .as_ref()
+        .and_then(|n| n.enabled)
+        .unwrap_or(crate::config::defaults::NETWORK_POLICY_ENABLED)
 }
 
 /// The mode's own runtime: the dind sidecar, or the native chart's job settings.

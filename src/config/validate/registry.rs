@@ -5,6 +5,7 @@ use super::scheduling::{pod_settings, OwnPodKeys};
 use super::{owned_labels, registry_image, Checker};
 use crate::config::model::*;
 use crate::config::raw::{RawRegistry, RawSourcegraph, RawSpec};
+use crate::config::source::Segment;
 use crate::k8s::quantity::Min;
 use indexmap::IndexMap;
 use serde_json::{json, Value};
@@ -66,25 +67,8 @@ pub(super) fn registry(
         &[&p[..], &path!["storageSize"]].concat(),
         Min::AboveZero,
     );
-    // The chart defaults to a class named `sourcegraph` even when none exists; we use the
-    // cluster default unless the admin names one.
-    let storage_class = spec
-        .storage_class
-        .as_ref()
-        .and_then(|s| s.name.clone())
-        .filter(|s| !s.is_empty());
-    if let Some(class) = &storage_class {
-        checker.dns_subdomain(class, &path!["storageClass", "name"], "StorageClass name");
-    }
-    let mut env: IndexMap<String, Value> = IndexMap::new();
-    env.insert(
-        "REGISTRY_PROXY_REMOTEURL".into(),
-        json!({"name": "REGISTRY_PROXY_REMOTEURL", "value": "https://registry-1.docker.io"}),
-    );
-    if let Some(own) = raw.and_then(|r| r.env.as_ref()) {
-        env.extend(env_map(own, &[&p[..], &path!["env"]].concat(), checker));
-    }
-    env.sort_keys();
+    let storage_class = claim_class(spec, checker);
+    let env = registry_env(raw, &p, checker);
     let resources = match raw.and_then(|r| r.resources.as_ref()) {
         Some(v) => checker
             .resources(v, &[&p[..], &path!["resources"]].concat())
@@ -108,10 +92,38 @@ pub(super) fn registry(
         workload_labels,
         storage_size,
         storage_class,
-        env: env.into_values().collect(),
+        env,
         resources,
         service_annotations,
     })
+}
+
+/// The class of the registry's claim. The chart defaults to a class named `sourcegraph` even
+/// when none exists; we use the cluster default unless the admin names one.
+fn claim_class(spec: &RawSpec, checker: &mut Checker<'_>) -> Option<String> {
+    let storage_class = spec
+        .storage_class
+        .as_ref()
+        .and_then(|s| s.name.clone())
+        .filter(|s| !s.is_empty());
+    if let Some(class) = &storage_class {
+        checker.dns_subdomain(class, &path!["storageClass", "name"], "StorageClass name");
+    }
+    storage_class
+}
+
+/// The registry's env: the Docker Hub it caches, then the config's own, sorted by name.
+fn registry_env(raw: Option<&RawRegistry>, p: &[Segment], checker: &mut Checker<'_>) -> Vec<Value> {
+    let mut env: IndexMap<String, Value> = IndexMap::new();
+    env.insert(
+        "REGISTRY_PROXY_REMOTEURL".into(),
+        json!({"name": "REGISTRY_PROXY_REMOTEURL", "value": "https://registry-1.docker.io"}),
+    );
+    if let Some(own) = raw.and_then(|r| r.env.as_ref()) {
+        env.extend(env_map(own, &[p, &path!["env"]].concat(), checker));
+    }
+    env.sort_keys();
+    env.into_values().collect()
 }
 
 pub(super) fn default_registry_resources() -> Value {
@@ -121,10 +133,13 @@ pub(super) fn default_registry_resources() -> Value {
 /// The registry's objects are named `NAME-registry`; a queue entry named `registry` would
 /// give its Deployment the same name.
 pub(super) fn refuse_registry_name_clash(
-    registry: &Registry,
+    registry: Option<&Registry>,
     workers: &[Worker],
     checker: &mut Checker<'_>,
 ) {
+    let Some(registry) = registry else {
+        return;
+    };
     for (i, w) in workers.iter().enumerate() {
         if w.name == registry.name {
             checker.error(
