@@ -142,8 +142,7 @@ pub fn check_objects<'o>(
         .enumerate()
         .map(|(i, hash)| hash.map(|h| *first_of_shape.entry(h).or_insert(i)))
         .collect();
-    let positions: Vec<usize> = (0..objects.len()).collect();
-    let typed = parallel::map(&positions, |&i| {
+    let read_one = |i: usize, how: typed::Read| {
         let (id, object) = objects[i];
         let over = size::over_limits(id, object);
         let api_version = object
@@ -159,17 +158,37 @@ pub fn check_objects<'o>(
                 ))),
             );
         }
-        let how = match firsts[i] {
-            Some(first) if first != i && shape::same(objects[first].1, object) => {
-                typed::Read::ShapeChecked
-            }
-            _ => typed::Read::Strict,
-        };
         (
             over,
             typed::read(&id.kind, object, how).map_err(Unread::Lost),
         )
+    };
+    // First every object that starts a shape (or has none), strictly; then the others,
+    // only read when their shape's first passed and they truly share its shape, so that an
+    // unknown field in many workloads is reported on each of them.
+    let (leads, rest): (Vec<usize>, Vec<usize>) =
+        (0..objects.len()).partition(|&i| firsts[i].is_none_or(|first| first == i));
+    let mut typed: Vec<Option<_>> = (0..objects.len()).map(|_| None).collect();
+    for (i, result) in leads
+        .iter()
+        .zip(parallel::map(&leads, |&i| read_one(i, typed::Read::Strict)))
+    {
+        typed[*i] = Some(result);
+    }
+    let passed = |i: usize| matches!(&typed[i], Some((over, Ok(_))) if over.is_empty());
+    let rest_read = parallel::map(&rest, |&i| {
+        let first = firsts[i].expect("only workloads with a shape are left");
+        let how = if passed(first) && shape::same(objects[first].1, objects[i].1) {
+            typed::Read::ShapeChecked
+        } else {
+            typed::Read::Strict
+        };
+        read_one(i, how)
     });
+    for (i, result) in rest.iter().zip(rest_read) {
+        typed[*i] = Some(result);
+    }
+    let typed = typed.into_iter().map(|t| t.expect("every object was read"));
     let mut read = Vec::new();
     for ((id, _), (over, t)) in objects.iter().zip(typed) {
         for (field, message) in over {

@@ -175,4 +175,43 @@ mod tests {
         let lines: Vec<usize> = docs.iter().map(|d| d.line).collect();
         assert_eq!(lines, [1, 3, 7]);
     }
+
+    /// Workloads of one shape share one strict read (`shape`), but an unknown field in many
+    /// of them is reported on each, and one of another shape is read in full.
+    #[test]
+    fn an_unknown_field_in_workloads_of_one_shape_is_reported_on_each() {
+        let deployment = |name: &str, field: &str| {
+            format!(
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}}}\nspec:\n  selector: {{matchLabels: {{app: {name}}}}}\n  template:\n    metadata: {{labels: {{app: {name}}}}}\n    spec: {{containers: [{{name: c, image: i, {field}: x}}]}}\n"
+            )
+        };
+        let stream = [
+            deployment("a", "imagePullPolicyy"),
+            deployment("b", "imagePullPolicyy"),
+            deployment("c", "imagePullPolicyy"),
+            deployment("d", "imagePullPolicy"),
+            deployment("e", "imagePullPolicy"),
+            deployment("f", "workingDirr"),
+        ]
+        .join("---\n");
+        let report = check_stream(&stream).unwrap();
+        let unknown: Vec<String> = report
+            .problems
+            .iter()
+            .map(|p| format!("{} {}", p.path, p.message))
+            .filter(|m| m.contains("imagePullPolicyy") || m.contains("workingDirr"))
+            .collect();
+        assert_eq!(unknown.len(), 4, "{:#?}", report.problems);
+        for name in [
+            "Deployment/a ",
+            "Deployment/b ",
+            "Deployment/c ",
+            "Deployment/f ",
+        ] {
+            assert!(
+                unknown.iter().any(|m| m.starts_with(name)),
+                "{name}: {unknown:#?}"
+            );
+        }
+    }
 }
