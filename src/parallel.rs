@@ -6,9 +6,22 @@
 /// Below this many items the work is done on the calling thread.
 const MIN_ITEMS: usize = 64;
 
+/// Threads for work that mostly waits on the disk (a synced write each), whatever the
+/// cores: the file system commits concurrent syncs together.
+const IO_THREADS: usize = 8;
+
 /// `f` applied to every item, on as many threads as there are cores, in the items' order.
 pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    map_on(cores, items, f)
+}
+
+/// `map` for work that waits on the disk: on `IO_THREADS` threads.
+pub fn map_io<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    map_on(IO_THREADS, items, f)
+}
+
+fn map_on<T: Sync, R: Send>(threads: usize, items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     if threads < 2 || items.len() < MIN_ITEMS {
         return items.iter().map(f).collect();
     }

@@ -17,6 +17,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const KILLS: usize = 200;
+const KILLS_OF_MANY: usize = 60;
 const RACES: usize = 60;
 const TEMP_SUFFIX: &str = ".sg-executor-gen-tmp";
 
@@ -163,8 +164,30 @@ fn check_after_kill(work: &Path, old: &Tree, new: &Tree, notes: &Untouched, land
 
 #[test]
 fn a_build_killed_at_any_point_is_completed_by_the_next() {
-    let work = scratch_dir("killed");
-    let configs = configs();
+    killed_at_any_point("killed", configs(), KILLS, 0);
+}
+
+/// Past 64 files the files are written on several threads at once (`parallel::map_io`).
+#[test]
+fn a_build_of_many_files_killed_at_any_point_is_completed_by_the_next() {
+    let registry_off = format!(
+        "{}privateDockerRegistry:\n  enabled: false\n",
+        common::EXECUTOR
+    );
+    let configs = [
+        common::with_queues(common::EXECUTOR, 70),
+        common::with_queues(&registry_off, 80),
+    ];
+    assert!(tree_of(&configs[0]).len() > 64 && tree_of(&configs[1]).len() > 64);
+    // Rendering many queues takes most of a build; the writes come in its last part.
+    killed_at_any_point("killed-many", configs, KILLS_OF_MANY, 60);
+}
+
+/// Builds `configs[0]`, then kills builds that alternate between the two at random points
+/// of a whole build's time (from `earliest_percent` of it), checking the directory after
+/// each kill and after the next build.
+fn killed_at_any_point(name: &str, configs: [String; 2], kills: usize, earliest_percent: u64) {
+    let work = scratch_dir(name);
     let trees = configs.each_ref().map(|c| tree_of(c));
     fs::write(work.join("config.yaml"), &configs[0]).unwrap();
     build_to_the_end(&work, "config.yaml");
@@ -183,18 +206,21 @@ fn a_build_killed_at_any_point_is_completed_by_the_next() {
     println!("seed {seed}, a whole build takes {whole} µs");
     let mut rng = XorShift(seed);
     let mut landed = Landed::default();
-    for i in 0..KILLS {
+    for i in 0..kills {
         let (old, new) = (&trees[(i + 1) % 2], &trees[i % 2]);
         fs::write(work.join("config.yaml"), &configs[i % 2]).unwrap();
         let mut child = build(&work, "config.yaml").spawn().unwrap();
-        std::thread::sleep(Duration::from_micros(rng.below(whole + 1)));
+        let earliest = whole * earliest_percent / 100;
+        std::thread::sleep(Duration::from_micros(
+            earliest + rng.below(whole - earliest + 1),
+        ));
         let _ = child.kill();
         child.wait().unwrap();
         check_after_kill(&work, old, new, &notes, &mut landed);
         build_to_the_end(&work, "config.yaml");
         assert_exactly(&work.join("out"), new, &notes);
     }
-    println!("{KILLS} kills: {landed:?}");
+    println!("{kills} kills: {landed:?}");
     assert!(
         landed.mid_write > 0,
         "no kill landed while the build was writing: {landed:?}"
