@@ -12,8 +12,17 @@ const IO_THREADS: usize = 8;
 
 /// `f` applied to every item, on as many threads as there are cores, in the items' order.
 pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    map_on(cores, items, f)
+    if items.len() < MIN_ITEMS {
+        return items.iter().map(f).collect();
+    }
+    map_on(cores(), items, f)
+}
+
+/// The cores this process may use, asked once: the answer reads the cgroup's quota files
+/// (about twenty system calls), which costs as much as rendering a small stack.
+fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
 /// `map` for work that waits on the disk: on `IO_THREADS` threads.
