@@ -12,10 +12,13 @@ pub type Labels = BTreeMap<String, String>;
 /// A workload's pods, as the selectors see them.
 pub struct Workload<'a> {
     pub id: &'a ResId,
-    pub selector: Labels,
-    pub pod_labels: Labels,
+    pub selector: &'a Labels,
+    pub pod_labels: &'a Labels,
     pub template: &'a PodTemplate,
 }
+
+/// The selector of a workload without `matchLabels`.
+static NO_LABELS: Labels = BTreeMap::new();
 
 /// The objects of one namespace (objects without one share the unnamed namespace).
 #[derive(Default)]
@@ -92,8 +95,12 @@ impl<'a> Index<'a> {
         }
     }
 
-    fn add_workload(&mut self, id: &'a ResId, selector: &LabelSelector, template: &'a PodTemplate) {
-        let pod_labels = template.labels.clone();
+    fn add_workload(
+        &mut self,
+        id: &'a ResId,
+        selector: &'a LabelSelector,
+        template: &'a PodTemplate,
+    ) {
         let position = self.workloads.len();
         for (k, v) in &template.labels {
             self.by_pod_label
@@ -103,8 +110,8 @@ impl<'a> Index<'a> {
         }
         self.workloads.push(Workload {
             id,
-            selector: selector.match_labels.clone().unwrap_or_default(),
-            pod_labels,
+            selector: selector.match_labels.as_ref().unwrap_or(&NO_LABELS),
+            pod_labels: &template.labels,
             template,
         });
     }
@@ -124,7 +131,7 @@ impl<'a> Index<'a> {
             .into_iter()
             .flatten()
             .map(|&i| &self.workloads[i])
-            .filter(|w| matches(selector, &w.pod_labels))
+            .filter(|w| matches(selector, w.pod_labels))
             .collect()
     }
 }

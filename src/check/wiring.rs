@@ -129,7 +129,7 @@ fn network_policy(np: &NetworkPolicy, index: &super::index::Index<'_>, r: &mut R
 pub(super) fn overlapping_workloads(indexes: &Indexes<'_>, report: &mut Report) {
     for index in indexes.all() {
         for a in &index.workloads {
-            for b in index.selected(&a.selector) {
+            for b in index.selected(a.selector) {
                 if a.id != b.id {
                     report.found(
                         a.id,
