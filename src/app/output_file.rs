@@ -16,7 +16,10 @@ pub(super) fn write(path: &Path, generated: &Generated) -> Result<(), AppError> 
         .objects()
         .any(|(id, _)| id.kind == "Secret");
     let mode = if has_secret { 0o600 } else { 0o644 };
-    write_atomically(path, generated.stream().as_bytes(), mode)
+    let mut stream = Vec::new();
+    // Writing into memory cannot fail.
+    let _ = generated.bundle.write_stream(&mut stream);
+    write_atomically(path, &stream, mode)
 }
 
 fn write_atomically(path: &Path, content: &[u8], mode: u32) -> Result<(), AppError> {

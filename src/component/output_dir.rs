@@ -326,12 +326,11 @@ fn apply(
     plan: &Plan,
     recorded: Option<&Recorded>,
 ) -> Result<bool, OutputError> {
-    let listed: Paths = recorded.map(|r| r.paths.clone()).unwrap_or_default();
+    let none_listed = Paths::new();
+    let listed = recorded.map_or(&none_listed, |r| &r.paths);
     let on_disk = recorded.map(|r| r.bytes.as_slice());
-    let cleaned = remove_leftovers(dir, &listed)?;
-    let last = tree
-        .get(manifest::FILE_NAME)
-        .map_or(String::new(), String::clone);
+    let cleaned = remove_leftovers(dir, listed)?;
+    let last = tree.get(manifest::FILE_NAME).map_or("", String::as_str);
     let nothing_to_do = plan.writes.is_empty()
         && plan.deletions.is_empty()
         && plan.gone.is_empty()
@@ -364,7 +363,7 @@ fn apply(
         remove_emptied_parents(dir, rel);
     }
     if first != last {
-        replace_file(dir, manifest::FILE_NAME, &last)?;
+        replace_file(dir, manifest::FILE_NAME, last)?;
     }
     for d in touched.iter().filter(|d| d.is_dir()) {
         File::open(d)

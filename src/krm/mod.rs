@@ -138,7 +138,7 @@ fn function_config(list: &ResourceList) -> Result<FunctionConfig, String> {
             if kind.is_empty() { "resource" } else { kind }
         ));
     }
-    let file = config_file(meta).or_else(|| same_object_in_items(list, fc));
+    let file = config_file(fc.get("metadata")).or_else(|| same_object_in_items(list, fc));
     let mut value = fc.clone();
     strip_file_annotations(&mut value);
     let name = name_of(meta).unwrap_or_else(|| STACK_NAME.to_string());
@@ -164,22 +164,8 @@ fn function_config(list: &ResourceList) -> Result<FunctionConfig, String> {
 }
 
 /// kpt's path annotation on the functionConfig (`kpt fn render` with `configPath`).
-fn config_file(meta: Option<&Mapping>) -> Option<Value> {
-    let annotations = meta?.get("annotations")?.as_mapping()?;
-    let path = [
-        "internal.config.kubernetes.io/path",
-        "config.kubernetes.io/path",
-    ]
-    .iter()
-    .find_map(|k| annotations.get(*k).and_then(Value::as_str))?;
-    let index = [
-        "internal.config.kubernetes.io/index",
-        "config.kubernetes.io/index",
-    ]
-    .iter()
-    .find_map(|k| annotations.get(*k).and_then(Value::as_str))
-    .and_then(|i| i.parse::<u64>().ok())
-    .unwrap_or(0);
+fn config_file(metadata: Option<&Value>) -> Option<Value> {
+    let (path, index) = ownership::place(metadata)?;
     let mut file = Mapping::new();
     file.insert("path".into(), path.into());
     if index > 0 {
@@ -202,7 +188,7 @@ fn same_object_in_items(list: &ResourceList, fc: &Mapping) -> Option<Value> {
         .iter()
         .filter_map(|i| i.value.as_mapping())
         .find(|m| id(m) == wanted)
-        .and_then(|m| config_file(m.get("metadata").and_then(Value::as_mapping)))
+        .and_then(|m| config_file(m.get("metadata")))
 }
 
 fn strip_file_annotations(fc: &mut Mapping) {

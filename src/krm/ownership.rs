@@ -11,7 +11,7 @@
 
 use crate::k8s::resid::ResId;
 use serde_yaml::{Mapping, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 const MANAGED_BY: &str = "app.kubernetes.io/managed-by";
 const INSTANCE: &str = "app.kubernetes.io/instance";
@@ -28,9 +28,10 @@ const INDEX: [&str; 2] = [
 type Id = (String, String, String, String);
 
 /// The objects one run generates, by the stack's name.
-pub(super) struct Stack {
+pub(super) struct Stack<'a> {
     name: String,
-    objects: Vec<(Id, Value)>,
+    objects: Vec<(Id, &'a Value)>,
+    ids: HashSet<Id>,
 }
 
 /// Whose an item is.
@@ -42,20 +43,19 @@ pub(super) enum Claim {
     Clash(String),
 }
 
-impl Stack {
-    pub(super) fn new<'a>(
-        name: &str,
-        objects: impl Iterator<Item = (&'a ResId, &'a Value)>,
-    ) -> Self {
+impl<'a> Stack<'a> {
+    pub(super) fn new(name: &str, objects: impl Iterator<Item = (&'a ResId, &'a Value)>) -> Self {
+        let objects: Vec<(Id, &Value)> = objects.map(|(_, v)| (id(v), v)).collect();
         Stack {
             name: name.to_string(),
-            objects: objects.map(|(_, v)| (id(v), v.clone())).collect(),
+            ids: objects.iter().map(|(i, _)| i.clone()).collect(),
+            objects,
         }
     }
 
     pub(super) fn claim(&self, item: &Value) -> Claim {
         let item_id = id(item);
-        let generated = self.objects.iter().any(|(i, _)| *i == item_id);
+        let generated = self.ids.contains(&item_id);
         let labels = item
             .get("metadata")
             .and_then(|m| m.get("labels"))
@@ -72,7 +72,9 @@ impl Stack {
             return Claim::Theirs;
         }
         let (_, kind, namespace, name) = item_id;
-        let file = annotation(item, &PATH)
+        let file = item
+            .get("metadata")
+            .and_then(|m| annotation(m, &PATH))
             .map(|p| format!(" (in {p})"))
             .unwrap_or_default();
         let ns = if namespace.is_empty() {
@@ -94,23 +96,22 @@ impl Stack {
     ) -> Vec<Value> {
         let mut taken: BTreeMap<String, u64> = BTreeMap::new();
         for item in kept {
-            if let Some(path) = annotation(&item.value, &PATH) {
-                let index = annotation(&item.value, &INDEX)
-                    .and_then(|i| i.parse::<u64>().ok())
-                    .unwrap_or(0);
+            if let Some((path, index)) = place(item.value.get("metadata")) {
                 let next = taken.entry(path).or_default();
                 *next = (*next).max(index + 1);
             }
         }
+        // Where each replaced object was, by id; the first of a repeated id counts.
+        let mut before: HashMap<Id, Option<(String, u64)>> = HashMap::new();
+        for r in replaced {
+            before
+                .entry(id(r))
+                .or_insert_with(|| place(r.get("metadata")));
+        }
         self.objects
             .iter()
             .map(|(object_id, object)| {
-                let before = replaced.iter().find(|r| id(r) == *object_id);
-                let place = before.and_then(|r| {
-                    let path = annotation(r, &PATH)?;
-                    let index = annotation(r, &INDEX).and_then(|i| i.parse::<u64>().ok());
-                    Some((path, index.unwrap_or(0)))
-                });
+                let place = before.get(object_id).cloned().flatten();
                 let (path, index) = place.unwrap_or_else(|| {
                     let path = format!("{}/{}.{}.yaml", self.name, object_id.3, object_id.1);
                     let index = taken.get(&path).copied().unwrap_or(0);
@@ -135,11 +136,23 @@ fn id(v: &Value) -> Id {
     )
 }
 
-fn annotation(v: &Value, keys: &[&str]) -> Option<String> {
-    let annotations = v.get("metadata")?.get("annotations")?.as_mapping()?;
+/// The first of `keys` among an object's annotations, given its `metadata`.
+fn annotation(metadata: &Value, keys: &[&str]) -> Option<String> {
+    let annotations = metadata.get("annotations")?.as_mapping()?;
     keys.iter()
         .find_map(|k| annotations.get(*k).and_then(Value::as_str))
         .map(str::to_string)
+}
+
+/// The file and position kpt keeps an object at (its path and index annotations), given
+/// the object's `metadata`; index 0 when kpt gives none.
+pub(super) fn place(metadata: Option<&Value>) -> Option<(String, u64)> {
+    let metadata = metadata?;
+    let path = annotation(metadata, &PATH)?;
+    let index = annotation(metadata, &INDEX)
+        .and_then(|i| i.parse::<u64>().ok())
+        .unwrap_or(0);
+    Some((path, index))
 }
 
 /// The object with kpt's path and index annotations (both spellings, the same values).

@@ -41,7 +41,7 @@ struct Verbatim {
 pub fn parse(text: &str) -> Result<ResourceList, String> {
     let root: Value =
         serde_yaml::from_str(text).map_err(|e| format!("cannot read the ResourceList: {e}"))?;
-    let Value::Mapping(root) = root else {
+    let Value::Mapping(mut root) = root else {
         return Err("the input is not a ResourceList: not a YAML mapping".into());
     };
     let api_version = str_at(&root, "apiVersion").unwrap_or_default().to_string();
@@ -51,9 +51,9 @@ pub fn parse(text: &str) -> Result<ResourceList, String> {
             "the input is not a ResourceList (apiVersion `{api_version}`, kind `{kind}`); run this as a KRM function, e.g. `kpt fn eval DIR --exec \"sg-executor-gen fn\" --fn-config CONFIG`"
         ));
     }
-    let values = match root.get("items") {
+    let values = match root.remove("items") {
         None | Some(Value::Null) => Vec::new(),
-        Some(Value::Sequence(items)) => items.clone(),
+        Some(Value::Sequence(items)) => items,
         Some(_) => return Err("`items` of the ResourceList is not a list".into()),
     };
     let spans = item_spans(text).filter(|s| s.items.len() == values.len());
@@ -73,7 +73,7 @@ pub fn parse(text: &str) -> Result<ResourceList, String> {
     Ok(ResourceList {
         api_version,
         items,
-        function_config: root.get("functionConfig").cloned(),
+        function_config: root.remove("functionConfig"),
         dash_column,
     })
 }
