@@ -27,7 +27,6 @@ pub struct Generated {
     pub warnings: Vec<Problem>,
     /// Warnings found beyond those in `warnings`.
     pub warnings_not_shown: usize,
-    pub namespace: Option<String>,
     pub stack: Stack,
     pub bundle: Bundle,
 }
@@ -47,12 +46,10 @@ impl Generated {
 pub fn generate(text: &str, overrides: &Overrides) -> Result<Generated, PipelineError> {
     let loaded = load::load(text, overrides)?;
     let stack = stack::render_stack(&loaded.config)?;
-    let namespace = loaded.config.namespace.clone();
     let bundle = bundle::assemble(&stack)?;
     Ok(Generated {
         warnings: loaded.warnings,
         warnings_not_shown: loaded.not_shown,
-        namespace,
         stack,
         bundle,
     })

@@ -125,18 +125,18 @@ struct Mirror {
 
 fn mirrors(c: &Container, env: &Env<'_>, volumes: &[PodVolume], index: &Index<'_>) -> Vec<Mirror> {
     let mut out = Vec::new();
-    let argv: Vec<(String, &str, usize)> = c
+    let argv: Vec<(&str, &str, usize)> = c
         .command
         .iter()
         .flatten()
         .enumerate()
-        .map(|(i, a)| (a.clone(), "command", i))
+        .map(|(i, a)| (a.as_str(), "command", i))
         .chain(
             c.args
                 .iter()
                 .flatten()
                 .enumerate()
-                .map(|(i, a)| (a.clone(), "args", i)),
+                .map(|(i, a)| (a.as_str(), "args", i)),
         )
         .collect();
     let mut words = Vec::new();

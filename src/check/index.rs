@@ -18,7 +18,7 @@ pub struct Workload<'a> {
 }
 
 /// The selector of a workload without `matchLabels`.
-static NO_LABELS: Labels = BTreeMap::new();
+pub static NO_LABELS: Labels = BTreeMap::new();
 
 /// The objects of one namespace (objects without one share the unnamed namespace).
 #[derive(Default)]

@@ -8,6 +8,7 @@
 //! back in its own form. Those live under the keys below (object metadata's timestamps, a
 //! Secret's data, a status); a workload with any of them anywhere is read in full.
 
+use crate::digest::Fnv1a;
 use serde_yaml::Value;
 use std::hash::{Hash, Hasher};
 
@@ -35,23 +36,10 @@ pub fn applies_to(kind: &str) -> bool {
 /// A hash of the object's keys, numbers, booleans and nulls, its strings left out; `None`
 /// when the object holds a key whose strings the type parses.
 pub fn hash(v: &Value) -> Option<u64> {
-    let mut h = Fnv(0xcbf2_9ce4_8422_2325);
+    // FNV-1a: a shape hash only picks which objects to compare (`same` decides), so it
+    // needs to be fast, not strong.
+    let mut h = Fnv1a::default();
     walk(v, &mut h).then(|| h.finish())
-}
-
-/// FNV-1a: a shape hash only picks which objects to compare (`same` decides), so it needs
-/// to be fast, not strong.
-struct Fnv(u64);
-
-impl Hasher for Fnv {
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
-    fn finish(&self) -> u64 {
-        self.0
-    }
 }
 
 fn walk(v: &Value, h: &mut impl Hasher) -> bool {

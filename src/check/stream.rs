@@ -4,6 +4,7 @@
 //! twice. Each problem is located at the line of its document.
 
 use super::{check_objects, Finding, Report, Scope};
+use crate::config::model::{ROLE, ROLE_BINDING, SERVICE_ACCOUNT};
 use crate::diagnostic::{Location, Problem};
 use crate::k8s::resid::ResId;
 use serde_yaml::Value;
@@ -86,11 +87,7 @@ fn documents(text: &str) -> Result<Vec<Document>, StreamError> {
 }
 
 /// The shared RBAC objects of the native chart's model, which one stack creates.
-const SHARED_RBAC: [&str; 3] = [
-    "sg-executor",
-    "sg-executor-role",
-    "sg-executor-role-binding",
-];
+const SHARED_RBAC: [&str; 3] = [SERVICE_ACCOUNT, ROLE, ROLE_BINDING];
 
 /// Reads and checks a stream.
 pub fn check_stream(text: &str) -> Result<StreamReport, StreamError> {

@@ -4,7 +4,7 @@
 //! an executor needs in `executor`.
 
 use super::executor;
-use super::index::{matches, Indexes};
+use super::index::{matches, Indexes, NO_LABELS};
 use super::pod::pod_spec;
 use super::typed::{PodTemplate, Typed};
 use super::{Report, Reporter};
@@ -34,7 +34,7 @@ pub(super) fn object(id: &ResId, t: &Typed, indexes: &Indexes<'_>, r: &mut Repor
 }
 
 fn workload(selector: &LabelSelector, template: &PodTemplate, r: &mut Reporter<'_>) {
-    let sel = selector.match_labels.clone().unwrap_or_default();
+    let sel = selector.match_labels.as_ref().unwrap_or(&NO_LABELS);
     let pod_labels = &template.labels;
     if selector.match_expressions.is_some() {
         r.found(
@@ -42,7 +42,7 @@ fn workload(selector: &LabelSelector, template: &PodTemplate, r: &mut Reporter<'
             "the tool only checks matchLabels selectors".into(),
         );
     }
-    if !matches(&sel, pod_labels) {
+    if !matches(sel, pod_labels) {
         r.found(
             "spec.selector",
             format!("selector {sel:?} does not match the pod template labels {pod_labels:?}"),
@@ -52,16 +52,17 @@ fn workload(selector: &LabelSelector, template: &PodTemplate, r: &mut Reporter<'
 
 /// A Service selects pods, and each port's target is declared by every selected workload.
 fn service(s: &Service, index: &super::index::Index<'_>, r: &mut Reporter<'_>) {
-    let spec = s.spec.clone().unwrap_or_default();
-    let sel = spec.selector.unwrap_or_default();
-    let selected = index.selected(&sel);
+    let spec = s.spec.as_ref();
+    let sel = spec.and_then(|s| s.selector.as_ref()).unwrap_or(&NO_LABELS);
+    let selected = index.selected(sel);
     if selected.is_empty() {
         r.found(
             "spec.selector",
             format!("selects no pod of any workload: {sel:?}"),
         );
     }
-    for (i, port) in spec.ports.unwrap_or_default().iter().enumerate() {
+    let ports = spec.and_then(|s| s.ports.as_deref()).unwrap_or_default();
+    for (i, port) in ports.iter().enumerate() {
         let target = port
             .target_port
             .clone()
@@ -115,9 +116,9 @@ fn network_policy(np: &NetworkPolicy, index: &super::index::Index<'_>, r: &mut R
         .spec
         .as_ref()
         .and_then(|s| s.pod_selector.as_ref())
-        .and_then(|s| s.match_labels.clone())
-        .unwrap_or_default();
-    if !selector.is_empty() && index.selected(&selector).is_empty() {
+        .and_then(|s| s.match_labels.as_ref())
+        .unwrap_or(&NO_LABELS);
+    if !selector.is_empty() && index.selected(selector).is_empty() {
         r.found(
             "spec.podSelector",
             format!("selects no pod of any workload: {selector:?}"),

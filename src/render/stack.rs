@@ -183,7 +183,7 @@ fn dind_layers(r: &Renderer<'_>) -> Result<Vec<Layer>, RenderError> {
             Ok(Layer {
                 name,
                 resources: Vec::new(),
-                patches: per_worker(r, template, &c.workers, &[])?,
+                patches: per_worker(&c.workers, |w| r.worker(template, w, &[]))?,
             })
         })
         .collect()
@@ -276,18 +276,16 @@ fn filled(prototype: &Rendered, worker: &Worker) -> Rendered {
     }
 }
 
-/// A patch for every worker that differs only in the worker's name: rendered once, then
-/// copied under each name, so many queues cost one render.
+/// A patch for every worker that differs only in the worker's name: rendered once (for
+/// the first worker), then copied under each name, so many queues cost one render.
 fn per_worker(
-    r: &Renderer<'_>,
-    template: &str,
     workers: &[Worker],
-    extra: Extra<'_>,
+    render: impl FnOnce(&Worker) -> Result<Rendered, RenderError>,
 ) -> Result<Vec<Rendered>, RenderError> {
     let Some(first) = workers.first() else {
         return Ok(Vec::new());
     };
-    let once = r.worker(template, first, extra)?;
+    let once = render(first)?;
     Ok(workers.iter().map(|w| renamed(&once, &w.name)).collect())
 }
 
@@ -324,9 +322,8 @@ fn scheduling_layer(r: &Renderer<'_>) -> Result<Option<Layer>, RenderError> {
         )
     };
     let mut patches = Vec::new();
-    if let (true, Some(first)) = (c.pods.constrains_scheduling(), c.workers.first()) {
-        let once = patch(&first.name, &c.pods)?;
-        patches.extend(c.workers.iter().map(|w| renamed(&once, &w.name)));
+    if c.pods.constrains_scheduling() {
+        patches = per_worker(&c.workers, |w| patch(&w.name, &c.pods))?;
     }
     if let Some(registry) = c
         .registry

@@ -110,7 +110,10 @@ fn scalar(v: &Value, indent: usize, out: &mut String) {
                 double_quoted(s, out);
             }
         }
-        Value::String(s) => string(s, out),
+        // Not a plain word and on one line: what `string` would decide, minus the tests
+        // already made above.
+        Value::String(s) if is_plain_safe(s) => out.push_str(s),
+        Value::String(s) => double_quoted(s, out),
         Value::Mapping(_) => out.push_str("{}"),
         Value::Sequence(_) => out.push_str("[]"),
         Value::Tagged(t) => scalar(&t.value, indent, out),
