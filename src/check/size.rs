@@ -9,15 +9,13 @@
 use crate::k8s::resid::ResId;
 use serde_yaml::Value;
 
-const MAX_OBJECT: usize = 3 << 19;
-const MAX_ANNOTATIONS: usize = 256 << 10;
-const MAX_DATA: usize = 1 << 20;
+use crate::k8s::limits::{MAX_ANNOTATIONS, MAX_CONFIG_MAP_DATA as MAX_DATA, MAX_OBJECT};
 
 /// The field of each limit `object` is over, and by how much.
 pub(super) fn over_limits(id: &ResId, object: &Value) -> Vec<(&'static str, String)> {
     let mut over = Vec::new();
     let bytes = json_len(object);
-    if bytes > MAX_OBJECT {
+    if bytes as u64 > MAX_OBJECT {
         over.push((
             "",
             format!("{bytes} bytes of JSON, more than etcd's {MAX_OBJECT}"),
@@ -31,7 +29,7 @@ pub(super) fn over_limits(id: &ResId, object: &Value) -> Vec<(&'static str, Stri
         ),
     ] {
         let total = strings(at.iter().try_fold(object, |v, k| v.get(k)));
-        if total > MAX_ANNOTATIONS {
+        if total as u64 > MAX_ANNOTATIONS {
             over.push((
                 field,
                 format!("{total} bytes, more than Kubernetes' {MAX_ANNOTATIONS}"),
@@ -45,7 +43,7 @@ pub(super) fn over_limits(id: &ResId, object: &Value) -> Vec<(&'static str, Stri
     } else {
         data
     };
-    if data > MAX_DATA {
+    if data as u64 > MAX_DATA {
         over.push((
             "data",
             format!("{data} bytes, more than Kubernetes' {MAX_DATA}"),

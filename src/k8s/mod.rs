@@ -4,6 +4,7 @@
 //! else in the crate.
 
 pub mod duration;
+pub mod limits;
 pub mod quantity;
 pub mod resid;
 pub mod roundtrip;

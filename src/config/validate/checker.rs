@@ -292,13 +292,18 @@ pub const OBJECT_LABELS: [&str; 5] = [
     "sourcegraph-resource-requires",
 ];
 
-/// Refuses the keys of a label map that the tool owns on objects.
-pub(super) fn owned_labels(
-    map: &IndexMap<String, String>,
+/// An object label map as written: the keys the tool owns on objects refused, the others
+/// checked; none when the key is absent.
+pub(super) fn object_labels(
+    map: Option<&IndexMap<String, String>>,
     path: &[Segment],
     checker: &mut Checker<'_>,
-) {
+) -> Vec<(String, String)> {
+    let Some(map) = map else {
+        return Vec::new();
+    };
     refuse_owned(map, &OBJECT_LABELS, path, "object", checker);
+    checker.labels(map, path, true)
 }
 
 /// Refuses the keys of a pod label map that the tool owns on pods: the selector labels and
@@ -343,13 +348,26 @@ pub(super) fn one_of(
 ) -> String {
     let v = value.unwrap_or_else(|| default.to_string());
     if !allowed.contains(&v.as_str()) {
-        let hint = match did_you_mean(&v, allowed.iter().copied()) {
-            Some(s) => format!("did you mean `{s}`?"),
-            None => format!("use one of {}", allowed.join(", ")),
-        };
-        checker.error(p, format!("unknown value `{v}`"), hint);
+        checker.error(p, format!("unknown value `{v}`"), choose_from(&v, allowed));
     }
     v
+}
+
+/// Refuses the pod annotation that rolls the pods when their config changes: it is the tool's.
+pub(super) fn refuse_checksum_annotation(path: &[Segment], checker: &mut Checker<'_>) {
+    checker.error_key(
+        path,
+        "`checksum/config` is the annotation that rolls the pods when their config changes",
+        "choose another annotation key",
+    );
+}
+
+/// What to say of a value not in `allowed`: the near miss, else the choices.
+pub(super) fn choose_from(v: &str, allowed: &[&str]) -> String {
+    match did_you_mean(v, allowed.iter().copied()) {
+        Some(s) => format!("did you mean `{s}`?"),
+        None => format!("use one of {}", allowed.join(", ")),
+    }
 }
 
 /// Splits a path inside a value (`limits.cpu`, `items[0].key`) into segments.

@@ -12,14 +12,6 @@ use crate::k8s::quantity::Min;
 use k8s_openapi::api::core::v1 as core;
 use serde_json::{json, Map, Value};
 
-/// gVisor's dockerd keeps images on the vfs driver, a full copy per layer, in an emptyDir
-/// on the node's disk: bounded by default so one executor cannot fill the node.
-const DEFAULT_GVISOR_STORAGE: &str = crate::config::defaults::GVISOR_STORAGE_SIZE;
-
-pub(super) fn default_dind_resources() -> Value {
-    crate::config::defaults::dind_resources()
-}
-
 /// Helm's map merge: maps merge key by key, a null removes the key, anything else replaces.
 pub(super) fn merge_json(base: &mut Value, over: &Value) {
     match (base, over) {
@@ -64,7 +56,7 @@ pub(super) fn dind(
     registry: Option<&str>,
     namespace: Option<&str>,
     checker: &mut Checker<'_>,
-) -> Option<Dind> {
+) -> Dind {
     let default_dind = RawDind::default();
     let raw = spec.dind.as_ref().unwrap_or(&default_dind);
     let image = dind_image(raw, checker);
@@ -84,9 +76,9 @@ pub(super) fn dind(
         Some(v) => checker
             .resources(v, &path!["dind", "resources"])
             .unwrap_or_default(),
-        None => default_dind_resources(),
+        None => crate::config::defaults::dind_resources(),
     };
-    Some(Dind {
+    Dind {
         image,
         command,
         mirror_args,
@@ -95,7 +87,7 @@ pub(super) fn dind(
         resources,
         scratch: scratch(ex, checker),
         gvisor,
-    })
+    }
 }
 
 /// `dind.image`: pinned by default.
@@ -188,7 +180,7 @@ fn gvisor(
     };
     let p = path!["dind", "gVisor", "storageSize"];
     let storage_size_limit = match &g.storage_size {
-        None => Some(DEFAULT_GVISOR_STORAGE.to_string()),
+        None => Some(crate::config::defaults::GVISOR_STORAGE_SIZE.to_string()),
         Some(s) if s.is_empty() => None,
         Some(s) => {
             checker.quantity(s, &p, Min::Zero);
@@ -213,10 +205,10 @@ fn shell_args(
     checker: &mut Checker<'_>,
 ) -> Option<Vec<String>> {
     let is_shell = command.len() >= 3
-        && command[0]
-            .rsplit('/')
-            .next()
-            .is_some_and(|c| matches!(c, "sh" | "bash" | "ash" | "dash"))
+        && matches!(
+            dockerd_args::basename(&command[0]),
+            "sh" | "bash" | "ash" | "dash"
+        )
         && command[1] == "-c";
     if !is_shell || mirror_args.is_empty() {
         return None;

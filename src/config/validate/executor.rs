@@ -2,7 +2,7 @@
 //! resources, security contexts and the scratch storage.
 
 use super::scheduling::{self, OwnPodKeys};
-use super::{one_of, owned_labels, Checker};
+use super::{object_labels, one_of, Checker};
 use crate::config::model::*;
 use crate::config::raw::{RawExecutor, RawSourcegraph, RawStorage, StorageType};
 use crate::k8s::duration::{self, DurationError};
@@ -159,10 +159,6 @@ pub(super) fn legacy_pod_security_context(
         }
     }
     (!m.is_empty()).then_some(Value::Object(m))
-}
-
-pub(super) fn default_executor_resources() -> Value {
-    crate::config::defaults::executor_resources()
 }
 
 pub(super) fn scratch(ex: &RawExecutor, checker: &mut Checker<'_>) -> Scratch {
@@ -357,7 +353,7 @@ pub(super) fn resources(
     match &ex.resources {
         _ if local_dev => Some(json!({})),
         Some(v) => checker.resources(v, &path!["executor", "resources"]),
-        None => Some(default_executor_resources()),
+        None => Some(crate::config::defaults::executor_resources()),
     }
 }
 
@@ -387,14 +383,7 @@ pub(super) fn workload_labels(
     ex: &RawExecutor,
     checker: &mut Checker<'_>,
 ) -> Vec<(String, String)> {
-    match &ex.labels {
-        Some(l) => {
-            let p = path!["executor", "labels"];
-            owned_labels(l, &p, checker);
-            checker.labels(l, &p, true)
-        }
-        None => Vec::new(),
-    }
+    object_labels(ex.labels.as_ref(), &path!["executor", "labels"], checker)
 }
 
 #[cfg(test)]

@@ -5,12 +5,11 @@
 //! executor fail its own config check. Here a setting is written only when it has a value,
 //! and JSON-valued settings are checked against their Kubernetes types.
 
-use super::{owned_labels, Checker};
+use super::{object_labels, Checker};
 use crate::config::model::{
     DataVolume, Kubernetes, ServiceSettings, ROLE, ROLE_BINDING, SERVICE_ACCOUNT,
 };
 use crate::config::raw::{RawExecutor, RawKubernetesJob, RawStorageClass};
-use crate::config::source::Segment;
 use crate::k8s::quantity::Min;
 use crate::k8s::roundtrip;
 use crate::k8s::syntax::{
@@ -38,12 +37,6 @@ fn pod_affinity_terms(v: &serde_json::Value) -> Result<(), Vec<roundtrip::Lost>>
     } else {
         Err(missing)
     }
-}
-
-fn p(keys: &[&str]) -> Vec<Segment> {
-    keys.iter()
-        .map(|k| Segment::Key((*k).to_string()))
-        .collect()
 }
 
 /// The native chart's job settings, as the variables the executor reads, in a fixed order.
@@ -91,7 +84,7 @@ fn job_namespace(
     if let Some(ns) = &job_namespace {
         if !is_dns1123_label(ns) {
             checker.error(
-                &p(&["executor", "namespace"]),
+                &path!["executor", "namespace"],
                 format!("`{ns}` is not a valid namespace"),
                 "use lowercase letters, digits and `-`",
             );
@@ -114,7 +107,7 @@ fn node_settings(
     if let Some(n) = node.and_then(|n| n.name.clone()).filter(|s| !s.is_empty()) {
         if !is_dns1123_subdomain(&n) {
             checker.error(
-                &p(&["executor", "kubernetesJob", "node", "name"]),
+                &path!["executor", "kubernetesJob", "node", "name"],
                 format!("`{n}` is not a valid node name"),
                 "use the node's name as `kubectl get nodes` shows it",
             );
@@ -131,7 +124,7 @@ fn node_settings(
         });
         if !ok {
             checker.error(
-                &p(&["executor", "kubernetesJob", "node", "selector"]),
+                &path!["executor", "kubernetesJob", "node", "selector"],
                 format!("`{sel}` is not a node selector"),
                 "write it as key=value,key2=value2",
             );
@@ -191,7 +184,7 @@ fn json_settings(
             continue;
         };
         let parent = if var.contains("_POD_") { "pod" } else { "node" };
-        let path = p(&["executor", "kubernetesJob", parent, key]);
+        let path = path!["executor", "kubernetesJob", parent, key];
         match serde_json::from_str::<serde_json::Value>(&value) {
             Err(e) => checker.error(
                 &path,
@@ -272,7 +265,7 @@ fn resource_settings(
         }
         checker.quantity(
             &value,
-            &p(&["executor", "kubernetesJob", "resources", side, res]),
+            &path!["executor", "kubernetesJob", "resources", side, res],
             Min::Zero,
         );
         set(settings, var, value);
@@ -292,7 +285,7 @@ fn deadline_and_ids(
         .unwrap_or(crate::config::defaults::JOB_DEADLINE);
     if deadline <= 0 {
         checker.error(
-            &p(&["executor", "kubernetesJob", "deadline"]),
+            &path!["executor", "kubernetesJob", "deadline"],
             format!("{deadline} is not a positive number of seconds"),
             "use e.g. 1200",
         );
@@ -323,7 +316,7 @@ fn deadline_and_ids(
         if let Some(id) = value.filter(|id| *id != -1) {
             if !(0..=i64::from(i32::MAX)).contains(&id) {
                 checker.error(
-                    &p(&["executor", "kubernetesJob", key]),
+                    &path!["executor", "kubernetesJob", key],
                     format!("{id} is out of range"),
                     "use an ID from 0 to 2147483647, or leave it out",
                 );
@@ -349,7 +342,7 @@ fn data_volume(
         .clone()
         .filter(|s| !s.is_empty())
         .map(|size| {
-            checker.quantity(&size, &p(&["executor", "storageSize"]), Min::AboveZero);
+            checker.quantity(&size, &path!["executor", "storageSize"], Min::AboveZero);
             let class = storage_class
                 .and_then(|s| s.name.clone())
                 .filter(|s| !s.is_empty());
@@ -378,21 +371,21 @@ fn warn_about_rbac(
 ) {
     if let (true, Some(ns)) = (configure_rbac, job_namespace) {
         checker.warn(
-            &p(&["executor", "namespace"]),
+            &path!["executor", "namespace"],
             format!("jobs run in `{ns}`, but the Role rendered here grants rights in the executor's own namespace"),
             format!("create the same Role in `{ns}`, bound to the ServiceAccount {SERVICE_ACCOUNT} of this namespace"),
         );
     }
     if configure_rbac && namespace.is_none() {
         checker.warn(
-            &p(&["executor", "configureRbac"]),
+            &path!["executor", "configureRbac"],
             "no namespace is known, so the RoleBinding names the ServiceAccount in `default`",
             "set metadata.namespace or --namespace (a Kustomization's namespace: rewrites it too)",
         );
     }
     if !configure_rbac {
         checker.warn(
-            &p(&["executor", "configureRbac"]),
+            &path!["executor", "configureRbac"],
             format!("no RBAC is rendered: the pod runs as the ServiceAccount {SERVICE_ACCOUNT}, which must exist in the namespace with the Role {ROLE} and the RoleBinding {ROLE_BINDING}"),
             "let exactly one stack in the namespace keep configureRbac: true (it creates them, the chart's way), or create them yourself",
         );
@@ -411,23 +404,20 @@ fn service(ex: &RawExecutor, checker: &mut Checker<'_>) -> ServiceSettings {
         .unwrap_or_else(|| crate::config::defaults::SERVICE_TYPE.into());
     if !SERVICE_TYPES.contains(&type_.as_str()) {
         checker.error(
-            &p(&["executor", "serviceType"]),
+            &path!["executor", "serviceType"],
             format!("`{type_}` is not a type this Service can have"),
             format!("use one of {}", SERVICE_TYPES.join(", ")),
         );
     }
-    let labels = match &ex.service_labels {
-        Some(l) => {
-            let path = p(&["executor", "serviceLabels"]);
-            owned_labels(l, &path, checker);
-            checker.labels(l, &path, true)
-        }
-        None => Vec::new(),
-    };
+    let labels = object_labels(
+        ex.service_labels.as_ref(),
+        &path!["executor", "serviceLabels"],
+        checker,
+    );
     let annotations = ex
         .service_annotations
         .as_ref()
-        .map(|a| checker.labels(a, &p(&["executor", "serviceAnnotations"]), false))
+        .map(|a| checker.labels(a, &path!["executor", "serviceAnnotations"], false))
         .unwrap_or_default();
     ServiceSettings {
         type_,

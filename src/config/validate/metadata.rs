@@ -2,7 +2,8 @@
 //! namespace, and the labels and annotations that go on every object, as a Kustomization's
 //! `labels` and `commonAnnotations` would put them.
 
-use super::{owned_labels, Checker};
+use super::checker::refuse_checksum_annotation;
+use super::{object_labels, Checker};
 use crate::config::model::{Kubernetes, PodSettings, Registry};
 use crate::config::raw::{RawKrm, RawMetadata};
 use crate::k8s::syntax::is_dns1035_label;
@@ -86,14 +87,11 @@ fn metadata_checks(meta: Option<&RawMetadata>, checker: &mut Checker<'_>) -> Met
     if let Some(ns) = &namespace {
         checker.dns_label(ns, &path!["metadata", "namespace"], "namespace");
     }
-    let labels = match meta.and_then(|m| m.labels.as_ref()) {
-        Some(l) => {
-            let p = path!["metadata", "labels"];
-            owned_labels(l, &p, checker);
-            checker.labels(l, &p, true)
-        }
-        None => Vec::new(),
-    };
+    let labels = object_labels(
+        meta.and_then(|m| m.labels.as_ref()),
+        &path!["metadata", "labels"],
+        checker,
+    );
     let annotations = meta
         .and_then(|m| m.annotations.as_ref())
         .map(|a| checker.labels(a, &path!["metadata", "annotations"], false))
@@ -138,13 +136,7 @@ pub(super) fn refuse_conflicting_annotations(
     for (k, v) in annotations {
         let p = path!["metadata", "annotations", k];
         if k == "checksum/config" {
-            checker.top_level(|checker| {
-                checker.error_key(
-                    &p,
-                    "`checksum/config` is the annotation that rolls the pods when their config changes",
-                    "choose another annotation key",
-                )
-            });
+            checker.top_level(|checker| refuse_checksum_annotation(&p, checker));
             continue;
         }
         for (key, pairs) in &others {

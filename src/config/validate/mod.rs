@@ -32,7 +32,7 @@ mod sourcegraph;
 mod storage_class;
 
 pub use checker::Checker;
-use checker::{non_empty, one_of, owned_labels, owned_pod_labels, registry_image};
+use checker::{non_empty, object_labels, one_of, owned_pod_labels, registry_image};
 
 use crate::config::model::{Config, Dind, Kubernetes, Mode, Registry, Worker};
 use crate::config::raw::{RawExecutor, RawKrm, RawSourcegraph, RawSpec};
@@ -195,13 +195,13 @@ fn runtime(
 ) -> (Option<Dind>, Option<Kubernetes>) {
     match mode {
         Mode::Dind => (
-            dind::dind(
+            Some(dind::dind(
                 spec,
                 ex,
                 registry.map(|r| r.name.as_str()),
                 namespace,
                 checker,
-            ),
+            )),
             None,
         ),
         Mode::Kubernetes => (

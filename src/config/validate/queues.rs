@@ -1,12 +1,12 @@
 //! The executors to run: one Deployment for `executor.queueName(s)`, or one per `queues[]`
 //! entry with its own queue, replicas, resources and environment.
 
+use super::checker::choose_from;
 use super::env::env_map;
 use super::{size, Checker};
 use crate::config::model::{Worker, QUEUES};
 use crate::config::raw::{RawExecutor, RawQueue, RawSpec};
 use crate::config::source::Segment;
-use crate::diagnostic::did_you_mean;
 use indexmap::IndexMap;
 use serde_json::Value;
 use std::collections::HashSet;
@@ -24,11 +24,7 @@ pub(super) fn queue_setting(
         if QUEUES.contains(&q) {
             return true;
         }
-        let hint = match did_you_mean(q, QUEUES) {
-            Some(s) => format!("did you mean `{s}`?"),
-            None => format!("use one of {}", QUEUES.join(", ")),
-        };
-        checker.error(p, format!("unknown queue `{q}`"), hint);
+        checker.error(p, format!("unknown queue `{q}`"), choose_from(q, &QUEUES));
         false
     };
     match (name, names) {

@@ -2,7 +2,7 @@
 
 use super::env::env_map;
 use super::scheduling::{pod_settings, OwnPodKeys};
-use super::{owned_labels, registry_image, Checker};
+use super::{object_labels, registry_image, Checker};
 use crate::config::model::*;
 use crate::config::raw::{RawRegistry, RawSourcegraph, RawSpec};
 use crate::config::source::Segment;
@@ -40,14 +40,11 @@ pub(super) fn registry(
         },
         checker,
     );
-    let workload_labels = match &own.labels {
-        Some(l) => {
-            let p = path!["privateDockerRegistry", "labels"];
-            owned_labels(l, &p, checker);
-            checker.labels(l, &p, true)
-        }
-        None => Vec::new(),
-    };
+    let workload_labels = object_labels(
+        own.labels.as_ref(),
+        &path!["privateDockerRegistry", "labels"],
+        checker,
+    );
     let p = path!["privateDockerRegistry"];
     let image = registry_image(
         raw.and_then(|r| r.image.as_ref()),
@@ -73,7 +70,7 @@ pub(super) fn registry(
         Some(v) => checker
             .resources(v, &[&p[..], &path!["resources"]].concat())
             .unwrap_or_default(),
-        None => default_registry_resources(),
+        None => crate::config::defaults::registry_resources(),
     };
     let service_annotations = raw
         .and_then(|r| r.service_annotations.as_ref())
@@ -124,10 +121,6 @@ fn registry_env(raw: Option<&RawRegistry>, p: &[Segment], checker: &mut Checker<
     }
     env.sort_keys();
     env.into_values().collect()
-}
-
-pub(super) fn default_registry_resources() -> Value {
-    crate::config::defaults::registry_resources()
 }
 
 /// The registry's objects are named `NAME-registry`; a queue entry named `registry` would

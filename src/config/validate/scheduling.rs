@@ -3,6 +3,7 @@
 //! every pod; a workload's own section (`executor.*`, `privateDockerRegistry.*`) adds to
 //! them and wins where both set one, as the charts' templates read them.
 
+use super::checker::refuse_checksum_annotation;
 use super::{non_empty, owned_pod_labels, Checker};
 use crate::config::model::PodSettings;
 use crate::config::raw::RawSourcegraph;
@@ -60,10 +61,9 @@ fn pod_metadata(
         if let Some(a) = annotations {
             let p = path![section, "podAnnotations"];
             if a.contains_key("checksum/config") {
-                checker.error_key(
+                refuse_checksum_annotation(
                     &path![section, "podAnnotations", "checksum/config"],
-                    "`checksum/config` is the annotation that rolls the pods when their config changes",
-                    "choose another annotation key",
+                    checker,
                 );
             }
             merge(&mut pods.annotations, checker.labels(a, &p, false));

@@ -1,9 +1,9 @@
 //! The `sourcegraph` section: the global image settings and the labels on every object.
 
-use super::{owned_labels, Checker};
+use super::checker::choose_from;
+use super::{object_labels, Checker};
 use crate::config::model::*;
 use crate::config::raw::{RawExecutor, RawSourcegraph};
-use crate::diagnostic::did_you_mean;
 use crate::k8s::syntax::is_label_value;
 
 pub(super) const PULL_POLICIES: [&str; 3] = ["Always", "IfNotPresent", "Never"];
@@ -86,14 +86,7 @@ pub(super) fn labels(
     metadata_labels: Vec<(String, String)>,
     checker: &mut Checker<'_>,
 ) -> Vec<(String, String)> {
-    let mut labels = match &sg.labels {
-        Some(l) => {
-            let p = path!["sourcegraph", "labels"];
-            owned_labels(l, &p, checker);
-            checker.labels(l, &p, true)
-        }
-        None => Vec::new(),
-    };
+    let mut labels = object_labels(sg.labels.as_ref(), &path!["sourcegraph", "labels"], checker);
     let written: std::collections::HashMap<String, String> = labels.iter().cloned().collect();
     for (k, v) in metadata_labels {
         match written.get(&k) {
@@ -133,14 +126,10 @@ pub(super) fn pull_policy(sg: &RawSourcegraph, checker: &mut Checker<'_>) -> Str
         .and_then(|i| i.pull_policy.clone())
         .unwrap_or_else(|| crate::config::defaults::PULL_POLICY.into());
     if !PULL_POLICIES.contains(&pull_policy.as_str()) {
-        let hint = match did_you_mean(&pull_policy, PULL_POLICIES) {
-            Some(s) => format!("did you mean `{s}`?"),
-            None => format!("use one of {}", PULL_POLICIES.join(", ")),
-        };
         checker.error(
             &path!["sourcegraph", "image", "pullPolicy"],
             format!("unknown pull policy `{pull_policy}`"),
-            hint,
+            choose_from(&pull_policy, &PULL_POLICIES),
         );
     }
     pull_policy

@@ -26,6 +26,7 @@ mod objects;
 
 pub(super) use measure::json_size;
 
+use super::checker::inner_path;
 use super::Checker;
 use crate::config::model::Config;
 use crate::config::source::Segment;
@@ -33,10 +34,9 @@ use crate::diagnostic::Problem;
 use objects::{largest, objects, Key, Keys};
 use std::collections::BTreeMap;
 
-pub const MAX_CONFIG_MAP_DATA: u64 = 1 << 20;
-pub const MAX_ANNOTATIONS: u64 = 256 << 10;
-pub const MAX_OBJECT: u64 = 3 << 19;
-pub const APPLY_ANNOTATION: u64 = 256 << 10;
+use crate::k8s::limits::{MAX_ANNOTATIONS, MAX_CONFIG_MAP_DATA, MAX_OBJECT};
+/// What client-side `kubectl apply` can keep of an object: one annotation.
+pub const APPLY_ANNOTATION: u64 = MAX_ANNOTATIONS;
 pub const MAX_OUTPUT_BYTES: u64 = 64 << 20;
 pub const MAX_OUTPUT_VALUES: u64 = 5_000_000;
 
@@ -223,17 +223,9 @@ impl Limit {
     }
 }
 
-/// The key's path, as the checker takes it.
-fn checker_path(key: Key) -> Vec<Segment> {
-    key.split('.')
-        .filter(|s| !s.is_empty())
-        .map(|s| Segment::Key(s.to_string()))
-        .collect()
-}
-
 /// Adds `problem` at `key`, from the top of the file for the KRM wrapper's keys.
 fn report(checker: &mut Checker<'_>, key: Key, problem: Problem) {
-    let p = checker_path(key);
+    let p = inner_path(key);
     let located = if key.starts_with("metadata.") {
         checker.top_level(|checker| checker.problem(problem, &p))
     } else {

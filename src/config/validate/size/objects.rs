@@ -47,6 +47,13 @@ impl Object {
         self
     }
 
+    fn add_all(&mut self, parts: &[(Key, Size)]) -> &mut Self {
+        for &(key, size) in parts {
+            self.add(key, size);
+        }
+        self
+    }
+
     /// Annotations, in the object's own metadata or its pod template's.
     fn annotations(&mut self, key: Key, set: usize, pairs: Pairs) -> &mut Self {
         self.add(key, pairs.size);
@@ -189,19 +196,19 @@ impl Shared {
         kind: &'static str,
         name: &str,
         base: Size,
-        own_labels: (Key, &[(String, String)]),
+        own_labels: (Key, Size),
     ) -> Object {
         let mut o = Object::new(kind, name, base);
         o.add("metadata.name", text(name, 2) + self.names)
             .add(self.labels_key, self.labels)
-            .add(own_labels.0, pairs_size(own_labels.1, 4))
+            .add(own_labels.0, own_labels.1)
             .annotations("metadata.annotations", OWN, self.krm);
         o
     }
 
     /// An object with no labels of its own, only the stack's.
     fn plain(&self, kind: &'static str, name: &str, base: Size) -> Object {
-        self.object(kind, name, base, ("", &[]))
+        self.object(kind, name, base, ("", Size::default()))
     }
 
     /// A pod template's labels, annotations (KRM annotations included), pull secrets,
@@ -226,9 +233,9 @@ pub(super) fn objects(c: &Config, keys: &Keys, each: &mut dyn FnMut(Object)) {
         each(storage_class(sc, &shared));
     }
     stack_objects(c, &shared, each);
-    let pods = PodParts::new(&c.pods, (keys.pod_labels, keys.pod_annotations));
+    let executor = ExecutorParts::new(c, &shared, keys);
     for w in &c.workers {
-        each(deployment(c, &shared, &pods, keys, w));
+        each(deployment(&shared, &executor, keys, w));
     }
     if let Some(r) = &c.registry {
         registry(r, &shared, each);
@@ -345,7 +352,7 @@ fn service(c: &Config, shared: &Shared) -> Object {
         base::SERVICE,
         (
             "executor.serviceLabels",
-            service.map_or(none, |s| &s.labels),
+            pairs_size(service.map_or(none, |s| &s.labels), 4),
         ),
     );
     o.annotations(
@@ -366,83 +373,114 @@ fn job_claim(v: &DataVolume, shared: &Shared) -> Object {
     o
 }
 
-/// One executor Deployment.
-fn deployment(c: &Config, shared: &Shared, pods: &PodParts, keys: &Keys, w: &Worker) -> Object {
-    let base = if c.dind.is_some() {
-        base::DEPLOYMENT_DIND
-    } else {
-        base::DEPLOYMENT_KUBERNETES
-    };
+/// What every executor Deployment takes from the config, measured once for all the
+/// workers, in the order `deployment` adds it (the last of equal parts is blamed).
+struct ExecutorParts {
+    base: Size,
+    labels: Size,
+    pods: PodParts,
+    /// The image and security contexts, before the worker's env and resources.
+    before: Vec<(Key, Size)>,
+    /// The rest of the pod: the Secret's name, the job settings, dind and gVisor.
+    after: Vec<(Key, Size)>,
+}
+
+impl ExecutorParts {
+    fn new(c: &Config, shared: &Shared, keys: &Keys) -> Self {
+        let base = if c.dind.is_some() {
+            base::DEPLOYMENT_DIND
+        } else {
+            base::DEPLOYMENT_KUBERNETES
+        };
+        let before = vec![
+            (keys.image, text(&c.executor_image, 10)),
+            (
+                "executor.podSecurityContext",
+                opt_json(c.pod_security_context.as_ref(), 8),
+            ),
+            (
+                "executor.containerSecurityContext",
+                opt_json(c.container_security_context.as_ref(), 12),
+            ),
+        ];
+        let mut after = Vec::new();
+        if let Password::ExistingSecret { name } = &c.password {
+            after.push(("executor.frontendExistingSecret", text(name, 18)));
+        }
+        if let Some(k) = &c.kubernetes {
+            after.push((
+                "executor.namespace",
+                text(k.job_namespace.as_deref().unwrap_or(""), 14),
+            ));
+            if let Some(v) = &k.data_volume {
+                after.push(("executor.storageSize", text(&v.claim_name, 12)));
+            }
+        }
+        if let Some(d) = &c.dind {
+            after.extend([
+                ("dind.image", text(&d.image, 10)),
+                ("dind.command", list_size(&d.command, 10)),
+                ("dind.resources", json_size(&d.resources, 12)),
+            ]);
+            match &d.scratch {
+                Scratch::EmptyDir { size_limit } => after.push((
+                    "executor.storage.size",
+                    text(size_limit.as_deref().unwrap_or(""), 12),
+                )),
+                // The claim template carries the stack's labels again.
+                Scratch::Ephemeral { size, class } => after.extend([
+                    ("", base::EPHEMERAL),
+                    (keys.labels, shared.claim_labels),
+                    ("executor.storage.size", text(size, 22)),
+                    (
+                        "executor.storage.class",
+                        text(class.as_deref().unwrap_or(""), 18),
+                    ),
+                ]),
+            }
+            if let Some(g) = &d.gvisor {
+                after.extend([
+                    ("", base::GVISOR),
+                    ("dind.gVisor.command", list_size(&g.command, 10)),
+                    (
+                        "dind.gVisor.securityContext",
+                        json_size(&g.security_context, 12),
+                    ),
+                    (
+                        "dind.gVisor.storageSize",
+                        text(g.storage_size_limit.as_deref().unwrap_or(""), 12),
+                    ),
+                ]);
+            }
+        }
+        ExecutorParts {
+            base,
+            labels: pairs_size(&c.workload_labels, 4),
+            pods: PodParts::new(&c.pods, (keys.pod_labels, keys.pod_annotations)),
+            before,
+            after,
+        }
+    }
+}
+
+/// One executor Deployment: the parts all share, and the worker's own.
+fn deployment(shared: &Shared, executor: &ExecutorParts, keys: &Keys, w: &Worker) -> Object {
     let mut o = shared.object(
         "Deployment",
         &w.name,
-        base,
-        ("executor.labels", &c.workload_labels),
+        executor.base,
+        ("executor.labels", executor.labels),
     );
     // The worker's name is its selector and pod label too; the stack's name is in both.
     o.add(
         keys.queues,
         text(&w.name, 8) + text(&w.name, 8) + text(&w.queue_value, 14),
     );
-    shared.pod_template(&mut o, pods);
-    o.add(keys.image, text(&c.executor_image, 10))
-        .add(
-            "executor.podSecurityContext",
-            opt_json(c.pod_security_context.as_ref(), 8),
-        )
-        .add(
-            "executor.containerSecurityContext",
-            opt_json(c.container_security_context.as_ref(), 12),
-        )
+    shared.pod_template(&mut o, &executor.pods);
+    o.add_all(&executor.before)
         .add(keys.env, w.env.iter().map(|e| item_size(e, 12)).sum())
-        .add(keys.resources, json_size(&w.resources, 12));
-    if let Password::ExistingSecret { name } = &c.password {
-        o.add("executor.frontendExistingSecret", text(name, 18));
-    }
-    if let Some(k) = &c.kubernetes {
-        o.add(
-            "executor.namespace",
-            text(k.job_namespace.as_deref().unwrap_or(""), 14),
-        );
-        if let Some(v) = &k.data_volume {
-            o.add("executor.storageSize", text(&v.claim_name, 12));
-        }
-    }
-    if let Some(d) = &c.dind {
-        o.add("dind.image", text(&d.image, 10))
-            .add("dind.command", list_size(&d.command, 10))
-            .add("dind.resources", json_size(&d.resources, 12));
-        match &d.scratch {
-            Scratch::EmptyDir { size_limit } => {
-                o.add(
-                    "executor.storage.size",
-                    text(size_limit.as_deref().unwrap_or(""), 12),
-                );
-            }
-            Scratch::Ephemeral { size, class } => {
-                // The claim template carries the stack's labels again.
-                o.add("", base::EPHEMERAL)
-                    .add(keys.labels, shared.claim_labels)
-                    .add("executor.storage.size", text(size, 22))
-                    .add(
-                        "executor.storage.class",
-                        text(class.as_deref().unwrap_or(""), 18),
-                    );
-            }
-        }
-        if let Some(g) = &d.gvisor {
-            o.add("", base::GVISOR)
-                .add("dind.gVisor.command", list_size(&g.command, 10))
-                .add(
-                    "dind.gVisor.securityContext",
-                    json_size(&g.security_context, 12),
-                )
-                .add(
-                    "dind.gVisor.storageSize",
-                    text(g.storage_size_limit.as_deref().unwrap_or(""), 12),
-                );
-        }
-    }
+        .add(keys.resources, json_size(&w.resources, 12))
+        .add_all(&executor.after);
     o
 }
 
@@ -475,7 +513,10 @@ fn registry_deployment(r: &Registry, shared: &Shared) -> Object {
         "Deployment",
         &r.name,
         base::REGISTRY_DEPLOYMENT,
-        ("privateDockerRegistry.labels", &r.workload_labels),
+        (
+            "privateDockerRegistry.labels",
+            pairs_size(&r.workload_labels, 4),
+        ),
     );
     let pods = PodParts::new(
         &r.pods,
