@@ -13,18 +13,18 @@ pub(super) fn explain(key: Option<&str>, out: &mut dyn Write) -> Result<Outcome,
         return Ok(Outcome::Clean);
     };
     match docs::explain(key) {
-        Explained::Key(text) | Explained::Section(text) => {
+        Explained::Text(text) => {
             let _ = out.write_all(text.as_bytes());
             Ok(Outcome::Clean)
         }
-        Explained::Unknown { suggestion } => {
-            let key = docs::normalize(key);
-            Err(AppError::Usage(match suggestion {
-                Some(s) => format!("error: `{key}` is not a config key; did you mean `{s}`?"),
-                None => format!(
-                    "error: `{key}` is not a config key; `sg-executor-gen explain` lists them all"
-                ),
-            }))
-        }
+        Explained::Unknown {
+            asked: key,
+            suggestion,
+        } => Err(AppError::Usage(match suggestion {
+            Some(s) => format!("error: `{key}` is not a config key; did you mean `{s}`?"),
+            None => format!(
+                "error: `{key}` is not a config key; `sg-executor-gen explain` lists them all"
+            ),
+        })),
     }
 }

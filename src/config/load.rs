@@ -38,23 +38,19 @@ pub fn load(text: &str, overrides: &Overrides) -> Result<Loaded, ConfigError> {
         not_shown: refused.not_shown,
         at_least: false,
     })?;
-    let (root, early) = (parsed.root, parsed.problems);
-    let mut not_shown = parsed.not_shown;
-    let mut at_least = false;
+    let root = parsed.root;
+    let mut found = Found {
+        problems: parsed.problems,
+        not_shown: parsed.not_shown,
+        ..Found::default()
+    };
     let is_krm = matches!(&root.value, NodeValue::Map(entries)
         if entries.iter().any(|(k, _)| matches!(k.name.as_str(), "apiVersion" | "kind" | "metadata" | "spec")));
-    let mut problems = early;
-    let mut meant = Vec::new();
     let (krm, spec, prefix) = if is_krm {
-        let read = read::<RawKrm>(&root);
-        problems.extend(read.problems);
-        meant.extend(read.meant);
-        not_shown += read.not_shown;
-        at_least |= read.at_least;
-        match read.value {
+        match read::<RawKrm>(&root, &mut found) {
             Some(mut krm) => {
                 if krm.spec.is_none() {
-                    problems.push(
+                    found.problems.push(
                         Problem::error("the config has no `spec`")
                             .at(root.at)
                             .path("spec")
@@ -68,24 +64,26 @@ pub fn load(text: &str, overrides: &Overrides) -> Result<Loaded, ConfigError> {
         }
     } else {
         if !matches!(root.value, NodeValue::Map(_)) {
-            problems.push(
+            found.problems.push(
                 Problem::error("the config must be a YAML mapping")
                     .at(root.at)
                     .hint("start from examples/basic.yaml"),
             );
             return Err(ConfigError {
-                problems,
-                not_shown,
-                at_least,
+                problems: found.problems,
+                not_shown: found.not_shown,
+                at_least: found.at_least,
             });
         }
-        let read = read::<RawSpec>(&root);
-        problems.extend(read.problems);
-        meant.extend(read.meant);
-        not_shown += read.not_shown;
-        at_least |= read.at_least;
-        (None, read.value.unwrap_or_default(), Vec::new())
+        let spec = read::<RawSpec>(&root, &mut found).unwrap_or_default();
+        (None, spec, Vec::new())
     };
+    let Found {
+        mut problems,
+        meant,
+        mut not_shown,
+        at_least,
+    } = found;
     let mut checker = Checker::new(&root, prefix);
     // Shape errors leave the rest of the file readable; check it too so nothing is hidden.
     let config = validate(krm.as_ref(), &spec, overrides, &mut checker);
@@ -116,33 +114,23 @@ pub fn load(text: &str, overrides: &Overrides) -> Result<Loaded, ConfigError> {
     }
 }
 
-/// What reading the typed form gave: the value read from what was left, a problem for
-/// each bad entry, and for each unknown key the path of the key it was likely meant to be.
-struct Read<T> {
-    value: Option<T>,
+/// What reading found besides the value: a problem for each bad entry, for each unknown
+/// key the path of the key it was likely meant to be, and how many were not shown.
+#[derive(Default)]
+struct Found {
     problems: Vec<Problem>,
     meant: Vec<String>,
     not_shown: usize,
     at_least: bool,
 }
 
-fn read<T: serde::de::DeserializeOwned>(root: &Node) -> Read<T> {
+/// The typed form, read from what is left of the tree; what was wrong goes into `found`.
+fn read<T: serde::de::DeserializeOwned>(root: &Node, found: &mut Found) -> Option<T> {
     let collected = match collect_errors::<T>(root, MAX_SHOWN) {
-        Ok(v) => {
-            return Read {
-                value: Some(v),
-                problems: Vec::new(),
-                meant: Vec::new(),
-                not_shown: 0,
-                at_least: false,
-            }
-        }
+        Ok(v) => return Some(v),
         Err(c) => c,
     };
-    let (value, errors) = (collected.value, collected.errors);
-    let mut meant = Vec::new();
-    let mut problems = Vec::new();
-    for e in errors {
+    for e in collected.errors {
         let at = match (&e.path[..], e.unknown_key) {
             ([], _) => e.at.unwrap_or(root.at),
             (path, true) => root.locate_key(path),
@@ -151,7 +139,7 @@ fn read<T: serde::de::DeserializeOwned>(root: &Node) -> Read<T> {
         if let (Some(near), Some((_, parent))) = (&e.suggestion, e.path.split_last()) {
             let mut p = parent.to_vec();
             p.push(Segment::Key(near.clone()));
-            meant.push(path_to_string(&p));
+            found.meant.push(path_to_string(&p));
         }
         let mut p = Problem::error(e.message)
             .at(at)
@@ -159,13 +147,9 @@ fn read<T: serde::de::DeserializeOwned>(root: &Node) -> Read<T> {
         p.hint = e
             .hint
             .or_else(|| Some("see the chart's values.yaml for the expected form".into()));
-        problems.push(p);
+        found.problems.push(p);
     }
-    Read {
-        value,
-        problems,
-        meant,
-        not_shown: collected.not_shown,
-        at_least: collected.at_least,
-    }
+    found.not_shown += collected.not_shown;
+    found.at_least |= collected.at_least;
+    collected.value
 }

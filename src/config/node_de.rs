@@ -248,14 +248,31 @@ pub fn is_plain_string(text: &str) -> bool {
     matches!(resolve(text), Plain::Str)
 }
 
+/// The spellings read as booleans (YAML 1.2 core schema), in a plain or a quoted scalar.
+pub(crate) const BOOLEAN_TEXT: [(&str, bool); 6] = [
+    ("true", true),
+    ("True", true),
+    ("TRUE", true),
+    ("false", false),
+    ("False", false),
+    ("FALSE", false),
+];
+
+fn boolean(text: &str) -> Option<bool> {
+    BOOLEAN_TEXT
+        .iter()
+        .find_map(|&(t, b)| (t == text).then_some(b))
+}
+
 /// YAML 1.2 core schema resolution of a plain scalar.
 fn resolve(text: &str) -> Plain {
     if is_null_text(text) {
         return Plain::Null;
     }
+    if let Some(b) = boolean(text) {
+        return Plain::Bool(b);
+    }
     match text {
-        "true" | "True" | "TRUE" => return Plain::Bool(true),
-        "false" | "False" | "FALSE" => return Plain::Bool(false),
         ".inf" | ".Inf" | ".INF" | "+.inf" => return Plain::Float(f64::INFINITY),
         "-.inf" | "-.Inf" | "-.INF" => return Plain::Float(f64::NEG_INFINITY),
         ".nan" | ".NaN" | ".NAN" => return Plain::Float(f64::NAN),
@@ -376,12 +393,7 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_> {
     }
 
     fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        let value = match self.scalar().map(str::trim) {
-            Some("true" | "True" | "TRUE") => Some(true),
-            Some("false" | "False" | "FALSE") => Some(false),
-            _ => None,
-        };
-        match value {
+        match self.scalar().map(str::trim).and_then(boolean) {
             Some(b) => visitor.visit_bool(b),
             None => Err(de::Error::invalid_type(self.unexpected(), &visitor)),
         }

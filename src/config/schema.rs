@@ -9,6 +9,7 @@
 
 use crate::config::defaults::STACK_NAME;
 use crate::config::docs;
+use crate::config::node_de::BOOLEAN_TEXT;
 use crate::config::raw::{RawKrm, RawSpec};
 use schemars::generate::SchemaSettings;
 use schemars::{json_schema, Schema, SchemaGenerator};
@@ -16,8 +17,6 @@ use serde_json::{json, Map, Value};
 
 /// What the parser takes as a whole number: Helm's quoted numbers and YAML's hex and octal.
 const INTEGER_TEXT: &str = r"^\s*([+-]?[0-9]+|0x[0-9a-fA-F]+|0o[0-7]+)\s*$";
-/// What the parser takes as a boolean, quoted or not.
-const BOOLEAN_TEXT: [&str; 6] = ["true", "True", "TRUE", "false", "False", "FALSE"];
 
 /// A Kubernetes object or a free-form map kept as written (`resources`, `affinity`,
 /// `daemonConfig`, …): its own type checks it; here, any map.
@@ -136,7 +135,7 @@ fn widen(node: &mut Map<String, Value>) {
         node.remove("maximum");
     } else if types.iter().any(|t| t == "boolean") {
         let mut allowed: Vec<Value> = vec![json!(true), json!(false)];
-        allowed.extend(BOOLEAN_TEXT.iter().map(|t| json!(t)));
+        allowed.extend(BOOLEAN_TEXT.iter().map(|(t, _)| json!(t)));
         if nullable {
             allowed.push(Value::Null);
         }

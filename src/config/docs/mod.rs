@@ -238,23 +238,25 @@ pub fn normalize(path: &str) -> String {
 
 /// What `explain` found for a key.
 pub enum Explained {
-    /// A documented key, or a value inside one (a Kubernetes object kept as written).
-    Key(String),
-    /// A section: the keys under it.
-    Section(String),
-    /// Not a key; maybe a near miss.
-    Unknown { suggestion: Option<&'static str> },
+    /// A documented key, a value inside one (a Kubernetes object kept as written), or a
+    /// section with the keys under it: the text to print.
+    Text(String),
+    /// Not a key (as asked, normalized); maybe a near miss.
+    Unknown {
+        asked: String,
+        suggestion: Option<&'static str>,
+    },
 }
 
 /// `explain KEY`: what the key does, its default, what it becomes, how we differ.
 pub fn explain(path: &str) -> Explained {
     let asked = normalize(path);
     if let Some((k, row)) = find(&asked) {
-        return Explained::Key(describe(k, row, None));
+        return Explained::Text(describe(k, row, None));
     }
     // A value inside a key kept as written: `executor.resources.limits.cpu`.
     if let Some((k, row)) = keys().find(|(k, _)| asked.starts_with(&format!("{}.", k.path))) {
-        return Explained::Key(describe(k, row, Some(&asked)));
+        return Explained::Text(describe(k, row, Some(&asked)));
     }
     let under: Vec<&str> = keys()
         .map(|(k, _)| k.path)
@@ -266,10 +268,11 @@ pub fn explain(path: &str) -> Explained {
             let _ = writeln!(s, "  {p}");
         }
         s.push_str("Run `sg-executor-gen explain KEY` for one of them.\n");
-        return Explained::Section(s);
+        return Explained::Text(s);
     }
     Explained::Unknown {
         suggestion: did_you_mean(&asked, keys().map(|(k, _)| k.path)),
+        asked,
     }
 }
 
