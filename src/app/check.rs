@@ -16,12 +16,7 @@ pub(super) fn check(file: &Path, err: &mut dyn Write) -> Result<Outcome, AppErro
         MAX_STREAM_BYTES,
         "check the manifests of a few stacks at a time",
     )?;
-    let report = check_stream(&text).map_err(|e| AppError::Config {
-        file: shown.clone(),
-        problems: vec![e.problem],
-        not_shown: 0,
-        at_least: false,
-    })?;
+    let report = check_stream(&text).map_err(|e| AppError::one(shown.clone(), e.problem))?;
     // The verdict is the report's, whatever happens to the printing.
     for p in report.outside.iter().chain(&report.problems) {
         let _ = writeln!(err, "{}", p.display(&shown));

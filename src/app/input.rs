@@ -23,13 +23,11 @@ pub(super) fn generate(input: &Input, err: &mut dyn Write) -> Result<Generated, 
     };
     if let Some(ns) = &overrides.namespace {
         if !crate::k8s::syntax::is_dns1123_label(ns) {
-            return Err(AppError::Config {
-                file: "--namespace".into(),
-                problems: vec![Problem::error(format!("`{ns}` is not a valid namespace"))
-                    .hint("use lowercase letters, digits and `-`, at most 63")],
-                not_shown: 0,
-                at_least: false,
-            });
+            return Err(AppError::one(
+                "--namespace",
+                Problem::error(format!("`{ns}` is not a valid namespace"))
+                    .hint("use lowercase letters, digits and `-`, at most 63"),
+            ));
         }
     }
     match pipeline::generate(&text, &overrides) {
@@ -63,11 +61,15 @@ pub(super) fn read_text(
     } else {
         path.display().to_string()
     };
-    let fail = |message: String, hint: &str| AppError::Config {
-        file: shown.clone(),
-        problems: vec![Problem::error(message).hint(hint)],
-        not_shown: 0,
-        at_least: false,
+    let fail = |message: String, hint: &str| {
+        AppError::one(shown.clone(), Problem::error(message).hint(hint))
+    };
+    let refuse_unless_file = |meta: &std::fs::Metadata| match not_a_file(&meta.file_type()) {
+        Some(what) => Err(fail(
+            format!("is {what}, not a config file"),
+            "name the YAML file, e.g. -f examples/basic.yaml",
+        )),
+        None => Ok(()),
     };
     let cannot_read = |e: io::Error| {
         fail(
@@ -96,21 +98,10 @@ pub(super) fn read_text(
                 "check the path given to -f",
             )
         })?;
-        if let Some(what) = not_a_file(&meta.file_type()) {
-            return Err(fail(
-                format!("is {what}, not a config file"),
-                "name the YAML file, e.g. -f examples/basic.yaml",
-            ));
-        }
+        refuse_unless_file(&meta)?;
         let file = std::fs::File::open(path).map_err(cannot_read)?;
         // The path may have been replaced since; what was opened must be a file too.
-        let opened = file.metadata().map_err(cannot_read)?;
-        if let Some(what) = not_a_file(&opened.file_type()) {
-            return Err(fail(
-                format!("is {what}, not a config file"),
-                "name the YAML file, e.g. -f examples/basic.yaml",
-            ));
-        }
+        refuse_unless_file(&file.metadata().map_err(cannot_read)?)?;
         file.take(max + 1)
             .read_to_end(&mut bytes)
             .map_err(cannot_read)?;
@@ -122,14 +113,12 @@ pub(super) fn read_text(
         let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
         let line = good.iter().filter(|b| **b == b'\n').count() + 1;
         let column = good.iter().rev().take_while(|b| **b != b'\n').count() + 1;
-        AppError::Config {
-            file: shown.clone(),
-            problems: vec![Problem::error("the file is not UTF-8 text")
+        AppError::one(
+            shown.clone(),
+            Problem::error("the file is not UTF-8 text")
                 .at(crate::diagnostic::Location { line, column })
-                .hint("save it as UTF-8")],
-            not_shown: 0,
-            at_least: false,
-        }
+                .hint("save it as UTF-8"),
+        )
     })?;
     Ok((shown, text))
 }

@@ -43,6 +43,18 @@ pub enum AppError {
     Usage(String),
 }
 
+impl AppError {
+    /// One problem with a file (or a flag, named as the file).
+    fn one(file: impl Into<String>, problem: Problem) -> Self {
+        AppError::Config {
+            file: file.into(),
+            problems: vec![problem],
+            not_shown: 0,
+            at_least: false,
+        }
+    }
+}
+
 /// How a successful run ended.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Outcome {

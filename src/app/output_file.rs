@@ -4,10 +4,9 @@
 //! is removed and FILE is as it was. `0644`, or `0600` when the stream holds a Secret.
 
 use super::AppError;
-use crate::component::output_dir::{self, OutputError};
+use crate::component::output_dir::{self, io_error};
 use crate::pipeline::Generated;
 use std::fs;
-use std::io;
 use std::path::{Path, PathBuf};
 
 pub(super) fn write(path: &Path, generated: &Generated) -> Result<(), AppError> {
@@ -23,13 +22,6 @@ pub(super) fn write(path: &Path, generated: &Generated) -> Result<(), AppError> 
 }
 
 fn write_atomically(path: &Path, content: &[u8], mode: u32) -> Result<(), AppError> {
-    let fail = |what: &'static str, source: io::Error| {
-        AppError::Output(OutputError::Io {
-            path: path.to_path_buf(),
-            what,
-            source,
-        })
-    };
     match fs::symlink_metadata(path) {
         Ok(m) if m.is_dir() => {
             return Err(usage(
@@ -46,10 +38,10 @@ fn write_atomically(path: &Path, content: &[u8], mode: u32) -> Result<(), AppErr
         _ => {}
     }
     let temp = temp_path(path);
-    output_dir::write_new_file(&temp, content, mode).map_err(|e| fail("cannot write", e))?;
+    output_dir::write_new_file(&temp, content, mode).map_err(io_error(path, "cannot write"))?;
     if let Err(e) = fs::rename(&temp, path) {
         let _ = fs::remove_file(&temp);
-        return Err(fail("cannot replace", e));
+        return Err(io_error(path, "cannot replace")(e).into());
     }
     // The rename is durable once the directory is synced; a failure here changes nothing.
     if let Ok(dir) = fs::File::open(parent(path)) {

@@ -47,7 +47,11 @@ pub enum OutputError {
     },
 }
 
-fn io_error<'a>(path: &'a Path, what: &'static str) -> impl FnOnce(io::Error) -> OutputError + 'a {
+/// An I/O error at `path`, saying what the tool was doing.
+pub(crate) fn io_error<'a>(
+    path: &'a Path,
+    what: &'static str,
+) -> impl FnOnce(io::Error) -> OutputError + 'a {
     move |source| OutputError::Io {
         path: path.to_path_buf(),
         what,
