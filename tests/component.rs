@@ -5,12 +5,10 @@
 
 mod common;
 
-use common::{files_under, run_tool, run_tool_in, scratch_dir};
+use common::{files_under, run_tool, run_tool_in, scratch_dir, CONFIG};
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
-
-const CONFIG: &str = "executor:\n  frontendUrl: http://sourcegraph-frontend:30080\n  frontendExistingSecret: fe\n  queueName: batches\n";
 
 /// Every file under `dir` with its bytes and modification time.
 fn snapshot(dir: &Path) -> BTreeMap<String, (Vec<u8>, std::time::SystemTime)> {

@@ -90,20 +90,7 @@ impl Workspace {
 }
 
 fn kubectl_kustomize(dir: &Path) -> String {
-    let kubectl = std::env::var("KUBECTL").unwrap_or_else(|_| "kubectl".into());
-    let out = Command::new(&kubectl)
-        .arg("kustomize")
-        .arg(dir)
-        .output()
-        .unwrap_or_else(|e| {
-            panic!("cannot run `{kubectl} kustomize` ({e}); install kubectl or set KUBECTL")
-        });
-    assert!(
-        out.status.success(),
-        "kubectl kustomize failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    common::kubectl_kustomize(dir).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// `sg-executor-gen check -f -` on a stream.
@@ -338,7 +325,7 @@ fn two_native_stacks_that_both_create_rbac_are_told_what_to_do() {
 /// kubectl release fixes it, this test fails and the refusal can go.
 #[test]
 fn kubectl_kustomize_cannot_build_an_object_annotation_that_starts_with_a_tab_and_spans_lines() {
-    let kubectl = std::env::var("KUBECTL").unwrap_or_else(|_| "kubectl".into());
+    let kubectl = common::kubectl();
     let builds = |object: &str| {
         let dir = scratch_dir("tab-annotation");
         std::fs::write(dir.join("kustomization.yaml"), "resources: [object.yaml]\n").unwrap();

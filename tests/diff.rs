@@ -5,13 +5,11 @@
 
 mod common;
 
-use common::{files_under, run_tool_in, scratch_dir, untouched, untouched_tree, Run};
+use common::{files_under, run_tool_in, scratch_dir, untouched, untouched_tree, Run, CONFIG};
 use std::fs;
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-
-const CONFIG: &str = "executor:\n  frontendUrl: http://sourcegraph-frontend:30080\n  frontendExistingSecret: fe\n  queueName: batches\n";
 
 fn session() -> PathBuf {
     let work = scratch_dir("diff");

@@ -32,14 +32,21 @@ fn config(queues: &str, mode: &str) -> String {
 const TWO_QUEUES: &str = "  queues:\n    - name: batches\n      queueName: batches\n    - name: codeintel\n      queueName: codeintel\n";
 const ONE_QUEUE: &str = "  queues:\n    - name: batches\n      queueName: batches\n";
 
+/// The kpt to run, checked once (`kpt version`) for the whole test binary.
 fn kpt() -> String {
-    let kpt = std::env::var("KPT").unwrap_or_else(|_| "kpt".into());
-    let found = Command::new(&kpt).arg("version").output();
-    assert!(
-        found.as_ref().is_ok_and(|o| o.status.success()),
-        "kpt is not installed (tried `{kpt} version`: {found:?}); these tests need the real kpt: install it (the google-cloud-cli-kpt package) or point KPT at it"
-    );
-    kpt
+    static CHECKED: std::sync::OnceLock<Result<String, String>> = std::sync::OnceLock::new();
+    let checked = CHECKED.get_or_init(|| {
+        let kpt = std::env::var("KPT").unwrap_or_else(|_| "kpt".into());
+        let found = Command::new(&kpt).arg("version").output();
+        if found.as_ref().is_ok_and(|o| o.status.success()) {
+            Ok(kpt)
+        } else {
+            Err(format!("kpt is not installed (tried `{kpt} version`: {found:?}); these tests need the real kpt: install it (the google-cloud-cli-kpt package) or point KPT at it"))
+        }
+    });
+    checked
+        .clone()
+        .unwrap_or_else(|message| panic!("{message}"))
 }
 
 struct Kpt {

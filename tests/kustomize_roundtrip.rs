@@ -12,11 +12,6 @@ use serde::Deserialize;
 use serde_yaml::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
-
-fn kubectl() -> String {
-    std::env::var("KUBECTL").unwrap_or_else(|_| "kubectl".into())
-}
 
 type Objects = BTreeMap<(String, String, String, String), Value>;
 
@@ -54,22 +49,7 @@ fn kustomize(component: &Path, namespace: Option<&str>) -> String {
     let name = component.file_name().unwrap().to_string_lossy();
     k.push_str(&format!("components:\n  - ../{name}\n"));
     std::fs::write(dir.join("kustomization.yaml"), k).unwrap();
-    let out = Command::new(kubectl())
-        .arg("kustomize")
-        .arg(&dir)
-        .output()
-        .unwrap_or_else(|e| {
-            panic!(
-                "cannot run `{} kustomize` ({e}); install kubectl or set KUBECTL",
-                kubectl()
-            )
-        });
-    assert!(
-        out.status.success(),
-        "kubectl kustomize failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    common::kubectl_kustomize(&dir).unwrap_or_else(|e| panic!("{e}"))
 }
 
 #[test]

@@ -76,6 +76,30 @@ pub fn run_tool_raw(cwd: &Path, args: &[&str], stdin: &[u8]) -> RawRun {
     }
 }
 
+/// The kubectl the tests run: `$KUBECTL`, else `kubectl` on the PATH.
+pub fn kubectl() -> String {
+    std::env::var("KUBECTL").unwrap_or_else(|_| "kubectl".into())
+}
+
+/// What `kubectl kustomize DIR` prints, or why it could not build.
+pub fn kubectl_kustomize(dir: &Path) -> Result<String, String> {
+    let kubectl = kubectl();
+    let out = Command::new(&kubectl)
+        .arg("kustomize")
+        .arg(dir)
+        .output()
+        .map_err(|e| {
+            format!("cannot run `{kubectl} kustomize` ({e}); install kubectl or set KUBECTL")
+        })?;
+    if !out.status.success() {
+        return Err(format!(
+            "kubectl kustomize failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    String::from_utf8(out.stdout).map_err(|e| e.to_string())
+}
+
 /// A new empty directory for one test, under the target directory.
 pub fn scratch_dir(name: &str) -> PathBuf {
     static COUNTER: AtomicUsize = AtomicUsize::new(0);
@@ -96,6 +120,7 @@ pub fn examples() -> Vec<PathBuf> {
         .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
         .collect();
     all.sort();
+    assert!(all.len() >= 5, "the bundled examples are missing: {all:?}");
     all
 }
 

@@ -3,7 +3,6 @@
 //! asserts the knob's effect on the rendered objects, parsed back from the YAML stream
 //! `render` prints (and, where it helps, that the default without the knob differs).
 //! Knobs the README marks as fixing a chart bug are asserted with the fixed behaviour.
-//! expects where the tool currently does something else.
 
 use serde::Deserialize;
 use serde_yaml::Value;

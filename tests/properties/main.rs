@@ -36,6 +36,7 @@ mod run;
 mod strings;
 
 use arbitrary::{arbitrary_input, arbitrary_overrides, check_arbitrary};
+use common::kubectl;
 use edge_cases::{
     equal_request_and_limit, newline_parameter_key, noncharacter_case, registry_collision,
     renders_or_is_refused, request_above_limit, timestamp, with_annotation,
@@ -43,7 +44,7 @@ use edge_cases::{
 use model::{valid_case, Case};
 use output::{check_valid, describe, explain};
 use proptest::prelude::*;
-use run::{check_with_kubectl, kubectl};
+use run::check_with_kubectl;
 use sg_executor_gen::pipeline::{generate, PipelineError};
 use std::process::Command;
 

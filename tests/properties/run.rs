@@ -9,32 +9,16 @@ use super::output::{describe, index, parse_stream, same_objects};
 use sg_executor_gen::config::Mode;
 use sg_executor_gen::pipeline::generate;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 pub(super) fn run_tool(args: &[&str], stdin: &[u8]) -> common::RawRun {
     common::run_tool_raw(Path::new(env!("CARGO_MANIFEST_DIR")), args, stdin)
 }
 
-pub(super) fn kubectl() -> String {
-    std::env::var("KUBECTL").unwrap_or_else(|_| "kubectl".into())
-}
-
-fn scratch_dir(name: &str) -> PathBuf {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static COUNTER: AtomicUsize = AtomicUsize::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("properties-{name}-{}-{n}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("a scratch directory");
-    dir
-}
-
 /// Writes the tree and a consumer Kustomization listing it under `components:`, and
 /// returns what `kubectl kustomize` builds from the consumer.
 fn kustomize(tree: &BTreeMap<String, String>) -> Result<String, String> {
-    let dir = scratch_dir("kustomize");
+    let dir = common::scratch_dir("properties-kustomize");
     let build = || -> Result<String, String> {
         for (path, content) in tree {
             let p = dir.join("component").join(path);
@@ -47,18 +31,7 @@ fn kustomize(tree: &BTreeMap<String, String>) -> Result<String, String> {
             "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\ncomponents:\n  - ../component\n",
         )
         .map_err(|e| e.to_string())?;
-        let out = Command::new(kubectl())
-            .arg("kustomize")
-            .arg(dir.join("consumer"))
-            .output()
-            .map_err(|e| format!("cannot run `{} kustomize`: {e}", kubectl()))?;
-        if !out.status.success() {
-            return Err(format!(
-                "kubectl kustomize failed:\n{}",
-                String::from_utf8_lossy(&out.stderr)
-            ));
-        }
-        String::from_utf8(out.stdout).map_err(|e| e.to_string())
+        common::kubectl_kustomize(&dir.join("consumer"))
     };
     let result = build();
     let _ = std::fs::remove_dir_all(&dir);
