@@ -77,13 +77,13 @@ fn text_of(v: &Json) -> String {
     }
 }
 
-fn field<'a>(g: &'a Generated, p: &Place) -> Option<&'a Value> {
+fn field(g: &Generated, p: &Place) -> Option<Value> {
     let name = p.name.map(|n| n.replace("NAME", "executor"));
     let (_, object) = g
         .bundle
         .objects()
         .find(|(id, _)| id.kind == p.kind && name.as_deref().is_none_or(|n| id.name == n))?;
-    let mut at = object;
+    let mut at = object.as_ref();
     for seg in p.path.split('/') {
         at = match seg.split_once('[') {
             Some((key, item)) => {
@@ -96,7 +96,7 @@ fn field<'a>(g: &'a Generated, p: &Place) -> Option<&'a Value> {
             None => at.get(seg)?,
         };
     }
-    Some(at)
+    Some(at.clone())
 }
 
 /// The executor's variable: in the ConfigMap `executor-config`, or the container's env.
@@ -135,7 +135,7 @@ fn every_documented_default_is_what_renders_where_the_docs_say() {
             let found = match becomes {
                 Becomes::Env(var) => env(&g, var).map(Json::String),
                 Becomes::Field(p) | Becomes::PartOf(p) => {
-                    field(&g, &p).map(|v| as_json(v, &default))
+                    field(&g, &p).map(|v| as_json(&v, &default))
                 }
                 Becomes::Layer(l) => Some(Json::Bool(g.stack.layers.iter().any(|x| x.name == l))),
             };

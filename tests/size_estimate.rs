@@ -38,9 +38,9 @@ fn compare(
         let size = *estimated.get(&key).unwrap_or_else(|| {
             panic!("no estimate for {key:?}; estimated: {:?}", estimated.keys())
         });
-        let yaml = to_yaml(object).len() as u64;
-        let json = serde_json::to_string(object).unwrap().len() as u64;
-        out.insert(key, (size, yaml, json, values(object)));
+        let yaml = to_yaml(&object).len() as u64;
+        let json = serde_json::to_string(&object).unwrap().len() as u64;
+        out.insert(key, (size, yaml, json, values(&object)));
     }
     assert_eq!(
         out.len(),

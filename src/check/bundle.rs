@@ -5,33 +5,31 @@
 use super::{check, CheckError, Finding};
 use crate::k8s::resid::ResId;
 use crate::parallel;
+use crate::render::object::{Object, Writer};
 use crate::render::patch;
 use crate::render::stack::Stack;
-use crate::render::yaml_out::write_yaml;
 use indexmap::IndexMap;
 use serde_yaml::Value;
+use std::borrow::Cow;
 use std::io::Write;
-use std::sync::Arc;
 
 #[derive(Debug)]
 pub struct Bundle {
-    objects: IndexMap<ResId, Arc<Value>>,
+    objects: IndexMap<ResId, Object>,
 }
 
 /// Assembles the stack into the objects `render` prints, and checks them. The stack's
-/// objects are already in their namespace; an object no layer patches is shared, not copied.
+/// objects are already in their namespace; an object no layer patches is shared, not copied,
+/// and a worker's copy stays a copy.
 pub fn assemble(stack: &Stack) -> Result<Bundle, CheckError> {
-    let mut objects: IndexMap<ResId, Arc<Value>> = IndexMap::new();
+    let mut objects: IndexMap<ResId, Object> = IndexMap::new();
     let mut findings = Vec::new();
     let resources = stack
         .base
         .iter()
         .chain(stack.layers.iter().flat_map(|l| l.resources.iter()));
     for r in resources {
-        if objects
-            .insert(r.id.clone(), Arc::clone(&r.object))
-            .is_some()
-        {
+        if objects.insert(r.id.clone(), r.object.clone()).is_some() {
             findings.push(Finding {
                 id: r.id.clone(),
                 field: "metadata.name".into(),
@@ -42,7 +40,7 @@ pub fn assemble(stack: &Stack) -> Result<Bundle, CheckError> {
     for layer in &stack.layers {
         for p in &layer.patches {
             match objects.get_mut(&p.id) {
-                Some(target) => patch::apply(Arc::make_mut(target), &p.object),
+                Some(target) => patch::apply(target.to_mut(), &p.object.tree()),
                 None => findings.push(Finding {
                     id: p.id.clone(),
                     field: String::new(),
@@ -55,13 +53,14 @@ pub fn assemble(stack: &Stack) -> Result<Bundle, CheckError> {
         return Err(CheckError { findings });
     }
     objects.sort_keys();
-    check(objects.iter().map(|(id, o)| (id, o.as_ref())))?;
+    check(objects.iter())?;
     Ok(Bundle { objects })
 }
 
 impl Bundle {
-    pub fn objects(&self) -> impl Iterator<Item = (&ResId, &Value)> {
-        self.objects.iter().map(|(id, o)| (id, o.as_ref()))
+    /// The objects in order; a worker's copy is made as it is read.
+    pub fn objects(&self) -> impl Iterator<Item = (&ResId, Cow<'_, Value>)> {
+        self.objects.iter().map(|(id, o)| (id, o.tree()))
     }
 
     /// One multi-document YAML stream, in the bundle's fixed order.
@@ -76,11 +75,12 @@ impl Bundle {
     /// every core, then written in order, so the stream is never held whole.
     pub fn write_stream(&self, out: &mut dyn Write) -> std::io::Result<()> {
         const BATCH: usize = 512;
-        let objects: Vec<&Value> = self.objects.values().map(|o| o.as_ref()).collect();
+        let objects: Vec<&Object> = self.objects.values().collect();
+        let writer = Writer::new(objects.iter().copied());
         for (b, batch) in objects.chunks(BATCH).enumerate() {
             let texts = parallel::map(batch, |object| {
                 let mut text = String::new();
-                write_yaml(object, &mut text);
+                writer.write(object, &mut text);
                 text
             });
             for (i, text) in texts.iter().enumerate() {

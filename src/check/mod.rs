@@ -21,6 +21,7 @@ mod wiring;
 
 use crate::k8s::resid::ResId;
 use crate::parallel;
+use crate::render::object::Object;
 use index::Indexes;
 use std::collections::HashMap;
 use std::fmt;
@@ -103,7 +104,7 @@ impl Reporter<'_> {
 
 /// Checks the tool's own objects; `Ok` means they are safe to print.
 pub fn check<'o>(
-    objects: impl IntoIterator<Item = (&'o ResId, &'o serde_yaml::Value)>,
+    objects: impl IntoIterator<Item = (&'o ResId, &'o Object)>,
 ) -> Result<(), CheckError> {
     let report = check_objects(objects, Scope::Bundle);
     if report.findings.is_empty() {
@@ -124,16 +125,17 @@ enum Unread {
 
 /// The typed check, then the checks between objects, for objects of the given scope.
 pub fn check_objects<'o>(
-    objects: impl IntoIterator<Item = (&'o ResId, &'o serde_yaml::Value)>,
+    objects: impl IntoIterator<Item = (&'o ResId, &'o Object)>,
     scope: Scope,
 ) -> Report {
     let mut report = Report::default();
-    let objects: Vec<(&ResId, &serde_yaml::Value)> = objects.into_iter().collect();
+    let objects: Vec<(&ResId, &Object)> = objects.into_iter().collect();
     // Workloads of one shape are read strictly once (see `shape`): the first of each, and any
-    // whose hash matches but whose shape does not, are read in full.
+    // whose hash matches but whose shape does not, are read in full. A copy's shape is its
+    // prototype's (strings do not count), so copies are hashed without being made.
     let hashes = parallel::map(&objects, |(id, object)| {
         shape::applies_to(&id.kind)
-            .then(|| shape::hash(object))
+            .then(|| shape::hash(object.shape()))
             .flatten()
     });
     let mut first_of_shape: HashMap<u64, usize> = HashMap::new();
@@ -144,7 +146,8 @@ pub fn check_objects<'o>(
         .collect();
     let read_one = |i: usize, how: typed::Read| {
         let (id, object) = objects[i];
-        let over = size::over_limits(id, object);
+        let object = object.tree();
+        let over = size::over_limits(id, &object);
         let api_version = object
             .get("apiVersion")
             .and_then(|v| v.as_str())
@@ -160,7 +163,7 @@ pub fn check_objects<'o>(
         }
         (
             over,
-            typed::read(&id.kind, object, how).map_err(Unread::Lost),
+            typed::read(&id.kind, &object, how).map_err(Unread::Lost),
         )
     };
     // First every object that starts a shape (or has none), strictly; then the others,
@@ -178,7 +181,9 @@ pub fn check_objects<'o>(
     let passed = |i: usize| matches!(&typed[i], Some((over, Ok(_))) if over.is_empty());
     let rest_read = parallel::map(&rest, |&i| {
         let first = firsts[i].expect("only workloads with a shape are left");
-        let how = if passed(first) && shape::same(objects[first].1, objects[i].1) {
+        let (lead, this) = (objects[first].1, objects[i].1);
+        let same_shape = lead.same_prototype(this) || shape::same(lead.shape(), this.shape());
+        let how = if passed(first) && same_shape {
             typed::Read::ShapeChecked
         } else {
             typed::Read::Strict

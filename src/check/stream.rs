@@ -7,6 +7,7 @@ use super::{check_objects, Finding, Report, Scope};
 use crate::config::model::{ROLE, ROLE_BINDING, SERVICE_ACCOUNT};
 use crate::diagnostic::{Location, Problem};
 use crate::k8s::resid::ResId;
+use crate::render::object::Object;
 use serde_yaml::Value;
 use std::collections::HashMap;
 
@@ -124,7 +125,7 @@ pub fn check_stream(text: &str) -> Result<StreamReport, StreamError> {
             );
             continue;
         }
-        objects.push((id, doc.value));
+        objects.push((id, Object::new(doc.value)));
     }
     let namespaces = {
         let mut n: Vec<Option<&str>> = objects

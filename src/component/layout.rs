@@ -10,8 +10,8 @@
 
 use crate::component::manifest;
 use crate::config::model::MIRROR_CONFIG_KEY;
+use crate::render::object::Writer;
 use crate::render::stack::{Rendered, Stack};
-use crate::render::yaml_out::to_yaml;
 use std::collections::BTreeMap;
 
 /// Relative path (with `/`) → file content.
@@ -134,7 +134,12 @@ fn name_references(stack: &Stack) -> Option<String> {
         .into_iter()
         .filter(|(key, _)| {
             stack.base.iter().any(|r| {
-                r.id.kind == "ConfigMap" && r.object.get("data").and_then(|d| d.get(*key)).is_some()
+                r.id.kind == "ConfigMap"
+                    && r.object
+                        .tree()
+                        .get("data")
+                        .and_then(|d| d.get(*key))
+                        .is_some()
             })
         })
         .collect();
@@ -151,18 +156,27 @@ fn name_references(stack: &Stack) -> Option<String> {
 }
 
 /// An object of the stack (already in the config's namespace, if it gives one) as a file.
-fn file(r: &Rendered) -> (String, String) {
-    (r.id.file_name(), to_yaml(&r.object))
+fn file(r: &Rendered, writer: &Writer) -> (String, String) {
+    let mut body = String::new();
+    writer.write(&r.object, &mut body);
+    (r.id.file_name(), body)
 }
 
 /// The component tree for a stack, with its manifest.
 pub fn component(stack: &Stack) -> Tree {
     let mut tree = Tree::new();
+    let writer = Writer::new(
+        stack
+            .base
+            .iter()
+            .chain(stack.layers.iter().flat_map(|l| &l.resources))
+            .map(|r| &r.object),
+    );
     let mut base_sorted: Vec<&Rendered> = stack.base.iter().collect();
     base_sorted.sort_by(|a, b| a.id.cmp(&b.id));
     let mut resources = Vec::new();
     for r in base_sorted {
-        let (name, body) = file(r);
+        let (name, body) = file(r, &writer);
         resources.push(name.clone());
         tree.insert(name, with_header(body));
     }
@@ -182,12 +196,12 @@ pub fn component(stack: &Stack) -> Tree {
         let mut sorted: Vec<&Rendered> = layer.resources.iter().collect();
         sorted.sort_by(|a, b| a.id.cmp(&b.id));
         for r in sorted {
-            let (name, body) = file(r);
+            let (name, body) = file(r, &writer);
             resources.push(name.clone());
             tree.insert(format!("{}/{name}", layer.name), with_header(body));
         }
         for p in &layer.patches {
-            let (name, body) = file(p);
+            let (name, body) = file(p, &writer);
             let path = format!("patches/{name}");
             patches.push(path.clone());
             tree.insert(format!("{}/{path}", layer.name), with_header(body));

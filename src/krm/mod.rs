@@ -69,7 +69,11 @@ pub fn run(input: &str) -> FnRun {
             return unchanged(&list, vec![result(Severity::Error, &message, None)]);
         }
     };
-    let stack = Stack::new(&config.name, generated.bundle.objects());
+    let objects: Vec<_> = generated.bundle.objects().collect();
+    let stack = Stack::new(
+        &config.name,
+        objects.iter().map(|(id, o)| (*id, o.as_ref())),
+    );
     let mut kept = Vec::new();
     let mut replaced = Vec::new();
     let mut clashes = Vec::new();

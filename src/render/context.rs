@@ -2,6 +2,7 @@
 //! selectors, and the values computed once per stack; and the `Renderer` that renders one
 //! template with them into one object.
 
+use super::object::Object;
 use super::stack::Rendered;
 use super::template_yaml;
 use super::templates::{environment, RenderError};
@@ -327,7 +328,7 @@ impl<'c> Renderer<'c> {
         })?;
         Ok(Rendered {
             id,
-            object: std::sync::Arc::new(object),
+            object: Object::new(object),
         })
     }
 

@@ -4,6 +4,7 @@
 //! and writing them as YAML that every consumer reads back unchanged (`yaml_out`).
 
 mod context;
+pub mod object;
 pub mod patch;
 pub mod stack;
 mod template_yaml;

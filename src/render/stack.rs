@@ -2,6 +2,7 @@
 //! its extra objects and its strategic-merge patches. One function per part of the stack.
 
 use super::context::{checksum, value, Extra, Renderer};
+use super::object::{change_each, Object, NAME_STAND_IN, QUEUE_STAND_IN};
 use super::patch::set_namespace;
 use super::templates::RenderError;
 use crate::config::model::{Config, Password, PodSettings, Scratch, Worker};
@@ -9,7 +10,6 @@ use crate::k8s::resid::ResId;
 use crate::parallel;
 use minijinja::value::Value as JinjaValue;
 use serde_json::{json, Map, Value};
-use std::sync::Arc;
 
 /// The optional layers, in the order they apply (a later layer may patch an earlier one's objects).
 pub const LAYERS: [&str; 6] = [
@@ -25,8 +25,7 @@ pub const LAYERS: [&str; 6] = [
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rendered {
     pub id: ResId,
-    /// Shared, not copied, by the bundle when no layer patches it.
-    pub object: Arc<serde_yaml::Value>,
+    pub object: Object,
 }
 
 /// An optional part of the stack: extra objects and patches to the objects before it.
@@ -124,11 +123,12 @@ fn base_objects(r: &Renderer<'_>) -> Result<Vec<Rendered>, RenderError> {
 /// The executor pods' annotations. Pods carry a digest of the ConfigMaps they read, so
 /// `kubectl apply` of a new config rolls them.
 fn pod_annotations(c: &Config, base: &[Rendered]) -> (&'static str, JinjaValue) {
-    let config_maps: Vec<&serde_yaml::Value> = base
+    let config_maps: Vec<_> = base
         .iter()
         .filter(|o| o.id.kind == "ConfigMap")
-        .map(|o| o.object.as_ref())
+        .map(|o| o.object.tree())
         .collect();
+    let config_maps: Vec<&serde_yaml::Value> = config_maps.iter().map(|o| o.as_ref()).collect();
     let mut annotations = Map::new();
     annotations.insert("checksum/config".into(), json!(checksum(&config_maps)));
     annotations.insert(
@@ -189,15 +189,10 @@ fn dind_layers(r: &Renderer<'_>) -> Result<Vec<Layer>, RenderError> {
         .collect()
 }
 
-/// Stand-ins for the two strings in which workers of one shape differ: private-use
-/// characters, which no config value holds.
-const NAME_STAND_IN: &str = "\u{f8ff}sg-executor-gen worker name\u{f8ff}";
-const QUEUE_STAND_IN: &str = "\u{f8ff}sg-executor-gen worker queue\u{f8ff}";
-
 /// One Deployment per worker. Workers that differ only in their name and queue share a
 /// shape (the queue variable, replicas, resources, env): its Deployment is rendered once
-/// with stand-ins for those two strings, and each worker's is a copy with its own put in,
-/// so a thousand queues cost a thousand copies, not a thousand renders. The first worker
+/// with stand-ins for those two strings, and each worker's is a copy (`Object::Copy`), so a
+/// thousand queues cost one render and one tree. The first worker
 /// of each shape is also rendered directly and must come out the same, else (a template
 /// that uses the name other than as a whole value) every worker of the shape is rendered
 /// directly; debug builds compare every copy.
@@ -236,43 +231,38 @@ fn deployments(
         let prototype = r.worker(DEPLOYMENT, &stand_in, extra).ok();
         prototypes.push(prototype.filter(|p| filled(p, first) == direct));
     }
-    parallel::map(
-        &shape_of.iter().zip(workers).collect::<Vec<_>>(),
-        |(shape, w)| match &prototypes[**shape] {
+    // The copies are cheap: only the first of a shape is rendered, on this thread.
+    let singles: Vec<&Worker> = shape_of
+        .iter()
+        .zip(workers)
+        .filter(|(shape, _)| prototypes[**shape].is_none())
+        .map(|(_, w)| w)
+        .collect();
+    let mut rendered = parallel::map(&singles, |w| r.worker(DEPLOYMENT, w, extra)).into_iter();
+    shape_of
+        .iter()
+        .zip(workers)
+        .map(|(shape, w)| match &prototypes[*shape] {
             Some(prototype) => {
                 let copy = filled(prototype, w);
                 debug_assert_eq!(Some(&copy), r.worker(DEPLOYMENT, w, extra).ok().as_ref());
                 Ok(copy)
             }
-            None => r.worker(DEPLOYMENT, w, extra),
-        },
-    )
-    .into_iter()
-    .collect()
+            None => rendered.next().expect("one render per single worker"),
+        })
+        .collect()
 }
 
-/// A copy of a shape's Deployment with the worker's name and queue in place of the stand-ins.
+/// A worker's copy of its shape's Deployment.
 fn filled(prototype: &Rendered, worker: &Worker) -> Rendered {
-    fn fill(v: &mut serde_yaml::Value, w: &Worker) {
-        match v {
-            serde_yaml::Value::String(s) if s == NAME_STAND_IN => s.clone_from(&w.name),
-            serde_yaml::Value::String(s) if s == QUEUE_STAND_IN => s.clone_from(&w.queue_value),
-            serde_yaml::Value::Sequence(items) => items.iter_mut().for_each(|i| fill(i, w)),
-            serde_yaml::Value::Mapping(m) => {
-                // A cloned map keeps room for as many entries as its table: give it back.
-                m.shrink_to_fit();
-                m.values_mut().for_each(|i| fill(i, w));
-            }
-            _ => {}
-        }
-    }
-    let mut object = serde_yaml::Value::clone(&prototype.object);
-    fill(&mut object, worker);
+    let Object::Whole(tree) = &prototype.object else {
+        unreachable!("a prototype is rendered whole");
+    };
     let mut id = prototype.id.clone();
     id.name.clone_from(&worker.name);
     Rendered {
         id,
-        object: Arc::new(object),
+        object: Object::copy(tree, &worker.name, &worker.queue_value),
     }
 }
 
@@ -292,9 +282,7 @@ fn per_worker(
 /// A copy of a rendered object under another name.
 fn renamed(r: &Rendered, name: &str) -> Rendered {
     let mut copy = r.clone();
-    if let Some(serde_yaml::Value::Mapping(meta)) =
-        Arc::make_mut(&mut copy.object).get_mut("metadata")
-    {
+    if let Some(serde_yaml::Value::Mapping(meta)) = copy.object.to_mut().get_mut("metadata") {
         meta.insert("name".into(), name.into());
     }
     copy.id.name = name.to_string();
@@ -351,13 +339,12 @@ fn add_common_annotations(c: &Config, base: &mut [Rendered], layers: &mut [Layer
     let objects = base
         .iter_mut()
         .chain(layers.iter_mut().flat_map(|l| l.resources.iter_mut()));
-    for r in objects {
-        let object = Arc::make_mut(&mut r.object);
+    change_each(objects.map(|r| &mut r.object), |object| {
         add_annotations(object, &["metadata"], &c.annotations);
         if object.get("kind").and_then(|k| k.as_str()) == Some("Deployment") {
             add_annotations(object, &["spec", "template", "metadata"], &c.annotations);
         }
-    }
+    });
 }
 
 /// Puts every namespaced object and patch into the config's namespace, once, so the bundle
@@ -368,10 +355,11 @@ fn place_in_namespace(namespace: &str, base: &mut [Rendered], layers: &mut [Laye
             .iter_mut()
             .flat_map(|l| l.resources.iter_mut().chain(l.patches.iter_mut())),
     );
-    for r in all.filter(|r| r.id.is_namespaced()) {
-        set_namespace(Arc::make_mut(&mut r.object), namespace);
+    let namespaced = all.filter(|r| r.id.is_namespaced()).map(|r| {
         r.id.namespace = Some(namespace.to_string());
-    }
+        &mut r.object
+    });
+    change_each(namespaced, |object| set_namespace(object, namespace));
 }
 
 /// Sets `annotations` in the mapping at `path`, creating what is missing.
@@ -392,6 +380,54 @@ fn add_annotations(
     if let serde_yaml::Value::Mapping(m) = node {
         for (k, v) in annotations {
             m.insert(k.as_str().into(), v.as_str().into());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::load::load;
+
+    /// Workers of one shape keep one tree between them, through the namespace and the
+    /// common annotations, and each still reads as its own Deployment.
+    #[test]
+    fn workers_of_one_shape_share_one_tree() {
+        let queues: String = (0..50)
+            .map(|i| {
+                format!(
+                    "    - {{name: q{i}, queueName: {}}}\n",
+                    ["batches", "codeintel"][i % 2]
+                )
+            })
+            .collect();
+        let text = format!(
+            "apiVersion: sg-executor-gen/v1alpha1\nkind: ExecutorDeployment\nmetadata: {{name: executor, namespace: sg, annotations: {{team: code}}}}\nspec:\n  executor:\n    frontendUrl: https://sg.example.com\n    frontendExistingSecret: executor-frontend\n  queues:\n{queues}"
+        );
+        let config = load(&text, &Default::default()).expect("loads").config;
+        let stack = render_stack(&config).expect("renders");
+        let workers: Vec<&Rendered> = stack
+            .base
+            .iter()
+            .chain(stack.layers.iter().flat_map(|l| &l.resources))
+            .filter(|r| r.id.kind == "Deployment" && r.id.name.starts_with("executor-q"))
+            .collect();
+        assert_eq!(workers.len(), 50);
+        assert!(workers
+            .iter()
+            .all(|w| w.object.same_prototype(&workers[0].object)));
+        for (i, w) in workers.iter().enumerate() {
+            let tree = w.object.tree();
+            assert_eq!(tree["metadata"]["name"], w.id.name.as_str());
+            assert_eq!(tree["metadata"]["namespace"], "sg");
+            assert_eq!(tree["metadata"]["annotations"]["team"], "code");
+            let env = tree["spec"]["template"]["spec"]["containers"][0]["env"].clone();
+            let queue = ["batches", "codeintel"][i % 2];
+            assert!(
+                serde_yaml::to_string(&env).unwrap().contains(queue),
+                "{} runs {queue}",
+                w.id.name
+            );
         }
     }
 }

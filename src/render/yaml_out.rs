@@ -120,6 +120,17 @@ fn scalar(v: &Value, indent: usize, out: &mut String) {
     }
 }
 
+/// How a string of one line is written wherever it stands as a value (the same bytes at
+/// every indentation); `None` for a string of several lines, whose text depends on it.
+pub fn one_line_string(s: &str) -> Option<String> {
+    if s.contains('\n') {
+        return None;
+    }
+    let mut out = String::new();
+    string(s, &mut out);
+    Some(out)
+}
+
 fn string(s: &str, out: &mut String) {
     if is_plain_word(s) || (!s.contains('\n') && is_plain_safe(s)) {
         out.push_str(s);

@@ -306,7 +306,11 @@ pub(super) fn check_valid(case: &Case) -> Result<(), String> {
 
     // The stream reads back as exactly the bundle's objects, in order.
     let docs = parse_stream(&stream, "the stream")?;
-    let bundle: Vec<&Value> = generated.bundle.objects().map(|(_, v)| v).collect();
+    let bundle: Vec<Value> = generated
+        .bundle
+        .objects()
+        .map(|(_, v)| v.into_owned())
+        .collect();
     if docs.len() != bundle.len() {
         return Err(format!(
             "{} documents for {} objects",
@@ -315,7 +319,7 @@ pub(super) fn check_valid(case: &Case) -> Result<(), String> {
         ));
     }
     for (doc, object) in docs.iter().zip(&bundle) {
-        if doc != *object {
+        if doc != object {
             return Err(format!(
                 "{:?} does not read back as written (bundle vs stream):\n  {}",
                 key_of(object),

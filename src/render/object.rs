@@ -1,0 +1,330 @@
+//! A rendered object, whole or as a copy: a thousand queues are a thousand Deployments that
+//! differ only in a worker's name and queue, so each worker's is kept as its shape's
+//! prototype (rendered once, with stand-ins for those two strings) and the two strings, and
+//! made into a tree only while it is read, checked or written. Memory then grows with the
+//! shapes, not with the queues.
+
+use super::yaml_out::{one_line_string, to_yaml, write_yaml};
+use serde_yaml::Value;
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Stand-ins for the two strings in which workers of one shape differ: private-use
+/// characters, which no config value holds.
+pub(crate) const NAME_STAND_IN: &str = "\u{f8ff}sg-executor-gen worker name\u{f8ff}";
+pub(crate) const QUEUE_STAND_IN: &str = "\u{f8ff}sg-executor-gen worker queue\u{f8ff}";
+
+#[derive(Debug, Clone)]
+pub enum Object {
+    /// Shared, not copied, by the bundle when no layer patches it.
+    Whole(Arc<Value>),
+    /// A worker's copy of its shape's prototype.
+    Copy {
+        prototype: Arc<Value>,
+        name: String,
+        queue: String,
+    },
+}
+
+impl Object {
+    pub fn new(value: Value) -> Self {
+        Object::Whole(Arc::new(value))
+    }
+
+    /// A copy of `prototype` with `name` and `queue` in place of the stand-ins.
+    pub(crate) fn copy(prototype: &Arc<Value>, name: &str, queue: &str) -> Self {
+        Object::Copy {
+            prototype: Arc::clone(prototype),
+            name: name.into(),
+            queue: queue.into(),
+        }
+    }
+
+    /// The object as a tree: borrowed when whole, made when a copy.
+    pub fn tree(&self) -> Cow<'_, Value> {
+        match self {
+            Object::Whole(v) => Cow::Borrowed(v.as_ref()),
+            Object::Copy {
+                prototype,
+                name,
+                queue,
+            } => {
+                let mut v = Value::clone(prototype);
+                fill(&mut v, name, queue);
+                Cow::Owned(v)
+            }
+        }
+    }
+
+    /// The tree to change: a copy is made whole first.
+    pub fn to_mut(&mut self) -> &mut Value {
+        if let Object::Copy { .. } = self {
+            *self = Object::Whole(Arc::new(self.tree().into_owned()));
+        }
+        match self {
+            Object::Whole(v) => Arc::make_mut(v),
+            Object::Copy { .. } => unreachable!("made whole above"),
+        }
+    }
+
+    /// The tree of the object's keys, numbers and booleans: a copy's is its prototype's,
+    /// which differs from it only in two strings.
+    pub fn shape(&self) -> &Value {
+        match self {
+            Object::Whole(v) | Object::Copy { prototype: v, .. } => v,
+        }
+    }
+
+    /// Whether two objects are copies of one prototype, so of one shape.
+    pub fn same_prototype(&self, other: &Object) -> bool {
+        matches!((self, other), (Object::Copy { prototype: a, .. }, Object::Copy { prototype: b, .. }) if Arc::ptr_eq(a, b))
+    }
+}
+
+impl PartialEq for Object {
+    fn eq(&self, other: &Object) -> bool {
+        self.tree() == other.tree()
+    }
+}
+
+/// Changes every object by `change`, which must not depend on a worker's name or queue: a
+/// copy's prototype is changed once for all the copies that share it.
+pub(crate) fn change_each<'o>(
+    objects: impl Iterator<Item = &'o mut Object>,
+    change: impl Fn(&mut Value),
+) {
+    // Keyed by the old prototype, which is kept alive so that its address stays its own.
+    let mut changed: HashMap<*const Value, (Arc<Value>, Arc<Value>)> = HashMap::new();
+    for object in objects {
+        match object {
+            Object::Whole(v) => change(Arc::make_mut(v)),
+            Object::Copy { prototype, .. } => {
+                let (_, new) = changed.entry(Arc::as_ptr(prototype)).or_insert_with(|| {
+                    let mut new = Value::clone(prototype);
+                    change(&mut new);
+                    (Arc::clone(prototype), Arc::new(new))
+                });
+                *prototype = Arc::clone(new);
+            }
+        }
+    }
+}
+
+/// Writes objects as YAML text, a copy by putting its two strings into its prototype's
+/// text (written once): a string of one line is written alike wherever it stands, so this
+/// gives the bytes the copy's tree would. The first copy of each prototype is compared with
+/// its tree's text, and a prototype whose copies would differ is never used (debug builds
+/// compare every copy).
+pub struct Writer {
+    /// By the prototype's address; `None` when its copies are written from their trees.
+    prototypes: HashMap<usize, Option<Vec<Piece>>>,
+}
+
+/// A prototype's text, cut where its stand-ins stand.
+enum Piece {
+    Text(String),
+    Name,
+    Queue,
+}
+
+impl Writer {
+    /// Writes the prototypes of all the copies among `objects`; the objects are kept alive
+    /// by their owner while the writer is used.
+    pub fn new<'o>(objects: impl IntoIterator<Item = &'o Object>) -> Writer {
+        let mut prototypes = HashMap::new();
+        for object in objects {
+            if let Object::Copy { prototype, .. } = object {
+                prototypes
+                    .entry(Arc::as_ptr(prototype) as usize)
+                    .or_insert_with(|| {
+                        let pieces = pieces(&to_yaml(prototype));
+                        let mut text = String::new();
+                        let fast = fill_text(&pieces, object, &mut text)
+                            && text == to_yaml(&object.tree());
+                        fast.then_some(pieces)
+                    });
+            }
+        }
+        Writer { prototypes }
+    }
+
+    /// Appends one object as a YAML document (no `---`).
+    pub fn write(&self, object: &Object, out: &mut String) {
+        if let Object::Copy { prototype, .. } = object {
+            if let Some(Some(pieces)) = self.prototypes.get(&(Arc::as_ptr(prototype) as usize)) {
+                let start = out.len();
+                if fill_text(pieces, object, out) {
+                    debug_assert_eq!(out[start..], to_yaml(&object.tree()));
+                    return;
+                }
+                out.truncate(start);
+            }
+        }
+        write_yaml(&object.tree(), out);
+    }
+}
+
+/// A prototype's text cut at its stand-ins.
+fn pieces(text: &str) -> Vec<Piece> {
+    let stand_ins = [
+        (one_line_string(NAME_STAND_IN), Piece::Name),
+        (one_line_string(QUEUE_STAND_IN), Piece::Queue),
+    ];
+    let mut pieces = Vec::new();
+    let mut rest = text;
+    loop {
+        let next = stand_ins
+            .iter()
+            .filter_map(|(written, piece)| {
+                let written = written.as_deref().expect("a stand-in is one line");
+                rest.find(written).map(|at| (at, written.len(), piece))
+            })
+            .min_by_key(|(at, _, _)| *at);
+        let Some((at, len, piece)) = next else {
+            pieces.push(Piece::Text(rest.to_string()));
+            return pieces;
+        };
+        pieces.push(Piece::Text(rest[..at].to_string()));
+        pieces.push(match piece {
+            Piece::Name => Piece::Name,
+            _ => Piece::Queue,
+        });
+        rest = &rest[at + len..];
+    }
+}
+
+/// Appends a copy's text from its prototype's pieces; false when its name or queue has
+/// several lines (then its text depends on where the string stands).
+fn fill_text(pieces: &[Piece], copy: &Object, out: &mut String) -> bool {
+    let Object::Copy { name, queue, .. } = copy else {
+        return false;
+    };
+    let (Some(name), Some(queue)) = (one_line_string(name), one_line_string(queue)) else {
+        return false;
+    };
+    for piece in pieces {
+        out.push_str(match piece {
+            Piece::Text(text) => text,
+            Piece::Name => &name,
+            Piece::Queue => &queue,
+        });
+    }
+    true
+}
+
+/// Puts the worker's name and queue in place of the stand-ins.
+fn fill(v: &mut Value, name: &str, queue: &str) {
+    match v {
+        Value::String(s) if s == NAME_STAND_IN => name.clone_into(s),
+        Value::String(s) if s == QUEUE_STAND_IN => queue.clone_into(s),
+        Value::Sequence(items) => items.iter_mut().for_each(|i| fill(i, name, queue)),
+        Value::Mapping(m) => m.values_mut().for_each(|i| fill(i, name, queue)),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::Cell;
+
+    fn prototype() -> Arc<Value> {
+        let text = format!(
+            "kind: Deployment\nmetadata: {{name: '{NAME_STAND_IN}', labels: {{app: '{NAME_STAND_IN}'}}}}\nspec:\n  env: [{{name: QUEUE, value: '{QUEUE_STAND_IN}'}}, {{name: OTHER, value: kept}}]\n"
+        );
+        Arc::new(serde_yaml::from_str(&text).unwrap())
+    }
+
+    #[test]
+    fn a_copy_is_its_prototype_with_the_two_strings_put_in() {
+        let p = prototype();
+        let copy = Object::copy(&p, "executor-a", "batches");
+        let expected: Value = serde_yaml::from_str(
+            "kind: Deployment\nmetadata: {name: executor-a, labels: {app: executor-a}}\nspec:\n  env: [{name: QUEUE, value: batches}, {name: OTHER, value: kept}]\n",
+        )
+        .unwrap();
+        assert_eq!(*copy.tree(), expected);
+        assert_eq!(copy, Object::new(expected));
+        assert!(std::ptr::eq(copy.shape(), p.as_ref()));
+        assert!(copy.same_prototype(&Object::copy(&p, "executor-b", "codeintel")));
+        assert!(!copy.same_prototype(&Object::copy(&prototype(), "executor-a", "batches")));
+    }
+
+    /// Whatever the strings, a copy is written as its tree would be.
+    #[test]
+    fn a_copy_is_written_as_its_tree() {
+        let embedded = Arc::new(
+            serde_yaml::from_str::<Value>(&format!(
+                "metadata: {{name: '{NAME_STAND_IN}'}}\nnote: 'worker {NAME_STAND_IN}'\n"
+            ))
+            .unwrap(),
+        );
+        let p = prototype();
+        let cases = [
+            (&p, "executor-a", "batches"),
+            (&p, "executor-b", "true"),
+            (&p, "executor-c", "a: b # c"),
+            (&p, "executor-d", "two\nlines"),
+            (&p, "executor-e", "caf\u{e9} \u{85}"),
+            (&embedded, "executor-a", "batches"),
+        ];
+        let copies: Vec<Object> = cases
+            .iter()
+            .map(|(p, name, queue)| Object::copy(p, name, queue))
+            .collect();
+        let writer = Writer::new(&copies);
+        for copy in &copies {
+            let mut text = String::new();
+            writer.write(copy, &mut text);
+            assert_eq!(text, to_yaml(&copy.tree()));
+        }
+        let fast = |p: &Arc<Value>| writer.prototypes[&(Arc::as_ptr(p) as usize)].is_some();
+        assert!(
+            fast(&p),
+            "copies of a plain prototype are filled in as text"
+        );
+        assert!(
+            !fast(&embedded),
+            "a stand-in inside a string is written from the tree"
+        );
+    }
+
+    #[test]
+    fn a_copy_changed_alone_is_made_whole_first() {
+        let p = prototype();
+        let mut copy = Object::copy(&p, "executor-a", "batches");
+        copy.to_mut()["kind"] = "StatefulSet".into();
+        assert!(matches!(copy, Object::Whole(_)));
+        assert_eq!(copy.tree()["metadata"]["name"], "executor-a");
+        assert_eq!(copy.tree()["kind"], "StatefulSet");
+        assert_eq!(p["kind"], "Deployment", "the prototype is not changed");
+    }
+
+    #[test]
+    fn a_shared_prototype_is_changed_once_for_all_its_copies() {
+        let p = prototype();
+        let mut objects = [
+            Object::copy(&p, "executor-a", "batches"),
+            Object::new(serde_yaml::from_str("kind: ConfigMap").unwrap()),
+            Object::copy(&p, "executor-b", "codeintel"),
+        ];
+        let calls = Cell::new(0);
+        change_each(objects.iter_mut(), |v| {
+            calls.set(calls.get() + 1);
+            v["metadata"]["namespace"] = "sg".into();
+        });
+        assert_eq!(
+            calls.get(),
+            2,
+            "once for the prototype, once for the ConfigMap"
+        );
+        assert!(objects[0].same_prototype(&objects[2]));
+        for (object, name) in [(&objects[0], "executor-a"), (&objects[2], "executor-b")] {
+            assert_eq!(object.tree()["metadata"]["namespace"], "sg");
+            assert_eq!(object.tree()["metadata"]["name"], name);
+        }
+        assert_eq!(objects[1].tree()["metadata"]["namespace"], "sg");
+        assert!(p.get("metadata").unwrap().get("namespace").is_none());
+    }
+}
