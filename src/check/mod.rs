@@ -21,7 +21,7 @@ mod wiring;
 
 use crate::k8s::resid::ResId;
 use crate::parallel;
-use crate::render::object::Object;
+use crate::render::object::{Object, Scratch};
 use index::Indexes;
 use std::collections::HashMap;
 use std::fmt;
@@ -123,6 +123,11 @@ enum Unread {
     Lost(Vec<crate::k8s::roundtrip::Lost>),
 }
 
+thread_local! {
+    /// Where each thread makes the workers' copies it reads.
+    static SCRATCH: std::cell::RefCell<Scratch> = Default::default();
+}
+
 /// The typed check, then the checks between objects, for objects of the given scope.
 pub fn check_objects<'o>(
     objects: impl IntoIterator<Item = (&'o ResId, &'o Object)>,
@@ -146,25 +151,27 @@ pub fn check_objects<'o>(
         .collect();
     let read_one = |i: usize, how: typed::Read| {
         let (id, object) = objects[i];
-        let object = object.tree();
-        let over = size::over_limits(id, &object);
-        let api_version = object
-            .get("apiVersion")
-            .and_then(|v| v.as_str())
-            .unwrap_or_default();
-        if scope == Scope::Stream && !typed::known(&id.kind, api_version) {
-            return (
+        SCRATCH.with_borrow_mut(|scratch| {
+            let object = object.tree_in(scratch);
+            let over = size::over_limits(id, object);
+            let api_version = object
+                .get("apiVersion")
+                .and_then(|v| v.as_str())
+                .unwrap_or_default();
+            if scope == Scope::Stream && !typed::known(&id.kind, api_version) {
+                return (
+                    over,
+                    Err(Unread::Unknown(format!(
+                        "not checked: the tool has no type for {} {api_version}",
+                        id.kind
+                    ))),
+                );
+            }
+            (
                 over,
-                Err(Unread::Unknown(format!(
-                    "not checked: the tool has no type for {} {api_version}",
-                    id.kind
-                ))),
-            );
-        }
-        (
-            over,
-            typed::read(&id.kind, &object, how).map_err(Unread::Lost),
-        )
+                typed::read(&id.kind, object, how).map_err(Unread::Lost),
+            )
+        })
     };
     // First every object that starts a shape (or has none), strictly; then the others,
     // only read when their shape's first passed and they truly share its shape, so that an
