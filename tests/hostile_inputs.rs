@@ -62,12 +62,16 @@ fn run_with_deadline(cwd: &Path, args: &[&str], deadline: Duration) -> Timed {
 }
 
 /// A directory of the system's temporary directory, removed when dropped: a FIFO left in
-/// the shared test directory would trip other tests that read it.
+/// the shared test directory would trip other tests that read it. Each is its own: tests
+/// run in parallel, and two that shared `sg-refused-PID` ran each other's configs.
 struct TempDir(PathBuf);
 
 impl TempDir {
     fn new(tag: &str) -> Self {
-        let dir = TempDir(std::env::temp_dir().join(format!("sg-{tag}-{}", std::process::id())));
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let pid = std::process::id();
+        let dir = TempDir(std::env::temp_dir().join(format!("sg-{tag}-{pid}-{n}")));
         std::fs::create_dir_all(&dir.0).unwrap();
         dir
     }
