@@ -6,6 +6,7 @@
 
 use serde::Serialize;
 use serde_json::Value;
+use std::sync::Arc;
 
 pub use crate::config::raw::Mode;
 
@@ -105,9 +106,11 @@ pub struct Worker {
     pub queue_var: &'static str,
     pub queue_value: String,
     pub replicas: u32,
-    pub resources: Value,
-    /// Extra environment, sorted by name: `executor.env` with the queue's own on top.
-    pub env: Vec<Value>,
+    /// Shared by the workers that do not set their own (a thousand queues, one copy).
+    pub resources: Arc<Value>,
+    /// Extra environment, sorted by name: `executor.env` with the queue's own on top;
+    /// shared like `resources`.
+    pub env: Arc<Vec<Value>>,
 }
 
 /// Pod-level settings shared by executor and registry pods (`sourcegraph.*`).

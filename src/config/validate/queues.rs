@@ -10,6 +10,7 @@ use crate::config::source::Segment;
 use indexmap::IndexMap;
 use serde_json::Value;
 use std::collections::HashSet;
+use std::sync::Arc;
 
 /// The queue names one executor pulls from, checked against the queues that exist.
 pub(super) fn queue_setting(
@@ -62,7 +63,9 @@ pub(super) fn queue_setting(
 struct Shared<'a> {
     stack: &'a str,
     env: &'a IndexMap<String, Value>,
-    resources: Option<Value>,
+    /// `env`'s values, for the workers without their own.
+    env_values: Arc<Vec<Value>>,
+    resources: Option<Arc<Value>>,
     /// `executor.replicaCount`, every entry's default as in the chart.
     replicas: u32,
 }
@@ -78,7 +81,8 @@ pub(super) fn workers(
     let shared = Shared {
         stack: name,
         env: executor_env,
-        resources: executor_resources,
+        env_values: Arc::new(executor_env.values().cloned().collect()),
+        resources: executor_resources.map(Arc::new),
         replicas: checker.count(
             ex.replica_count,
             crate::config::defaults::REPLICA_COUNT,
@@ -95,7 +99,7 @@ pub(super) fn workers(
     let shared_values: u64 = shared
         .env
         .values()
-        .chain(shared.resources.as_ref())
+        .chain(shared.resources.as_deref())
         .map(|v| size::json_size(v, 0).values)
         .sum();
     if size::refuse_copies(queues.len(), shared_values, &path!["queues"], checker) {
@@ -145,7 +149,7 @@ fn single_worker(
         queue_value,
         replicas: shared.replicas,
         resources: shared.resources.clone()?,
-        env: shared.env.values().cloned().collect(),
+        env: Arc::clone(&shared.env_values),
     })
 }
 
@@ -219,14 +223,20 @@ fn queue_worker<'q>(
         &[&p[..], &path!["replicaCount"]].concat(),
     );
     let resources = match &q.resources {
-        Some(r) => checker.resources(r, &[&p[..], &path!["resources"]].concat()),
+        Some(r) => checker
+            .resources(r, &[&p[..], &path!["resources"]].concat())
+            .map(Arc::new),
         None => shared.resources.clone(),
     };
-    let mut env = shared.env.clone();
-    if let Some(own) = &q.env {
-        env.extend(env_map(own, &[&p[..], &path!["env"]].concat(), checker));
-        env.sort_keys();
-    }
+    let env = match &q.env {
+        Some(own) => {
+            let mut env = shared.env.clone();
+            env.extend(env_map(own, &[&p[..], &path!["env"]].concat(), checker));
+            env.sort_keys();
+            Arc::new(env.into_values().collect())
+        }
+        None => Arc::clone(&shared.env_values),
+    };
     let (queue_var, queue_value) = queue?;
     Some(Worker {
         name: deployment,
@@ -234,6 +244,6 @@ fn queue_worker<'q>(
         queue_value,
         replicas,
         resources: resources?,
-        env: env.into_values().collect(),
+        env,
     })
 }
