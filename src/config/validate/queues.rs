@@ -210,6 +210,21 @@ fn queue_worker<'q>(
     }
     let default_name = q.queue_name.clone().or_else(|| Some(qname.to_string()));
     let names = q.queue_names.as_ref().filter(|v| !v.is_empty());
+    if names.is_none() && q.queue_name.as_deref() == Some("") {
+        // Else the entry would have no queue and no Deployment, and nothing would say so.
+        checker.error(
+            &[&p[..], &path!["queueName"]].concat(),
+            "empty queue name: this entry would run no executor",
+            if QUEUES.contains(&qname) {
+                format!(
+                    "name a queue ({}), or leave queueName out to use the entry's name",
+                    QUEUES.join(" or ")
+                )
+            } else {
+                format!("name a queue: {}", QUEUES.join(" or "))
+            },
+        );
+    }
     // queueNames takes precedence over queueName, which defaults to the entry's name.
     let queue = if names.is_some() {
         queue_setting(None, names, &p, checker)
