@@ -16,15 +16,20 @@ mod pod;
 mod shape;
 mod size;
 pub mod stream;
+mod strings;
 mod typed;
 mod wiring;
 
 use crate::k8s::resid::ResId;
 use crate::parallel;
-use crate::render::object::{Object, Scratch};
+use crate::render::object::{Object, Scratch, NAME_STAND_IN, QUEUE_STAND_IN};
 use index::Indexes;
+use serde_yaml::Value;
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::Arc;
+use typed::Typed;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
@@ -128,6 +133,32 @@ thread_local! {
     static SCRATCH: std::cell::RefCell<Scratch> = Default::default();
 }
 
+thread_local! {
+    /// The summary of the last prototype each thread read, with its stand-ins.
+    static PROTOTYPE_SUMMARY: RefCell<Option<(Arc<Value>, Typed)>> = const { RefCell::new(None) };
+}
+
+/// A copy's summary: its prototype's (read once per thread and kept), with the copy's name
+/// and queue put in place of the stand-ins, as its tree has them (`strings`). `None` when the
+/// prototype does not read as a workload.
+fn copy_summary(kind: &str, prototype: &Arc<Value>, name: &str, queue: &str) -> Option<Typed> {
+    PROTOTYPE_SUMMARY.with_borrow_mut(|kept| {
+        if !matches!(kept, Some((p, _)) if Arc::ptr_eq(p, prototype)) {
+            let summary = typed::read(kind, prototype, typed::Read::ShapeChecked).ok()?;
+            *kept = Some((Arc::clone(prototype), summary));
+        }
+        let mut summary = kept.as_ref()?.1.clone();
+        let filled = strings::workload_strings(&mut summary, &mut |s| {
+            if s == NAME_STAND_IN {
+                name.clone_into(s)
+            } else if s == QUEUE_STAND_IN {
+                queue.clone_into(s)
+            }
+        });
+        filled.then_some(summary)
+    })
+}
+
 /// The typed check, then the checks between objects, for objects of the given scope.
 pub fn check_objects<'o>(
     objects: impl IntoIterator<Item = (&'o ResId, &'o Object)>,
@@ -137,11 +168,23 @@ pub fn check_objects<'o>(
     let objects: Vec<(&ResId, &Object)> = objects.into_iter().collect();
     // Workloads of one shape are read strictly once (see `shape`): the first of each, and any
     // whose hash matches but whose shape does not, are read in full. A copy's shape is its
-    // prototype's (strings do not count), so copies are hashed without being made.
+    // prototype's (strings do not count), so a prototype is hashed once for all its copies.
+    let mut prototype_hashes: HashMap<usize, Option<u64>> = HashMap::new();
+    for (_, object) in objects.iter().filter(|(id, _)| shape::applies_to(&id.kind)) {
+        if let Some(key) = object.prototype_key() {
+            prototype_hashes
+                .entry(key)
+                .or_insert_with(|| shape::hash(object.shape()));
+        }
+    }
     let hashes = parallel::map(&objects, |(id, object)| {
-        shape::applies_to(&id.kind)
-            .then(|| shape::hash(object.shape()))
-            .flatten()
+        if !shape::applies_to(&id.kind) {
+            return None;
+        }
+        match object.prototype_key() {
+            Some(key) => prototype_hashes[&key],
+            None => shape::hash(object.shape()),
+        }
     });
     let mut first_of_shape: HashMap<u64, usize> = HashMap::new();
     let firsts: Vec<Option<usize>> = hashes
@@ -167,10 +210,24 @@ pub fn check_objects<'o>(
                     ))),
                 );
             }
-            (
-                over,
-                typed::read(&id.kind, object, how).map_err(Unread::Lost),
-            )
+            let read = match (how, objects[i].1) {
+                (
+                    typed::Read::ShapeChecked,
+                    Object::Copy {
+                        prototype,
+                        name,
+                        queue,
+                    },
+                ) => copy_summary(&id.kind, prototype, name, queue).map(Ok),
+                _ => None,
+            };
+            let read = read.unwrap_or_else(|| typed::read(&id.kind, object, how));
+            debug_assert_eq!(
+                read.as_ref().ok(),
+                typed::read(&id.kind, object, how).as_ref().ok(),
+                "{id}: a copy's summary is the one its tree gives"
+            );
+            (over, read.map_err(Unread::Lost))
         })
     };
     // First every object that starts a shape (or has none), strictly; then the others,

@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 
 // Short-lived, one per object during a check: size does not matter.
 #[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Typed {
     Workload {
         selector: LabelSelector,
@@ -111,11 +112,13 @@ pub fn read(kind: &str, v: &serde_yaml::Value, how: Read) -> Result<Typed, Vec<r
 /// The part of a pod template the checks between objects look at. Every workload is kept
 /// until all are read, and `k8s-openapi`'s containers and volumes take 2 and 3 KiB each, so
 /// only this is kept once its round trip has passed.
+#[derive(Debug, Clone, PartialEq)]
 pub struct PodTemplate {
     pub labels: BTreeMap<String, String>,
     pub spec: Option<Pod>,
 }
 
+#[derive(Debug, Clone, PartialEq)]
 pub struct Pod {
     pub containers: Vec<PodContainer>,
     pub volumes: Vec<PodVolume>,
@@ -123,6 +126,7 @@ pub struct Pod {
 }
 
 /// A container's names, image, ports, mounts, environment and command line.
+#[derive(Debug, Clone, PartialEq)]
 pub struct PodContainer {
     pub name: String,
     pub image: Option<String>,
@@ -135,6 +139,7 @@ pub struct PodContainer {
 }
 
 /// A volume's name, how many sources it names, and the ones other objects provide.
+#[derive(Debug, Clone, PartialEq)]
 pub struct PodVolume {
     pub name: String,
     pub sources: usize,

@@ -105,6 +105,14 @@ impl Object {
         }
     }
 
+    /// The same number for the copies of one prototype (its address), `None` when whole.
+    pub fn prototype_key(&self) -> Option<usize> {
+        match self {
+            Object::Copy { prototype, .. } => Some(Arc::as_ptr(prototype) as usize),
+            Object::Whole(_) => None,
+        }
+    }
+
     /// Whether two objects are copies of one prototype, so of one shape.
     pub fn same_prototype(&self, other: &Object) -> bool {
         matches!((self, other), (Object::Copy { prototype: a, .. }, Object::Copy { prototype: b, .. }) if Arc::ptr_eq(a, b))
@@ -165,7 +173,7 @@ impl Writer {
         for object in objects {
             if let Object::Copy { prototype, .. } = object {
                 prototypes
-                    .entry(Arc::as_ptr(prototype) as usize)
+                    .entry(object.prototype_key().expect("a copy"))
                     .or_insert_with(|| {
                         let pieces = pieces(&to_yaml(prototype));
                         let mut text = String::new();
@@ -180,8 +188,8 @@ impl Writer {
 
     /// Appends one object as a YAML document (no `---`).
     pub fn write(&self, object: &Object, out: &mut String) {
-        if let Object::Copy { prototype, .. } = object {
-            if let Some(Some(pieces)) = self.prototypes.get(&(Arc::as_ptr(prototype) as usize)) {
+        if let Some(key) = object.prototype_key() {
+            if let Some(Some(pieces)) = self.prototypes.get(&key) {
                 let start = out.len();
                 if fill_text(pieces, object, out) {
                     debug_assert_eq!(out[start..], to_yaml(&object.tree()));
