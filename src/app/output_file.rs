@@ -10,10 +10,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 pub(super) fn write(path: &Path, generated: &Generated) -> Result<(), AppError> {
-    let has_secret = generated
-        .bundle
-        .objects()
-        .any(|(id, _)| id.kind == "Secret");
+    let has_secret = generated.bundle.ids().any(|id| id.kind == "Secret");
     let mode = if has_secret { 0o600 } else { 0o644 };
     let mut stream = Vec::new();
     // Writing into memory cannot fail.

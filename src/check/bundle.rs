@@ -58,6 +58,11 @@ pub fn assemble(stack: &Stack) -> Result<Bundle, CheckError> {
 }
 
 impl Bundle {
+    /// The objects' ids, in order.
+    pub fn ids(&self) -> impl Iterator<Item = &ResId> {
+        self.objects.keys()
+    }
+
     /// The objects in order; a worker's copy is made as it is read.
     pub fn objects(&self) -> impl Iterator<Item = (&ResId, Cow<'_, Value>)> {
         self.objects.iter().map(|(id, o)| (id, o.tree()))

@@ -22,7 +22,7 @@ mod wiring;
 
 use crate::k8s::resid::ResId;
 use crate::parallel;
-use crate::render::object::{Object, Scratch, NAME_STAND_IN, QUEUE_STAND_IN};
+use crate::render::object::{CopyScratch, Object, NAME_STAND_IN, QUEUE_STAND_IN};
 use index::Indexes;
 use serde_yaml::Value;
 use std::cell::RefCell;
@@ -130,10 +130,7 @@ enum Unread {
 
 thread_local! {
     /// Where each thread makes the workers' copies it reads.
-    static SCRATCH: std::cell::RefCell<Scratch> = Default::default();
-}
-
-thread_local! {
+    static SCRATCH: RefCell<CopyScratch> = Default::default();
     /// The summary of the last prototype each thread read, with its stand-ins.
     static PROTOTYPE_SUMMARY: RefCell<Option<(Arc<Value>, Typed)>> = const { RefCell::new(None) };
 }
@@ -210,7 +207,7 @@ pub fn check_objects<'o>(
                     ))),
                 );
             }
-            let read = match (how, objects[i].1) {
+            let summary = match (how, objects[i].1) {
                 (
                     typed::Read::ShapeChecked,
                     Object::Copy {
@@ -218,15 +215,20 @@ pub fn check_objects<'o>(
                         name,
                         queue,
                     },
-                ) => copy_summary(&id.kind, prototype, name, queue).map(Ok),
+                ) => copy_summary(&id.kind, prototype, name, queue),
                 _ => None,
             };
-            let read = read.unwrap_or_else(|| typed::read(&id.kind, object, how));
-            debug_assert_eq!(
-                read.as_ref().ok(),
-                typed::read(&id.kind, object, how).as_ref().ok(),
-                "{id}: a copy's summary is the one its tree gives"
-            );
+            let read = match summary {
+                Some(summary) => {
+                    debug_assert_eq!(
+                        Some(&summary),
+                        typed::read(&id.kind, object, how).as_ref().ok(),
+                        "{id}: a copy's summary is the one its tree gives"
+                    );
+                    Ok(summary)
+                }
+                None => typed::read(&id.kind, object, how),
+            };
             (over, read.map_err(Unread::Lost))
         })
     };

@@ -60,14 +60,14 @@ impl Object {
     /// The object as a tree, a copy made in `scratch`: copies of one prototype differ only
     /// where its stand-ins stand, so the next copy of the same prototype costs two strings
     /// set in place, not a new tree. For reading thousands of copies, one after another.
-    pub fn tree_in<'s>(&'s self, scratch: &'s mut Scratch) -> &'s Value {
-        let Object::Copy {
-            prototype,
-            name,
-            queue,
-        } = self
-        else {
-            return self.shape();
+    pub fn tree_in<'s>(&'s self, scratch: &'s mut CopyScratch) -> &'s Value {
+        let (prototype, name, queue) = match self {
+            Object::Whole(tree) => return tree,
+            Object::Copy {
+                prototype,
+                name,
+                queue,
+            } => (prototype, name, queue),
         };
         let fresh = !matches!(&scratch.made, Some(made) if Arc::ptr_eq(&made.prototype, prototype));
         if fresh {
@@ -126,25 +126,39 @@ impl PartialEq for Object {
 }
 
 /// Changes every object by `change`, which must not depend on a worker's name or queue: a
-/// copy's prototype is changed once for all the copies that share it.
+/// copy's prototype is changed once for all the copies that share it. A change that adds or
+/// removes a stand-in (a config value that happens to be one) would be filled per worker:
+/// that prototype's copies are made whole and changed one by one instead.
 pub(crate) fn change_each<'o>(
     objects: impl Iterator<Item = &'o mut Object>,
     change: impl Fn(&mut Value),
 ) {
-    // Keyed by the old prototype, which is kept alive so that its address stays its own.
-    let mut changed: HashMap<*const Value, (Arc<Value>, Arc<Value>)> = HashMap::new();
+    // Keyed by the old prototype, which is kept alive so that its address stays its own;
+    // `None` when its copies must be changed whole.
+    let mut changed: HashMap<*const Value, (Arc<Value>, Option<Arc<Value>>)> = HashMap::new();
     for object in objects {
-        match object {
-            Object::Whole(v) => change(Arc::make_mut(v)),
+        let new = match object {
+            Object::Whole(v) => {
+                change(Arc::make_mut(v));
+                continue;
+            }
             Object::Copy { prototype, .. } => {
                 let (_, new) = changed.entry(Arc::as_ptr(prototype)).or_insert_with(|| {
                     let mut new = Value::clone(prototype);
                     change(&mut new);
-                    (Arc::clone(prototype), Arc::new(new))
+                    let same = stand_in_places(&new).len() == stand_in_places(prototype).len();
+                    (Arc::clone(prototype), same.then(|| Arc::new(new)))
                 });
-                *prototype = Arc::clone(new);
+                match new {
+                    Some(new) => {
+                        *prototype = Arc::clone(new);
+                        continue;
+                    }
+                    None => object.to_mut(),
+                }
             }
-        }
+        };
+        change(new);
     }
 }
 
@@ -154,8 +168,9 @@ pub(crate) fn change_each<'o>(
 /// its tree's text, and a prototype whose copies would differ is never used (debug builds
 /// compare every copy).
 pub struct Writer {
-    /// By the prototype's address; `None` when its copies are written from their trees.
-    prototypes: HashMap<usize, Option<Vec<Piece>>>,
+    /// By the prototype's address (the prototype held, so the address stays its own);
+    /// `None` when its copies are written from their trees.
+    prototypes: HashMap<usize, (Arc<Value>, Option<Vec<Piece>>)>,
 }
 
 /// A prototype's text, cut where its stand-ins stand.
@@ -166,8 +181,7 @@ enum Piece {
 }
 
 impl Writer {
-    /// Writes the prototypes of all the copies among `objects`; the objects are kept alive
-    /// by their owner while the writer is used.
+    /// Writes the prototypes of all the copies among `objects`.
     pub fn new<'o>(objects: impl IntoIterator<Item = &'o Object>) -> Writer {
         let mut prototypes = HashMap::new();
         for object in objects {
@@ -179,7 +193,7 @@ impl Writer {
                         let mut text = String::new();
                         let fast = fill_text(&pieces, object, &mut text)
                             && text == to_yaml(&object.tree());
-                        fast.then_some(pieces)
+                        (Arc::clone(prototype), fast.then_some(pieces))
                     });
             }
         }
@@ -189,7 +203,7 @@ impl Writer {
     /// Appends one object as a YAML document (no `---`).
     pub fn write(&self, object: &Object, out: &mut String) {
         if let Some(key) = object.prototype_key() {
-            if let Some(Some(pieces)) = self.prototypes.get(&key) {
+            if let Some((_, Some(pieces))) = self.prototypes.get(&key) {
                 let start = out.len();
                 if fill_text(pieces, object, out) {
                     debug_assert_eq!(out[start..], to_yaml(&object.tree()));
@@ -252,7 +266,7 @@ fn fill_text(pieces: &[Piece], copy: &Object, out: &mut String) -> bool {
 
 /// Where `Object::tree_in` makes copies; one per thread.
 #[derive(Default)]
-pub struct Scratch {
+pub struct CopyScratch {
     made: Option<Made>,
 }
 
@@ -364,7 +378,7 @@ mod tests {
             writer.write(copy, &mut text);
             assert_eq!(text, to_yaml(&copy.tree()));
         }
-        let fast = |p: &Arc<Value>| writer.prototypes[&(Arc::as_ptr(p) as usize)].is_some();
+        let fast = |p: &Arc<Value>| writer.prototypes[&(Arc::as_ptr(p) as usize)].1.is_some();
         assert!(
             fast(&p),
             "copies of a plain prototype are filled in as text"
@@ -385,7 +399,7 @@ mod tests {
             Object::copy(&p, "executor-d", "codeintel"),
             Object::new(serde_yaml::from_str("kind: ConfigMap").unwrap()),
         ];
-        let mut scratch = Scratch::default();
+        let mut scratch = CopyScratch::default();
         for copy in &copies {
             assert_eq!(*copy.tree_in(&mut scratch), *copy.tree());
         }

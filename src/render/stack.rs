@@ -192,10 +192,10 @@ fn dind_layers(r: &Renderer<'_>) -> Result<Vec<Layer>, RenderError> {
 /// One Deployment per worker. Workers that differ only in their name and queue share a
 /// shape (the queue variable, replicas, resources, env): its Deployment is rendered once
 /// with stand-ins for those two strings, and each worker's is a copy (`Object::Copy`), so a
-/// thousand queues cost one render and one tree. The first worker
-/// of each shape is also rendered directly and must come out the same, else (a template
-/// that uses the name other than as a whole value) every worker of the shape is rendered
-/// directly; debug builds compare every copy.
+/// thousand queues of one shape cost two renders and one tree. The first worker of each
+/// shape is also rendered directly and must come out the same, else (a template that uses
+/// the name other than as a whole value) every worker of the shape is rendered directly;
+/// debug builds compare every copy.
 fn deployments(
     r: &Renderer<'_>,
     workers: &[Worker],
@@ -231,7 +231,7 @@ fn deployments(
         let prototype = r.worker(DEPLOYMENT, &stand_in, extra).ok();
         prototypes.push(prototype.filter(|p| filled(p, first) == direct));
     }
-    // The copies are cheap: only the first of a shape is rendered, on this thread.
+    // Copies need no threads; workers of a shape of their own are rendered on every core.
     let singles: Vec<&Worker> = shape_of
         .iter()
         .zip(workers)
@@ -428,6 +428,47 @@ mod tests {
                 "{} runs {queue}",
                 w.id.name
             );
+        }
+    }
+
+    /// An annotation whose value happens to be a stand-in stays that value on every worker
+    /// (its prototype is not shared then), as it would if each were rendered on its own.
+    #[test]
+    fn a_config_value_equal_to_a_stand_in_is_kept_as_written() {
+        let text = r#"apiVersion: sg-executor-gen/v1alpha1
+kind: ExecutorDeployment
+metadata:
+  name: executor
+  annotations:
+    n: "\uF8FFsg-executor-gen worker name\uF8FF"
+    q: "\uF8FFsg-executor-gen worker queue\uF8FF"
+spec:
+  executor:
+    frontendUrl: https://sg.example.com
+    frontendExistingSecret: executor-frontend
+  queues:
+    - {name: a, queueName: batches}
+    - {name: b, queueName: batches}
+"#;
+        let config = load(text, &Default::default()).expect("loads").config;
+        let stack = render_stack(&config).expect("renders");
+        let workers: Vec<&Rendered> = stack
+            .base
+            .iter()
+            .chain(stack.layers.iter().flat_map(|l| &l.resources))
+            .filter(|r| {
+                r.id.kind == "Deployment"
+                    && ["executor-a", "executor-b"].contains(&r.id.name.as_str())
+            })
+            .collect();
+        assert_eq!(workers.len(), 2);
+        for w in workers {
+            let tree = w.object.tree();
+            for at in [&tree["metadata"], &tree["spec"]["template"]["metadata"]] {
+                assert_eq!(at["annotations"]["n"], NAME_STAND_IN, "{}", w.id);
+                assert_eq!(at["annotations"]["q"], QUEUE_STAND_IN, "{}", w.id);
+            }
+            assert_eq!(tree["metadata"]["name"], w.id.name.as_str());
         }
     }
 }
