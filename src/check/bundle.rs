@@ -5,8 +5,7 @@
 use super::{check, CheckError, Finding};
 use crate::k8s::resid::ResId;
 use crate::parallel;
-use crate::render::object::{Object, Writer};
-use crate::render::patch;
+use crate::render::object::{Object, Patcher, Writer};
 use crate::render::stack::Stack;
 use indexmap::IndexMap;
 use serde_yaml::Value;
@@ -37,10 +36,11 @@ pub fn assemble(stack: &Stack) -> Result<Bundle, CheckError> {
             });
         }
     }
+    let mut patcher = Patcher::default();
     for layer in &stack.layers {
         for p in &layer.patches {
             match objects.get_mut(&p.id) {
-                Some(target) => patch::apply(target.to_mut(), &p.object.tree()),
+                Some(target) => patcher.apply(target, &p.object),
                 None => findings.push(Finding {
                     id: p.id.clone(),
                     field: String::new(),

@@ -162,6 +162,120 @@ pub(crate) fn change_each<'o>(
     }
 }
 
+/// A prototype of a patch every worker gets under its own name: the patch with a stand-in
+/// for its `metadata.name`, so a worker's copy (`Object::copy`) is the patch renamed. `None`
+/// when the patch has no name to stand in for, or holds a stand-in already (a config value
+/// that happens to be one).
+pub(crate) fn named_prototype(patch: &Value) -> Option<Arc<Value>> {
+    if !stand_in_places(patch).is_empty() {
+        return None;
+    }
+    let mut prototype = patch.clone();
+    let Some(Value::String(name)) = prototype
+        .get_mut("metadata")
+        .and_then(|m| m.get_mut("name"))
+    else {
+        return None;
+    };
+    NAME_STAND_IN.clone_into(name);
+    Some(Arc::new(prototype))
+}
+
+/// Applies the layers' patches. A worker's copy patched by its copy of a patch prototype
+/// stays a copy: the two prototypes are merged once for all the workers, as long as the
+/// merge cannot depend on the two strings (no stand-in is a merge key or a `$patch`) and the
+/// first worker's merged copy is the merge of its trees; debug builds compare every copy.
+#[derive(Default)]
+pub struct Patcher {
+    /// By the target's and the patch's prototype addresses.
+    merged: HashMap<(usize, usize), Merged>,
+}
+
+struct Merged {
+    /// Held, so that no other prototype can take their addresses.
+    _target: Arc<Value>,
+    _patch: Arc<Value>,
+    /// `None` when such copies are patched whole.
+    prototype: Option<Arc<Value>>,
+}
+
+impl Patcher {
+    pub fn apply(&mut self, target: &mut Object, patch: &Object) {
+        if let Some(merged) = self.merged_prototype(target, patch) {
+            if let Object::Copy { prototype, .. } = target {
+                *prototype = merged;
+            }
+            return;
+        }
+        super::patch::apply(target.to_mut(), &patch.tree());
+    }
+
+    fn merged_prototype(&mut self, target: &Object, patch: &Object) -> Option<Arc<Value>> {
+        let (
+            Object::Copy {
+                prototype: target_prototype,
+                name,
+                queue,
+            },
+            Object::Copy {
+                prototype: patch_prototype,
+                name: patch_name,
+                ..
+            },
+        ) = (target, patch)
+        else {
+            return None;
+        };
+        if name != patch_name {
+            return None;
+        }
+        let whole = || {
+            let mut tree = target.tree().into_owned();
+            super::patch::apply(&mut tree, &patch.tree());
+            tree
+        };
+        let key = (
+            Arc::as_ptr(target_prototype) as usize,
+            Arc::as_ptr(patch_prototype) as usize,
+        );
+        let entry = self.merged.entry(key).or_insert_with(|| {
+            let mut merged = Value::clone(target_prototype);
+            super::patch::apply(&mut merged, patch_prototype);
+            let merged = Arc::new(merged);
+            let safe = !stand_in_steers_merge(target_prototype)
+                && !stand_in_steers_merge(patch_prototype)
+                && *Object::copy(&merged, name, queue).tree() == whole();
+            Merged {
+                _target: Arc::clone(target_prototype),
+                _patch: Arc::clone(patch_prototype),
+                prototype: safe.then_some(merged),
+            }
+        });
+        let merged = entry.prototype.clone()?;
+        debug_assert_eq!(*Object::copy(&merged, name, queue).tree(), whole());
+        Some(merged)
+    }
+}
+
+/// Whether a stand-in is a merge key's value or a `$patch` directive anywhere in `v`: then
+/// merging prototypes could match items that the workers' own strings would not.
+fn stand_in_steers_merge(v: &Value) -> bool {
+    let is_stand_in = |v: Option<&Value>| matches!(v.and_then(Value::as_str), Some(s) if s == NAME_STAND_IN || s == QUEUE_STAND_IN);
+    match v {
+        Value::Mapping(m) => m.iter().any(|(k, v)| {
+            let keyed = match (k.as_str().and_then(super::patch::merge_key), v) {
+                (Some(key), Value::Sequence(items)) => items
+                    .iter()
+                    .any(|i| is_stand_in(i.get(key)) || is_stand_in(i.get("$patch"))),
+                _ => false,
+            };
+            keyed || is_stand_in(v.get("$patch")) || stand_in_steers_merge(v)
+        }),
+        Value::Sequence(items) => items.iter().any(stand_in_steers_merge),
+        _ => false,
+    }
+}
+
 /// Writes objects as YAML text, a copy by putting its two strings into its prototype's
 /// text (written once): a string of one line is written alike wherever it stands, so this
 /// gives the bytes the copy's tree would. The first copy of each prototype is compared with
@@ -403,6 +517,43 @@ mod tests {
         for copy in &copies {
             assert_eq!(*copy.tree_in(&mut scratch), *copy.tree());
         }
+    }
+
+    /// Workers' copies patched by their copies of one patch stay copies of one merged
+    /// prototype, each the merge of its own trees; a stand-in that would pick the items to
+    /// merge makes the workers be patched whole, with the same result.
+    #[test]
+    fn copies_patched_by_copies_share_one_merged_prototype() {
+        let patch: Value = serde_yaml::from_str(
+            "kind: Deployment\nmetadata: {name: executor-a}\nspec: {template: {spec: {containers: [{name: dind, image: gvisor}]}}}",
+        )
+        .unwrap();
+        let patch = named_prototype(&patch).expect("a patch with a name");
+        let keyed_by_name = Arc::new(
+            serde_yaml::from_str::<Value>(&format!(
+                "kind: Deployment\nmetadata: {{name: '{NAME_STAND_IN}'}}\nspec: {{template: {{spec: {{containers: [{{name: '{NAME_STAND_IN}'}}, {{name: dind, image: docker}}]}}}}}}"
+            ))
+            .unwrap(),
+        );
+        for (target, shared) in [(prototype(), true), (keyed_by_name, false)] {
+            let mut patcher = Patcher::default();
+            let mut workers = [
+                Object::copy(&target, "executor-a", "batches"),
+                Object::copy(&target, "executor-b", "codeintel"),
+            ];
+            for (w, name) in workers.iter_mut().zip(["executor-a", "executor-b"]) {
+                let mut direct = w.tree().into_owned();
+                let patch = Object::copy(&patch, name, "unused");
+                super::super::patch::apply(&mut direct, &patch.tree());
+                patcher.apply(w, &patch);
+                assert_eq!(*w.tree(), direct, "{name}");
+            }
+            assert_eq!(workers[0].same_prototype(&workers[1]), shared);
+        }
+        let holds_stand_in: Value =
+            serde_yaml::from_str(&format!("metadata: {{name: a}}\nnote: '{QUEUE_STAND_IN}'"))
+                .unwrap();
+        assert!(named_prototype(&holds_stand_in).is_none());
     }
 
     #[test]

@@ -10,7 +10,7 @@ use serde_yaml::{Mapping, Value};
 
 /// The merge key of each list field our patches touch, from the Kubernetes API's
 /// `x-kubernetes-patch-merge-key`.
-fn merge_key(field: &str) -> Option<&'static str> {
+pub(crate) fn merge_key(field: &str) -> Option<&'static str> {
     match field {
         "containers" | "initContainers" | "volumes" | "env" | "imagePullSecrets" => Some("name"),
         "volumeMounts" => Some("mountPath"),

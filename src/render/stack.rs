@@ -2,7 +2,7 @@
 //! its extra objects and its strategic-merge patches. One function per part of the stack.
 
 use super::context::{checksum, value, Extra, Renderer};
-use super::object::{change_each, Object, NAME_STAND_IN, QUEUE_STAND_IN};
+use super::object::{change_each, named_prototype, Object, NAME_STAND_IN, QUEUE_STAND_IN};
 use super::patch::set_namespace;
 use super::templates::RenderError;
 use crate::config::model::{Config, Password, PodSettings, Scratch, Worker};
@@ -267,7 +267,8 @@ fn filled(prototype: &Rendered, worker: &Worker) -> Rendered {
 }
 
 /// A patch for every worker that differs only in the worker's name: rendered once (for
-/// the first worker), then copied under each name, so many queues cost one render.
+/// the first worker), then copied under each name (`named_prototype`), so many queues cost
+/// one render and one tree.
 fn per_worker(
     workers: &[Worker],
     render: impl FnOnce(&Worker) -> Result<Rendered, RenderError>,
@@ -276,7 +277,20 @@ fn per_worker(
         return Ok(Vec::new());
     };
     let once = render(first)?;
-    Ok(workers.iter().map(|w| renamed(&once, &w.name)).collect())
+    let Some(prototype) = named_prototype(&once.object.tree()) else {
+        return Ok(workers.iter().map(|w| renamed(&once, &w.name)).collect());
+    };
+    Ok(workers
+        .iter()
+        .map(|w| {
+            let mut id = once.id.clone();
+            id.name.clone_from(&w.name);
+            Rendered {
+                id,
+                object: Object::copy(&prototype, &w.name, &w.queue_value),
+            }
+        })
+        .collect())
 }
 
 /// A copy of a rendered object under another name.
