@@ -169,7 +169,12 @@ pub fn component(stack: &Stack) -> Tree {
         stack
             .base
             .iter()
-            .chain(stack.layers.iter().flat_map(|l| &l.resources))
+            .chain(
+                stack
+                    .layers
+                    .iter()
+                    .flat_map(|l| l.resources.iter().chain(&l.patches)),
+            )
             .map(|r| &r.object),
     );
     let mut base_sorted: Vec<&Rendered> = stack.base.iter().collect();

@@ -146,7 +146,12 @@ pub(crate) fn change_each<'o>(
                 let (_, new) = changed.entry(Arc::as_ptr(prototype)).or_insert_with(|| {
                     let mut new = Value::clone(prototype);
                     change(&mut new);
-                    let same = stand_in_places(&new).len() == stand_in_places(prototype).len();
+                    let count = |v: &Value| {
+                        let places = stand_in_places(v);
+                        let names = places.iter().filter(|(_, is_name)| *is_name).count();
+                        (names, places.len() - names)
+                    };
+                    let same = count(&new) == count(prototype);
                     (Arc::clone(prototype), same.then(|| Arc::new(new)))
                 });
                 match new {
@@ -244,7 +249,7 @@ impl Patcher {
             let merged = Arc::new(merged);
             let safe = !stand_in_steers_merge(target_prototype)
                 && !stand_in_steers_merge(patch_prototype)
-                && *Object::copy(&merged, name, queue).tree() == whole();
+                && to_yaml(&Object::copy(&merged, name, queue).tree()) == to_yaml(&whole());
             Merged {
                 _target: Arc::clone(target_prototype),
                 _patch: Arc::clone(patch_prototype),
@@ -252,13 +257,17 @@ impl Patcher {
             }
         });
         let merged = entry.prototype.clone()?;
-        debug_assert_eq!(*Object::copy(&merged, name, queue).tree(), whole());
+        debug_assert_eq!(
+            to_yaml(&Object::copy(&merged, name, queue).tree()),
+            to_yaml(&whole())
+        );
         Some(merged)
     }
 }
 
-/// Whether a stand-in is a merge key's value or a `$patch` directive anywhere in `v`: then
-/// merging prototypes could match items that the workers' own strings would not.
+/// Whether a stand-in is a merge key's value or a `$patch` value anywhere in `v`: then
+/// merging prototypes could match items that the workers' own strings would not. (A `$patch`
+/// outside a list is never read; it is counted anyway.)
 fn stand_in_steers_merge(v: &Value) -> bool {
     let is_stand_in = |v: Option<&Value>| matches!(v.and_then(Value::as_str), Some(s) if s == NAME_STAND_IN || s == QUEUE_STAND_IN);
     match v {

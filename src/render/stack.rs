@@ -5,6 +5,7 @@ use super::context::{checksum, value, Extra, Renderer};
 use super::object::{change_each, named_prototype, Object, NAME_STAND_IN, QUEUE_STAND_IN};
 use super::patch::set_namespace;
 use super::templates::RenderError;
+use super::yaml_out::to_yaml;
 use crate::config::model::{Config, Password, PodSettings, Scratch, Worker};
 use crate::k8s::resid::ResId;
 use crate::parallel;
@@ -229,7 +230,11 @@ fn deployments(
         };
         let direct = r.worker(DEPLOYMENT, first, extra)?;
         let prototype = r.worker(DEPLOYMENT, &stand_in, extra).ok();
-        prototypes.push(prototype.filter(|p| filled(p, first) == direct));
+        // Compared as text: YAML maps compare equal in any key order, the output does not.
+        let same = |p: &Rendered| {
+            to_yaml(&filled(p, first).object.tree()) == to_yaml(&direct.object.tree())
+        };
+        prototypes.push(prototype.filter(same));
     }
     // Copies need no threads; workers of a shape of their own are rendered on every core.
     let singles: Vec<&Worker> = shape_of
