@@ -105,17 +105,7 @@ pub(super) fn equal_request_and_limit() -> BoxedStrategy<Case> {
             };
             let forms = spellings(&base, memory);
             let pair = (Some(a.get(&forms).clone()), Some(b.get(&forms).clone()));
-            c.common.resources = Some(if memory {
-                Resources {
-                    cpu: (None, None),
-                    memory: pair,
-                }
-            } else {
-                Resources {
-                    cpu: pair,
-                    memory: (None, None),
-                }
-            });
+            c.common.resources = Some(only(memory, pair));
             c
         })
         .boxed()
@@ -170,17 +160,7 @@ pub(super) fn request_above_limit() -> BoxedStrategy<(Case, bool)> {
             // localDevMode drops (and so never checks) the executor's resources, on purpose.
             c.k8s.local_dev = None;
             let pair = (Some(request), Some(limit));
-            c.common.resources = Some(if memory {
-                Resources {
-                    cpu: (None, None),
-                    memory: pair,
-                }
-            } else {
-                Resources {
-                    cpu: pair,
-                    memory: (None, None),
-                }
-            });
+            c.common.resources = Some(only(memory, pair));
             (c, memory)
         })
         .boxed()
@@ -230,5 +210,21 @@ pub(super) fn renders_or_is_refused(case: &Case) -> Result<(), TestCaseError> {
         Ok(_) => check_valid(case).map_err(|m| explain(case, m)),
         Err(PipelineError::Config(_)) => Ok(()),
         Err(e) => Err(explain(case, describe(&e))),
+    }
+}
+
+/// Executor resources with only memory's or only CPU's request and limit set.
+fn only(memory: bool, pair: (Option<Qty>, Option<Qty>)) -> Resources {
+    let none = (None, None);
+    if memory {
+        Resources {
+            cpu: none,
+            memory: pair,
+        }
+    } else {
+        Resources {
+            cpu: pair,
+            memory: none,
+        }
     }
 }

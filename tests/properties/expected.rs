@@ -2,7 +2,7 @@
 //! overrides) and what that text must render to (the stack's name, its workers, every
 //! object by kind and name). The checks in output.rs hold the tool's output to these.
 
-use super::model::{Case, EnvVal, ModeVia, Password, Storage};
+use super::model::{literal_env, Case, EnvVal, ModeVia, Password, Storage};
 use serde_yaml::{Mapping, Value};
 use sg_executor_gen::config::{Mode, Overrides};
 use std::collections::{BTreeMap, BTreeSet};
@@ -74,12 +74,7 @@ impl Case {
     pub(super) fn workers(&self) -> Vec<Worker> {
         let n = self.stack();
         if !self.dind() {
-            let env = self
-                .k8s
-                .extra_env
-                .iter()
-                .map(|(k, v)| (k.clone(), EnvVal::Value(v.clone())))
-                .collect();
+            let env = literal_env(&self.k8s.extra_env);
             return vec![Worker { name: n, env }];
         }
         match &self.dind.queues {
@@ -333,12 +328,7 @@ impl Case {
                 reg.insert("enabled".into(), e.into());
             }
             if !d.registry_env.is_empty() {
-                let env = d
-                    .registry_env
-                    .iter()
-                    .map(|(k, v)| (k.clone(), EnvVal::Value(v.clone())))
-                    .collect();
-                reg.insert("env".into(), env_config(&env));
+                reg.insert("env".into(), env_config(&literal_env(&d.registry_env)));
             }
             if let Some(r) = &d.registry_resources {
                 reg.insert("resources".into(), r.value());

@@ -24,6 +24,13 @@ pub(super) enum EnvVal {
     Secret { name: String, key: String },
 }
 
+/// Variables with literal values, as `EnvVal`s.
+pub(super) fn literal_env(vars: &BTreeMap<String, String>) -> BTreeMap<String, EnvVal> {
+    vars.iter()
+        .map(|(k, v)| (k.clone(), EnvVal::Value(v.clone())))
+        .collect()
+}
+
 fn env_val() -> BoxedStrategy<EnvVal> {
     prop_oneof![
         4 => hostile().prop_map(EnvVal::Value),

@@ -3,7 +3,7 @@
 //! path. `check_valid` is every promise the README makes about one valid config;
 //! `describe` and `explain` turn a failure into a message that shows the config.
 
-use super::model::{Case, EnvVal};
+use super::model::{literal_env, Case, EnvVal};
 use proptest::prelude::*;
 use serde::Deserialize;
 use serde_yaml::Value;
@@ -367,8 +367,8 @@ pub(super) fn check_valid(case: &Case) -> Result<(), String> {
             .get(&("Deployment".to_string(), name.to_string()))
             .ok_or_else(|| format!("no Deployment {name}"))
     };
-    for w in case.workers() {
-        let d = deployment(&w.name)?;
+    // Both kinds of Deployment carry the pods' own annotations and labels, and their env.
+    let pod_metadata = |d: &Value| {
         check_pairs(
             d,
             &["spec", "template", "metadata", "annotations"],
@@ -378,28 +378,17 @@ pub(super) fn check_valid(case: &Case) -> Result<(), String> {
             d,
             &["spec", "template", "metadata", "labels"],
             &pods.pod_labels,
-        )?;
+        )
+    };
+    for w in case.workers() {
+        let d = deployment(&w.name)?;
+        pod_metadata(d)?;
         check_env(d, "executor", &w.env)?;
     }
     if case.registry_on() {
         let d = deployment(&case.registry())?;
-        check_pairs(
-            d,
-            &["spec", "template", "metadata", "annotations"],
-            &pods.pod_annotations,
-        )?;
-        check_pairs(
-            d,
-            &["spec", "template", "metadata", "labels"],
-            &pods.pod_labels,
-        )?;
-        let env = case
-            .dind
-            .registry_env
-            .iter()
-            .map(|(k, v)| (k.clone(), EnvVal::Value(v.clone())))
-            .collect();
-        check_env(d, "registry", &env)?;
+        pod_metadata(d)?;
+        check_env(d, "registry", &literal_env(&case.dind.registry_env))?;
     }
     let url = data(&objects, &format!("{n}-config"), "EXECUTOR_FRONTEND_URL");
     if url != Some(&Value::String(case.common.frontend_url.clone())) {
