@@ -22,7 +22,7 @@ mod wiring;
 
 use crate::k8s::resid::ResId;
 use crate::parallel;
-use crate::render::object::{CopyScratch, Object, NAME_STAND_IN, QUEUE_STAND_IN};
+use crate::render::object::{put_in, CopyScratch, Object};
 use index::Indexes;
 use serde_yaml::Value;
 use std::cell::RefCell;
@@ -145,13 +145,7 @@ fn copy_summary(kind: &str, prototype: &Arc<Value>, name: &str, queue: &str) -> 
             *kept = Some((Arc::clone(prototype), summary));
         }
         let mut summary = kept.as_ref()?.1.clone();
-        let filled = strings::workload_strings(&mut summary, &mut |s| {
-            if s == NAME_STAND_IN {
-                name.clone_into(s)
-            } else if s == QUEUE_STAND_IN {
-                queue.clone_into(s)
-            }
-        });
+        let filled = strings::workload_strings(&mut summary, &mut |s| put_in(s, name, queue));
         filled.then_some(summary)
     })
 }

@@ -15,6 +15,48 @@ use std::sync::Arc;
 pub(crate) const NAME_STAND_IN: &str = "\u{f8ff}sg-executor-gen worker name\u{f8ff}";
 pub(crate) const QUEUE_STAND_IN: &str = "\u{f8ff}sg-executor-gen worker queue\u{f8ff}";
 
+/// Which of the two strings a stand-in stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StandIn {
+    Name,
+    Queue,
+}
+
+impl StandIn {
+    const ALL: [StandIn; 2] = [StandIn::Name, StandIn::Queue];
+
+    /// The stand-in `s` is, if it is one.
+    fn of(s: &str) -> Option<StandIn> {
+        match s {
+            NAME_STAND_IN => Some(StandIn::Name),
+            QUEUE_STAND_IN => Some(StandIn::Queue),
+            _ => None,
+        }
+    }
+
+    fn text(self) -> &'static str {
+        match self {
+            StandIn::Name => NAME_STAND_IN,
+            StandIn::Queue => QUEUE_STAND_IN,
+        }
+    }
+
+    /// The worker's string it stands for.
+    fn pick<'a>(self, name: &'a str, queue: &'a str) -> &'a str {
+        match self {
+            StandIn::Name => name,
+            StandIn::Queue => queue,
+        }
+    }
+}
+
+/// Puts the worker's name or queue in place of `s` when `s` is a stand-in.
+pub(crate) fn put_in(s: &mut String, name: &str, queue: &str) {
+    if let Some(stand_in) = StandIn::of(s) {
+        stand_in.pick(name, queue).clone_into(s);
+    }
+}
+
 #[derive(Debug, Clone)]
 pub enum Object {
     /// Shared, not copied, by the bundle when no layer patches it.
@@ -78,9 +120,9 @@ impl Object {
             });
         }
         let made = scratch.made.as_mut().expect("made above");
-        for (path, is_name) in &made.places {
+        for (path, stand_in) in &made.places {
             if let Some(Value::String(s)) = at_mut(&mut made.tree, path) {
-                if *is_name { name } else { queue }.clone_into(s);
+                stand_in.pick(name, queue).clone_into(s);
             }
         }
         &made.tree
@@ -148,7 +190,7 @@ pub(crate) fn change_each<'o>(
                     change(&mut new);
                     let count = |v: &Value| {
                         let places = stand_in_places(v);
-                        let names = places.iter().filter(|(_, is_name)| *is_name).count();
+                        let names = places.iter().filter(|(_, s)| *s == StandIn::Name).count();
                         (names, places.len() - names)
                     };
                     let same = count(&new) == count(prototype);
@@ -269,7 +311,7 @@ impl Patcher {
 /// merging prototypes could match items that the workers' own strings would not. (A `$patch`
 /// outside a list is never read; it is counted anyway.)
 fn stand_in_steers_merge(v: &Value) -> bool {
-    let is_stand_in = |v: Option<&Value>| matches!(v.and_then(Value::as_str), Some(s) if s == NAME_STAND_IN || s == QUEUE_STAND_IN);
+    let is_stand_in = |v: Option<&Value>| v.and_then(Value::as_str).and_then(StandIn::of).is_some();
     match v {
         Value::Mapping(m) => m.iter().any(|(k, v)| {
             let keyed = match (k.as_str().and_then(super::patch::merge_key), v) {
@@ -299,8 +341,7 @@ pub struct Writer {
 /// A prototype's text, cut where its stand-ins stand.
 enum Piece {
     Text(String),
-    Name,
-    Queue,
+    StandIn(StandIn),
 }
 
 impl Writer {
@@ -341,29 +382,28 @@ impl Writer {
 
 /// A prototype's text cut at its stand-ins.
 fn pieces(text: &str) -> Vec<Piece> {
-    let stand_ins = [
-        (one_line_string(NAME_STAND_IN), Piece::Name),
-        (one_line_string(QUEUE_STAND_IN), Piece::Queue),
-    ];
+    let written = StandIn::ALL.map(|s| {
+        (
+            one_line_string(s.text()).expect("a stand-in is one line"),
+            s,
+        )
+    });
     let mut pieces = Vec::new();
     let mut rest = text;
     loop {
-        let next = stand_ins
+        let next = written
             .iter()
-            .filter_map(|(written, piece)| {
-                let written = written.as_deref().expect("a stand-in is one line");
-                rest.find(written).map(|at| (at, written.len(), piece))
+            .filter_map(|(written, s)| {
+                rest.find(written.as_str())
+                    .map(|at| (at, written.len(), *s))
             })
             .min_by_key(|(at, _, _)| *at);
-        let Some((at, len, piece)) = next else {
+        let Some((at, len, stand_in)) = next else {
             pieces.push(Piece::Text(rest.to_string()));
             return pieces;
         };
         pieces.push(Piece::Text(rest[..at].to_string()));
-        pieces.push(match piece {
-            Piece::Name => Piece::Name,
-            _ => Piece::Queue,
-        });
+        pieces.push(Piece::StandIn(stand_in));
         rest = &rest[at + len..];
     }
 }
@@ -380,8 +420,7 @@ fn fill_text(pieces: &[Piece], copy: &Object, out: &mut String) -> bool {
     for piece in pieces {
         out.push_str(match piece {
             Piece::Text(text) => text,
-            Piece::Name => &name,
-            Piece::Queue => &queue,
+            Piece::StandIn(s) => s.pick(&name, &queue),
         });
     }
     true
@@ -398,21 +437,20 @@ struct Made {
     /// Held, so that no other prototype can take its address while it is compared.
     prototype: Arc<Value>,
     tree: Value,
-    /// Each stand-in's path (the index at each level) and whether it is the name.
-    places: Vec<(Vec<usize>, bool)>,
+    /// Each stand-in's path (the index at each level).
+    places: Vec<(Vec<usize>, StandIn)>,
 }
 
 /// The places `fill` puts the name and queue: values (not keys) that are a stand-in.
-fn stand_in_places(prototype: &Value) -> Vec<(Vec<usize>, bool)> {
-    fn walk(v: &Value, path: &mut Vec<usize>, places: &mut Vec<(Vec<usize>, bool)>) {
+fn stand_in_places(prototype: &Value) -> Vec<(Vec<usize>, StandIn)> {
+    fn walk(v: &Value, path: &mut Vec<usize>, places: &mut Vec<(Vec<usize>, StandIn)>) {
         let mut each = |i: usize, item: &Value, path: &mut Vec<usize>| {
             path.push(i);
             walk(item, path, places);
             path.pop();
         };
         match v {
-            Value::String(s) if s == NAME_STAND_IN => places.push((path.clone(), true)),
-            Value::String(s) if s == QUEUE_STAND_IN => places.push((path.clone(), false)),
+            Value::String(s) => places.extend(StandIn::of(s).map(|w| (path.clone(), w))),
             Value::Sequence(items) => items.iter().enumerate().for_each(|(i, v)| each(i, v, path)),
             Value::Mapping(m) => m.values().enumerate().for_each(|(i, v)| each(i, v, path)),
             _ => {}
@@ -438,8 +476,7 @@ fn at_mut<'v>(mut v: &'v mut Value, path: &[usize]) -> Option<&'v mut Value> {
 /// Puts the worker's name and queue in place of the stand-ins.
 fn fill(v: &mut Value, name: &str, queue: &str) {
     match v {
-        Value::String(s) if s == NAME_STAND_IN => name.clone_into(s),
-        Value::String(s) if s == QUEUE_STAND_IN => queue.clone_into(s),
+        Value::String(s) => put_in(s, name, queue),
         Value::Sequence(items) => items.iter_mut().for_each(|i| fill(i, name, queue)),
         Value::Mapping(m) => m.values_mut().for_each(|i| fill(i, name, queue)),
         _ => {}
