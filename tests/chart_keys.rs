@@ -2,7 +2,7 @@
 //! the keys the config accepts (read off the typed config), every key the Helm charts'
 //! templates read (`tests/data/chart-template-keys.tsv`) is among them, and the README's
 //! "Chart keys" table is the one generated from it. `SG_UPDATE_README=1 cargo test --test
-//! chart_keys` rewrites the table on purpose; without it, a table that differs fails.
+//! suite chart_keys::` rewrites the table on purpose; without it, a table that differs fails.
 
 use sg_executor_gen::config::docs;
 use sg_executor_gen::config::keys::accepted_keys;
@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-const BEGIN: &str = "<!-- BEGIN chart-keys: generated from src/config/docs; `SG_UPDATE_README=1 cargo test --test chart_keys` rewrites it -->\n";
+const BEGIN: &str = "<!-- BEGIN chart-keys: generated from src/config/docs; `SG_UPDATE_README=1 cargo test --test suite chart_keys::` rewrites it -->\n";
 const END: &str = "<!-- END chart-keys -->\n";
 
 fn documented() -> BTreeSet<String> {
@@ -88,5 +88,5 @@ fn the_readme_table_is_the_generated_one() {
         .find(|(a, b)| a != b)
         .map(|(a, b)| format!("README: {a}\ndocs:   {b}"))
         .unwrap_or_else(|| "the tables differ in length".into());
-    panic!("README.md's chart-keys table is not the generated one; run `SG_UPDATE_README=1 cargo test --test chart_keys` and review the diff\n{first}");
+    panic!("README.md's chart-keys table is not the generated one; run `SG_UPDATE_README=1 cargo test --test suite chart_keys::` and review the diff\n{first}");
 }

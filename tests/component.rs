@@ -3,7 +3,7 @@
 //! leaves the previous component exactly as it was, and nothing half-written is left behind.
 //! The config's file name plays no part; a component in a subdirectory is another's.
 
-mod common;
+use crate::common;
 
 use common::{files_under, run_tool, run_tool_in, scratch_dir, CONFIG};
 use std::collections::BTreeMap;

@@ -8,7 +8,7 @@
 //! kubectl is on this kind of machine; `.ci/run` installs it where it is missing. Set
 //! `KUBECTL` to use another one. A missing kubectl fails the test: it never passes unchecked.
 
-mod common;
+use crate::common;
 
 use common::{run_tool, run_tool_in, scratch_dir, Run};
 use serde::Deserialize;

@@ -3,7 +3,7 @@
 //! again after `--update`. Files are compared by path, header or not, and the exit status
 //! is the verdict whatever happens to stdout.
 
-mod common;
+use crate::common;
 
 use common::{files_under, run_tool_in, scratch_dir, untouched, untouched_tree, Run, CONFIG};
 use std::fs;

@@ -9,7 +9,7 @@
 //!
 //! Case count: a quarter of `PROPTEST_CASES` (default 64), at least 8.
 
-mod common;
+use crate::common;
 
 use common::{configs_that_differ, is_root, scratch_dir, untouched, untouched_tree, Untouched};
 use proptest::collection::vec;

@@ -2,7 +2,7 @@
 //! Each must be refused at once, with its located message, in bounded time and memory;
 //! the binary runs under a deadline, so a hang fails the test instead of blocking it.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

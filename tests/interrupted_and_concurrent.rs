@@ -4,7 +4,7 @@
 //! the directory's parent, and a state the next build completes to exactly the new tree.
 //! Concurrent builds take turns: the last one's tree, whole, and a foreign file kept.
 
-mod common;
+use crate::common;
 
 use common::{configs_that_differ, scratch_dir, untouched, Untouched};
 use sg_executor_gen::component::layout::Tree;

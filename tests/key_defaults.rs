@@ -4,7 +4,7 @@
 //! `becomes` holds the default. And writing the default out changes nothing: the same
 //! config with the key set to its documented default renders the same bytes.
 
-mod common;
+use crate::common;
 
 use serde_json::Value as Json;
 use serde_yaml::{Mapping, Value};

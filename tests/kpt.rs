@@ -8,7 +8,7 @@
 //! kpt must be installed (`KPT` names another binary): without it these tests fail, never
 //! pass. `.ci/run` checks for it first.
 
-mod common;
+use crate::common;
 
 use common::{scratch_dir, untouched_tree};
 use serde::Deserialize;

@@ -5,7 +5,7 @@
 //! kubectl is on this kind of machine; `.ci/run` installs it where it is missing. Set
 //! `KUBECTL` to use another one. A missing kubectl fails the test: it never passes unchecked.
 
-mod common;
+use crate::common;
 
 use common::{examples, run_tool, scratch_dir};
 use serde::Deserialize;

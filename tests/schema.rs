@@ -4,7 +4,7 @@
 //! shape (unknown keys, wrong types) are refused by the schema too; Helm's loose scalars,
 //! which the tool reads, pass.
 
-mod common;
+use crate::common;
 
 use serde_json::Value as Json;
 use sg_executor_gen::config::docs;

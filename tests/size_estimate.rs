@@ -3,7 +3,7 @@
 //! or the number of values, and not far above them, for the bundled examples and for
 //! configs that make every copied part large.
 
-mod common;
+use crate::common;
 
 use serde_yaml::Value;
 use sg_executor_gen::config::validate::size::{estimate, Size};

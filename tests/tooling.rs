@@ -2,7 +2,7 @@
 //! completions and the man page from the command line's own definition, and `render -o`,
 //! which writes the stream whole or leaves the file as it was.
 
-mod common;
+use crate::common;
 
 use common::{run_tool, run_tool_in, scratch_dir, CONFIG};
 use std::os::unix::fs::PermissionsExt;

@@ -23,8 +23,7 @@
 //! the reading and checking of the output, run.rs the binary and kubectl, arbitrary.rs
 //! input that need not be a config, and edge_cases.rs the edge-case generators.
 
-#[path = "../common/mod.rs"]
-mod common;
+use crate::common;
 
 mod arbitrary;
 mod edge_cases;

@@ -1,0 +1,23 @@
+//! The integration tests, as one test crate with a module per topic: one binary links
+//! `k8s-openapi` and the library once instead of once per topic (as just builds its tests).
+//! Run one topic with `cargo test --test suite <module>::`, e.g. `cargo test --test suite kpt::`.
+
+mod common;
+
+mod architecture;
+mod chart_keys;
+mod cli;
+mod component;
+mod consumers;
+mod diff;
+mod foreign_trees;
+mod hostile_inputs;
+mod interrupted_and_concurrent;
+mod key_defaults;
+mod knobs;
+mod kpt;
+mod kustomize_roundtrip;
+mod properties;
+mod schema;
+mod size_estimate;
+mod tooling;
