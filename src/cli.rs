@@ -35,7 +35,8 @@ pub enum Command {
         /// tool generated there, listed in DIR/.sg-executor-gen, are replaced or deleted
         #[arg(short = 'o', long = "output", value_name = "DIR")]
         output: PathBuf,
-        /// Replace generated files even if they were edited by hand (never foreign files)
+        /// Replace generated files even if they were edited by hand (never foreign files; a
+        /// listed file no longer generated is deleted only when it is as the tool wrote it)
         #[arg(long)]
         force: bool,
     },
@@ -50,6 +51,10 @@ pub enum Command {
         /// generated path is written, header or not; other files are never touched)
         #[arg(long)]
         update: bool,
+        /// Show the values of Secrets in the diff; by default they are hidden (`***`), since
+        /// CI logs are read widely
+        #[arg(long)]
+        show_secrets: bool,
     },
     /// Check any manifest stream (e.g. `kubectl kustomize` output) as `render` checks its own:
     /// typed objects and their wiring; exit 1 on problems

@@ -160,6 +160,44 @@ pub fn escape(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// `word` as one word for a POSIX shell, to paste: as it is when it holds only characters
+/// no shell treats specially, in single quotes when it holds no control or invisible
+/// character, else as `$'…'` with those escaped, so it stays on one line and shows them.
+pub fn shell_word(word: &[u8]) -> String {
+    let plain = |b: &u8| b.is_ascii_alphanumeric() || b"_@%+=:,./-".contains(b);
+    if !word.is_empty() && word.iter().all(plain) {
+        return String::from_utf8_lossy(word).into_owned();
+    }
+    if let Ok(text) = std::str::from_utf8(word) {
+        if !text.chars().any(needs_escape) {
+            return format!("'{}'", text.replace('\'', "'\\''"));
+        }
+    }
+    let mut out = String::from("$'");
+    for chunk in word.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '\\' => out.push_str("\\\\"),
+                '\'' => out.push_str("\\'"),
+                '\n' => out.push_str("\\n"),
+                '\t' => out.push_str("\\t"),
+                '\r' => out.push_str("\\r"),
+                c if c.is_ascii_control() => out.push_str(&format!("\\x{:02x}", c as u32)),
+                c if needs_escape(c) && (c as u32) < 0x10000 => {
+                    out.push_str(&format!("\\u{:04x}", c as u32))
+                }
+                c if needs_escape(c) => out.push_str(&format!("\\U{:08x}", c as u32)),
+                c => out.push(c),
+            }
+        }
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out.push('\'');
+    out
+}
+
 /// Sorts problems by position so the admin reads them top to bottom.
 pub fn sort(problems: &mut [Problem]) {
     problems.sort_by(|a, b| {
@@ -222,6 +260,18 @@ mod tests {
             "c\\n.yaml:1:1: error: x.a\\rb\\u{2028}: `a\\nconfig.yaml:1:1: error: forged` is bad; remove \\u{202e}it\\u{0085}"
         );
         assert!(matches!(escape("plain `text` é 日本"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn shell_words_paste_back_as_the_same_word() {
+        assert_eq!(shell_word(b"golden/basic"), "golden/basic");
+        assert_eq!(shell_word(b"my golden"), "'my golden'");
+        assert_eq!(shell_word(b"it's"), "'it'\\''s'");
+        assert_eq!(shell_word(b""), "''");
+        assert_eq!(shell_word(b"a\nb'\\\x1b"), "$'a\\nb\\'\\\\\\x1b'");
+        assert_eq!(shell_word("x\u{202e}y".as_bytes()), "$'x\\u202ey'");
+        assert_eq!(shell_word(b"\xffz"), "$'\\xffz'");
+        assert_eq!(shell_word("日本".as_bytes()), "'日本'");
     }
 
     #[test]

@@ -6,7 +6,7 @@
 
 use crate::common;
 
-use common::{configs_that_differ, scratch_dir, untouched, Untouched};
+use common::{configs_that_differ, scratch_dir, untouched, Untouched, XorShift};
 use sg_executor_gen::component::layout::Tree;
 use sg_executor_gen::component::manifest;
 use sg_executor_gen::config::Overrides;
@@ -92,18 +92,6 @@ fn assert_exactly(dir: &Path, tree: &Tree, notes: &Untouched) {
             fs::read_dir(dir.join(&d)).unwrap().next().is_some(),
             "{d} is left empty"
         );
-    }
-}
-
-/// A small deterministic generator; the seed is printed so a failure can be replayed.
-struct XorShift(u64);
-
-impl XorShift {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n.max(1)
     }
 }
 

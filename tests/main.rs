@@ -21,3 +21,4 @@ mod properties;
 mod schema;
 mod size_estimate;
 mod tooling;
+mod untrusted_directory;

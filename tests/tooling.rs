@@ -1,6 +1,7 @@
 //! The commands around the main job, as an admin meets them: `init | render -f -`, shell
 //! completions and the man page from the command line's own definition, and `render -o`,
-//! which writes the stream whole or leaves the file as it was.
+//! which writes the stream whole or leaves the file as it was, only ever to a regular file,
+//! and cleans up after a run that was killed.
 
 use crate::common;
 
@@ -208,4 +209,82 @@ fn render_to_a_file_leaves_it_as_it_was_on_any_error() {
         ["link.yaml", "out.yaml"],
         "something was left behind"
     );
+}
+
+#[test]
+fn render_to_a_device_fifo_or_socket_is_refused_naming_the_kind_and_never_replaces_it() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = scratch_dir("render-o-special");
+    let status = std::process::Command::new("mkfifo")
+        .arg(dir.join("pipe"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let _socket = std::os::unix::net::UnixListener::bind(dir.join("socket")).unwrap();
+    let mut cases = vec![
+        ("pipe", "is a FIFO (named pipe)"),
+        ("socket", "is a socket"),
+    ];
+    // A character device like /dev/null, made here: only root may.
+    if common::is_root() {
+        let made = std::process::Command::new("mknod")
+            .args([dir.join("null").to_str().unwrap(), "c", "1", "3"])
+            .status()
+            .unwrap();
+        assert!(made.success());
+        cases.push(("null", "is a character device"));
+    }
+    for (name, kind) in cases {
+        let before = common::untouched(&dir.join(name));
+        let run = run_tool_in(&dir, &["render", "-f", "-", "-o", name], Some(CONFIG));
+        assert_eq!(run.code, 2, "{name}: {}", run.stderr);
+        assert_eq!(
+            run.stderr,
+            format!("{name}: {kind}; render -o writes only to a regular file and never replaces anything else: give a file name\n")
+        );
+        assert_eq!(
+            common::untouched(&dir.join(name)),
+            before,
+            "{name} was replaced"
+        );
+        let file_type = std::fs::symlink_metadata(dir.join(name))
+            .unwrap()
+            .file_type();
+        assert!(file_type.is_fifo() || file_type.is_socket() || file_type.is_char_device());
+    }
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        if common::is_root() { 3 } else { 2 },
+        "a temporary file was left"
+    );
+}
+
+/// The pid of a process that has ended.
+fn a_dead_pid() -> u32 {
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let pid = child.id();
+    child.wait().unwrap();
+    pid
+}
+
+#[test]
+fn a_temporary_file_a_killed_render_left_is_removed_by_the_next() {
+    let dir = scratch_dir("render-o-stale");
+    let dead = format!(".out.yaml.{}.sg-executor-gen-tmp", a_dead_pid());
+    // Named for this test's own process, which is alive: perhaps still writing it.
+    let live = format!(".out.yaml.{}.sg-executor-gen-tmp", std::process::id());
+    let other = ".other.yaml.1.sg-executor-gen-tmp";
+    for name in [&dead, &live, other] {
+        std::fs::write(dir.join(name), "apiVersion: v1\nkind: Con").unwrap();
+    }
+    let run = run_tool_in(&dir, &["render", "-f", "-", "-o", "out.yaml"], Some(CONFIG));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let mut left: Vec<String> = common::files_under(&dir)
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    left.sort();
+    let mut want = vec![live, other.to_string(), "out.yaml".to_string()];
+    want.sort();
+    assert_eq!(left, want);
 }

@@ -176,11 +176,16 @@ fn execute(
             let generated = generate(&input, err)?;
             let tree = generated.component();
             let written = output_dir::write_tree(&output, &tree, Claim::Listed { force })?;
-            let what = if written { "wrote" } else { "unchanged:" };
+            report_kept(&written, err);
+            let what = if written.changed {
+                "wrote"
+            } else {
+                "unchanged:"
+            };
             let _ = writeln!(
                 err,
                 "{what} {} ({} files; layers: {})",
-                output.display(),
+                output_dir::shown(&output),
                 tree.len(),
                 layers(&generated)
             );
@@ -190,7 +195,15 @@ fn execute(
             input,
             golden,
             update,
-        } => diff::diff(&input, &golden, update, out, err, color),
+            show_secrets,
+        } => {
+            let how = diff::How {
+                update,
+                show_secrets,
+                color,
+            };
+            diff::diff(&input, &golden, how, out, err)
+        }
         Command::Check { file } => check::check(&file, err),
         Command::Fn => krm::run(out),
         Command::Schema => manual::schema(out),
@@ -198,6 +211,17 @@ fn execute(
         Command::Explain { key } => explain::explain(key.as_deref(), out),
         Command::Completions { shell } => manual::completions(shell, out),
         Command::Man => manual::man(out),
+    }
+}
+
+/// Warns about each listed file a write kept instead of deleting.
+fn report_kept(written: &output_dir::Written, err: &mut dyn Write) {
+    for path in &written.kept {
+        let _ = writeln!(
+            err,
+            "{}: warning: kept: listed as the tool's but not as it wrote it (edited, or never generated), so it was not deleted and is no longer listed; delete it yourself if it is not needed",
+            output_dir::shown(path)
+        );
     }
 }
 

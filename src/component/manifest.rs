@@ -12,6 +12,9 @@ pub const FILE_NAME: &str = ".sg-executor-gen";
 const HEADER: &str = "# Files sg-executor-gen generated in this directory, one path a line.\n\
                       # A build replaces or deletes only these; everything else is left alone.\n";
 
+/// The first words of the manifest, which no other file of the tool starts with.
+pub const HEADER_START: &str = "# Files sg-executor-gen generated";
+
 /// Relative paths (with `/`), sorted.
 pub type Paths = BTreeSet<String>;
 

@@ -3,7 +3,9 @@
 //! without touching what is not ours (`output_dir`), or compared with a golden directory
 //! (`tree_diff`).
 
+pub mod dir_handle;
 pub mod layout;
 pub mod manifest;
 pub mod output_dir;
+pub mod secret_mask;
 pub mod tree_diff;

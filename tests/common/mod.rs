@@ -231,3 +231,16 @@ pub fn with_queues(head: &str, n: usize) -> String {
     }
     text
 }
+
+/// A small deterministic generator for bounded random loops; print the seed, so a failure
+/// can be replayed.
+pub struct XorShift(pub u64);
+
+impl XorShift {
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n.max(1)
+    }
+}
