@@ -127,22 +127,43 @@ pub fn report(file: &str, problems: &[Problem], not_shown: usize, at_least: bool
     lines.join("\n")
 }
 
+/// What an invisible or direction-changing character is, if `c` is one: it shows as
+/// nothing (or reorders the text around it), so a reader cannot see what the text holds.
+pub fn invisible(c: char) -> Option<&'static str> {
+    Some(match c {
+        '\u{200b}' => "zero width space",
+        '\u{200c}' => "zero width non-joiner",
+        '\u{200d}' => "zero width joiner",
+        '\u{2060}' => "word joiner",
+        '\u{feff}' => "zero width no-break space",
+        '\u{00ad}' => "soft hyphen",
+        '\u{034f}' => "combining grapheme joiner",
+        '\u{180e}' => "Mongolian vowel separator",
+        '\u{2061}'..='\u{2064}' => "invisible operator",
+        '\u{206a}'..='\u{206f}' => "deprecated format character",
+        '\u{115f}' | '\u{1160}' | '\u{3164}' | '\u{ffa0}' => "Hangul filler",
+        '\u{e0000}'..='\u{e007f}' => "tag character",
+        '\u{200e}' | '\u{200f}' | '\u{061c}' => "direction mark",
+        '\u{202a}'..='\u{202e}' => "bidirectional embedding or override",
+        '\u{2066}'..='\u{2069}' => "bidirectional isolate",
+        _ => return None,
+    })
+}
+
 /// Whether a character must not reach a terminal as itself: it ends a line (so one
 /// problem would look like two), or it is invisible or reorders the text around it.
 fn needs_escape(c: char) -> bool {
     c.is_control()
+        || invisible(c).is_some()
         || matches!(
             c,
             '\u{2028}' | '\u{2029}' // line and paragraph separators
-                | '\u{200e}' | '\u{200f}' | '\u{061c}' // direction marks
-                | '\u{202a}'..='\u{202e}' // bidirectional embeddings and overrides
-                | '\u{2066}'..='\u{2069}' // bidirectional isolates
-                | '\u{feff}' | '\u{fffe}' | '\u{ffff}'
+                | '\u{fffe}' | '\u{ffff}'
         )
 }
 
 /// `text` as it may be shown on one line: `\n`, `\r`, `\t`, and `\u{…}` for every other
-/// control, separator or direction character. Everything else is kept as written.
+/// control, separator, invisible or direction character. Everything else is kept as written.
 pub fn escape(text: &str) -> Cow<'_, str> {
     if !text.chars().any(needs_escape) {
         return Cow::Borrowed(text);
@@ -260,6 +281,10 @@ mod tests {
             "c\\n.yaml:1:1: error: x.a\\rb\\u{2028}: `a\\nconfig.yaml:1:1: error: forged` is bad; remove \\u{202e}it\\u{0085}"
         );
         assert!(matches!(escape("plain `text` é 日本"), Cow::Borrowed(_)));
+        assert_eq!(
+            escape("a\u{200b}b\u{2066}c\u{e0041}"),
+            "a\\u{200b}b\\u{2066}c\\u{e0041}"
+        );
     }
 
     #[test]

@@ -10,9 +10,12 @@
 //!
 //! Values are checked once more after parsing, for what an escape (`"\x7f"`) put there, and
 //! for the few printable characters no config value needs (the Unicode line separators).
+//! Invisible and bidirectional characters (zero-width, direction marks and overrides, tag
+//! characters) are legal and are rendered as written, but each key or value holding one is
+//! warned about at its key: no one reviewing the config or the manifests sees them.
 
 use crate::config::source::{path_to_string, Node, NodeValue, Segment};
-use crate::diagnostic::{Location, Problem};
+use crate::diagnostic::{invisible, Location, Problem};
 use std::borrow::Cow;
 
 /// The byte-order mark: skipped at the start of the text, an error anywhere else.
@@ -207,6 +210,22 @@ pub fn value_problems(root: &Node) -> Vec<Problem> {
                 .path(path_to_string(path))
                 .hint("remove it; Kubernetes tools read such characters inconsistently"),
             );
+        } else if let Some(c) = text.chars().find(|c| invisible(*c).is_some()) {
+            let count = text.chars().filter(|c| invisible(*c).is_some()).count();
+            let what = invisible(c).unwrap_or_default();
+            let more = match count {
+                1 => String::new(),
+                n => format!(" and {} more invisible character(s)", n - 1),
+            };
+            out.push(
+                Problem::warning(format!(
+                    "holds the invisible character U+{:04X} ({what}){more}, rendered as written though no one reading the config or the manifests sees it",
+                    c as u32
+                ))
+                .at(at)
+                .path(path_to_string(path))
+                .hint("remove it unless it is meant to be there; messages show it escaped"),
+            );
         } else if text.starts_with('\t') && text.contains('\n') && is_object_annotation(path) {
             // kubectl kustomize (v5.5) writes such an annotation of an object back as a
             // literal block whose first line starts with a tab, then cannot read its own
@@ -302,5 +321,31 @@ mod tests {
         let problems = value_problems(&root);
         let shown: Vec<_> = problems.iter().map(|p| p.path.as_str()).collect();
         assert_eq!(shown, vec!["a", "c[0]"]);
+    }
+
+    #[test]
+    fn invisible_and_bidirectional_characters_are_warned_about_at_their_key() {
+        let root = parse_document(
+            "a: \"x\\u200by\"\nb: plain\nc: \"\\u202eevil\\u2066\\u2069\"\n\"k\\u200d\": 1\n",
+        )
+        .unwrap()
+        .root;
+        let problems = value_problems(&root);
+        let shown: Vec<_> = problems
+            .iter()
+            .map(|p| (p.severity, p.path.as_str(), p.message.as_str()))
+            .collect();
+        assert_eq!(shown.len(), 3, "{shown:?}");
+        assert!(shown
+            .iter()
+            .all(|(s, ..)| *s == crate::diagnostic::Severity::Warning));
+        assert_eq!(shown[0].1, "a");
+        assert!(shown[0]
+            .2
+            .starts_with("holds the invisible character U+200B (zero width space), "));
+        assert!(shown[1].2.starts_with(
+            "holds the invisible character U+202E (bidirectional embedding or override) and 2 more"
+        ));
+        assert_eq!(shown[2].1, "k\u{200d}");
     }
 }
