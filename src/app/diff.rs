@@ -16,9 +16,9 @@ pub(super) fn diff(
     update: bool,
     out: &mut dyn Write,
     err: &mut dyn Write,
-    color: bool,
+    color: super::Colors,
 ) -> Result<Outcome, AppError> {
-    let generated = generate(input, err)?;
+    let generated = generate(input, err, color.err)?;
     let tree = generated.component();
     if update {
         let written = output_dir::write_tree(golden, &tree, Claim::EveryGeneratedPath)?;
@@ -44,7 +44,7 @@ pub(super) fn diff(
             "ignored {} file(s) in {} not generated from {}",
             found.ignored,
             golden.display(),
-            input.file.display()
+            sources(input)
         );
     }
     let drift = tree_diff::compare(&found.files, &tree);
@@ -53,12 +53,12 @@ pub(super) fn diff(
             err,
             "no drift: {} matches {}",
             golden.display(),
-            input.file.display()
+            sources(input)
         );
         return Ok(Outcome::Clean);
     }
     for d in &drift {
-        let text = if color {
+        let text = if color.out {
             tree_diff::colorize(&d.diff)
         } else {
             d.diff.clone()
@@ -68,11 +68,58 @@ pub(super) fn diff(
     let (added, removed) = tree_diff::stats(&drift);
     let _ = writeln!(
         err,
-        "drift: {} file(s) differ from {} (+{added} -{removed}); run `sg-executor-gen diff -f {} --golden {} --update` if the change is intended",
+        "drift: {} file(s) differ from {} (+{added} -{removed}); run `sg-executor-gen diff {} --golden {} --update` if the change is intended",
         drift.len(),
         golden.display(),
-        input.file.display(),
+        arguments(input),
         golden.display()
     );
     Ok(Outcome::Drift)
+}
+
+/// The config's sources in words: `a.yaml`, `a.yaml, b.yaml and --set`.
+fn sources(input: &Input) -> String {
+    let mut names: Vec<String> = input
+        .files
+        .iter()
+        .map(|f| f.display().to_string())
+        .collect();
+    if !(input.set.is_empty() && input.set_string.is_empty() && input.set_file.is_empty()) {
+        names.push("--set".into());
+    }
+    match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => names.join(""),
+    }
+}
+
+/// The config's flags, to repeat them in a command (quoted for a shell where needed).
+fn arguments(input: &Input) -> String {
+    let mut args = Vec::new();
+    for f in &input.files {
+        args.push(format!("-f {}", quote(&f.display().to_string())));
+    }
+    for (flag, values) in [
+        ("--set", &input.set),
+        ("--set-string", &input.set_string),
+        ("--set-file", &input.set_file),
+    ] {
+        for v in values {
+            args.push(format!("{flag} {}", quote(v)));
+        }
+    }
+    args.join(" ")
+}
+
+/// `text` as one shell word.
+fn quote(text: &str) -> String {
+    let plain = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=,:@+".contains(c));
+    if plain {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
 }

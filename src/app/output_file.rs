@@ -4,17 +4,25 @@
 //! is removed and FILE is as it was. `0644`, or `0600` when the stream holds a Secret.
 
 use super::AppError;
+use crate::cli::StreamFormat;
 use crate::component::output_dir::{self, io_error};
 use crate::pipeline::Generated;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-pub(super) fn write(path: &Path, generated: &Generated) -> Result<(), AppError> {
+pub(super) fn write(
+    path: &Path,
+    generated: &Generated,
+    format: StreamFormat,
+) -> Result<(), AppError> {
     let has_secret = generated.bundle.ids().any(|id| id.kind == "Secret");
     let mode = if has_secret { 0o600 } else { 0o644 };
     let mut stream = Vec::new();
     // Writing into memory cannot fail.
-    let _ = generated.bundle.write_stream(&mut stream);
+    let _ = match format {
+        StreamFormat::Yaml => generated.bundle.write_stream(&mut stream),
+        StreamFormat::Json => generated.bundle.write_json_list(&mut stream),
+    };
     write_atomically(path, &stream, mode)
 }
 
