@@ -1,7 +1,7 @@
 //! The command line: the subcommands and their flags. Parsing only; `app` runs them.
 
 use crate::config::Mode;
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum, ValueHint};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
@@ -12,8 +12,25 @@ use std::path::PathBuf;
     after_help = "Exit status: 0 success (no drift, no problem), 1 drift found by `diff`, problems found by `check` or an error result from `fn`, 2 error."
 )]
 pub struct Cli {
+    /// When to colour messages and diffs: auto (on a terminal, unless NO_COLOR is set),
+    /// always or never
+    #[arg(
+        long,
+        value_enum,
+        value_name = "WHEN",
+        default_value = "auto",
+        global = true
+    )]
+    pub color: ColorChoice,
     #[command(subcommand)]
     pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Debug, Subcommand)]
@@ -23,9 +40,14 @@ pub enum Command {
         #[command(flatten)]
         input: Input,
         /// Write the stream to FILE instead of standard output, atomically: a reader sees the
-        /// old file or the whole new one, and nothing is left behind on an error
-        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        /// old file or the whole new one, and nothing is left behind on an error. As with
+        /// kubectl, `-o yaml` and `-o json` choose the format on standard output instead
+        /// (`-o ./json` writes a file named json)
+        #[arg(short = 'o', long = "output", value_name = "FILE", value_hint = ValueHint::FilePath)]
         output: Option<PathBuf>,
+        /// The stream's format: yaml (documents separated by ---) or json (one kubectl List)
+        #[arg(long = "output-format", value_enum, value_name = "FORMAT")]
+        format: Option<StreamFormat>,
     },
     /// Write a Kustomize Component directory (base plus one sub-component per layer)
     Build {
@@ -33,7 +55,7 @@ pub enum Command {
         input: Input,
         /// The component directory to write into (created if missing); only the files the
         /// tool generated there, listed in DIR/.sg-executor-gen, are replaced or deleted
-        #[arg(short = 'o', long = "output", value_name = "DIR")]
+        #[arg(short = 'o', long = "output", value_name = "DIR", value_hint = ValueHint::DirPath)]
         output: PathBuf,
         /// Replace generated files even if they were edited by hand (never foreign files; a
         /// listed file no longer generated is deleted only when it is as the tool wrote it)
@@ -45,7 +67,7 @@ pub enum Command {
         #[command(flatten)]
         input: Input,
         /// The golden component directory
-        #[arg(long, value_name = "DIR")]
+        #[arg(long, value_name = "DIR", value_hint = ValueHint::DirPath)]
         golden: PathBuf,
         /// Rewrite the golden directory to the generated tree instead of comparing (every
         /// generated path is written, header or not; other files are never touched)
@@ -58,11 +80,7 @@ pub enum Command {
     },
     /// Check any manifest stream (e.g. `kubectl kustomize` output) as `render` checks its own:
     /// typed objects and their wiring; exit 1 on problems
-    Check {
-        /// The manifests: a multi-document YAML stream (`-` reads standard input)
-        #[arg(short = 'f', long = "file", value_name = "MANIFESTS")]
-        file: PathBuf,
-    },
+    Check(CheckArgs),
     /// Run as a KRM function: read a ResourceList on standard input, its functionConfig the
     /// config, and write it back with the stack's objects in its items (for kpt)
     Fn,
@@ -83,6 +101,52 @@ pub enum Command {
     },
     /// Print the manual page (roff; `sg-executor-gen man | man -l -`)
     Man,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Manifests: a multi-document YAML stream (`kind: List` and `*List` are expanded), a
+    /// directory (its *.yaml, *.yml and *.json files, recursively, in name order), or `-` for
+    /// standard input; repeat for several
+    #[arg(
+        short = 'f',
+        long = "file",
+        value_name = "MANIFESTS",
+        value_hint = ValueHint::AnyPath,
+        required = true
+    )]
+    pub files: Vec<PathBuf>,
+    /// Pass when there is nothing to check; without it an empty stream is an error, since
+    /// it is most often a command before the pipe that failed
+    #[arg(long)]
+    pub allow_empty: bool,
+    /// Turn warnings (references to objects outside the stream, objects of kinds it cannot
+    /// check) into problems
+    #[arg(long)]
+    pub strict: bool,
+    /// The report: text (one line a problem, on standard error), json or junit (JUnit XML
+    /// for CI test reports), both on standard output
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_enum,
+        value_name = "FORMAT",
+        default_value = "text"
+    )]
+    pub output: ReportFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Text,
+    Json,
+    Junit,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StreamFormat {
+    Yaml,
+    Json,
 }
 
 #[derive(Debug, Args)]
@@ -107,7 +171,7 @@ pub struct InitArgs {
     #[arg(long, value_name = "NAME", default_value = crate::config::defaults::STACK_NAME)]
     pub name: String,
     /// The namespace of every object
-    #[arg(short = 'n', long, value_name = "NS")]
+    #[arg(short = 'n', long, value_name = "NS", value_hint = ValueHint::Other)]
     pub namespace: Option<String>,
     /// Where the editor finds the schema (the modeline's `$schema=`)
     #[arg(
@@ -120,20 +184,43 @@ pub struct InitArgs {
 
 #[derive(Debug, Args)]
 pub struct Input {
-    /// The config file: KRM form or a bare Helm values override (`-` reads standard input)
-    #[arg(short = 'f', long = "file", value_name = "CONFIG")]
-    pub file: PathBuf,
+    /// A config file: KRM form or bare Helm values (`-` or /dev/stdin reads standard input;
+    /// a pipe such as <(sops -d values.yaml) works too). Repeat to layer files as Helm
+    /// does: later files win, mappings merge, lists are replaced, `null` deletes a key
+    #[arg(
+        short = 'f',
+        long = "file",
+        value_name = "CONFIG",
+        value_hint = ValueHint::FilePath,
+        required_unless_present_any = ["set", "set_string", "set_file"]
+    )]
+    pub files: Vec<PathBuf>,
+    /// Set values on the command line, after the files, as with helm: a.b=c, a[0].b=c,
+    /// lists {x,y}; `\` escapes `,` `.` `=`; true/false, null (delete) and whole numbers are
+    /// typed. Keys are the Helm value names (under `spec` in the KRM form); repeatable
+    #[arg(long = "set", value_name = "KEY=VALUE", value_hint = ValueHint::Other)]
+    pub set: Vec<String>,
+    /// Like --set, every value a string (applied after --set)
+    #[arg(long = "set-string", value_name = "KEY=VALUE", value_hint = ValueHint::Other)]
+    pub set_string: Vec<String>,
+    /// Like --set, each value the text of a file (applied last)
+    #[arg(long = "set-file", value_name = "KEY=PATH", value_hint = ValueHint::Other)]
+    pub set_file: Vec<String>,
     /// Put every object in this namespace (overrides metadata.namespace)
-    #[arg(short = 'n', long, value_name = "NS")]
+    #[arg(short = 'n', long, value_name = "NS", value_hint = ValueHint::Other)]
     pub namespace: Option<String>,
-    /// Executor flavour (overrides spec.mode)
+    /// Executor flavour (overrides spec.mode); `k8s` is kubernetes
     #[arg(long, value_enum)]
     pub mode: Option<ModeArg>,
+    /// Turn the config's warnings into errors
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum ModeArg {
     Dind,
+    #[value(alias = "k8s")]
     Kubernetes,
 }
 

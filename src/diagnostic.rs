@@ -2,7 +2,9 @@
 //!
 //! Every phase that reads the config reports through `Problem`, so messages look the same
 //! wherever they come from: `FILE:LINE:COL: error: PATH: what is wrong; what to do`, the
-//! GNU form that editors and CI logs already know how to jump to.
+//! GNU form that editors and CI logs already know how to jump to. A run may read several
+//! sources (`-f base.yaml -f prod.yaml --set a=b`): a location says which one, and
+//! `Origins` names them.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -11,11 +13,63 @@ use std::fmt;
 /// Those found beyond it are counted, and the count is shown (`not_shown`).
 pub const MAX_SHOWN: usize = 50;
 
-/// A 1-based line and column in the config file.
+/// A 1-based line and column in one of the run's sources (`source`: its index in the
+/// run's `Origins`; 0 when there is one).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Location {
+    pub source: u16,
     pub line: usize,
     pub column: usize,
+}
+
+impl Location {
+    /// A line and column in the first (or only) source.
+    pub const fn new(line: usize, column: usize) -> Self {
+        Location {
+            source: 0,
+            line,
+            column,
+        }
+    }
+
+    /// The same line and column in source `source`.
+    pub const fn in_source(self, source: u16) -> Self {
+        Location { source, ..self }
+    }
+}
+
+/// What a source of a run is, which decides how a location in it is shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// A file (or standard input): `NAME:LINE:COL`.
+    File(String),
+    /// A command-line argument (`--set a=b`), one line: shown whole, without line and column.
+    Argument(String),
+}
+
+/// The names of a run's sources, by source index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origins(pub Vec<Origin>);
+
+impl Origins {
+    /// A run with one file (or a flag standing for one, such as `--namespace`).
+    pub fn file(name: impl Into<String>) -> Self {
+        Origins(vec![Origin::File(name.into())])
+    }
+
+    /// The origin of a location, or the first source when there is none.
+    fn of(&self, at: Option<Location>) -> Option<&Origin> {
+        let i = at.map_or(0, |a| usize::from(a.source));
+        self.0.get(i).or_else(|| self.0.first())
+    }
+
+    /// The name shown for the whole run (the first source).
+    pub fn primary(&self) -> &str {
+        match self.0.first() {
+            Some(Origin::File(n) | Origin::Argument(n)) => n,
+            None => "",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -71,33 +125,55 @@ impl Problem {
         self
     }
 
-    /// Shows the problem as one line, prefixed by the file it is about. Every part is
-    /// escaped (`escape`), so a value with a newline cannot forge a second problem.
-    pub fn display<'a>(&'a self, file: &'a str) -> impl fmt::Display + 'a {
+    /// Shows the problem as one line, prefixed by the source it is about (with `color`, its
+    /// level in colour, as compilers do). Every part is escaped (`escape`), so a value with a
+    /// newline cannot forge a second problem.
+    pub fn display_in<'a>(&'a self, origins: &'a Origins, color: bool) -> impl fmt::Display + 'a {
         Shown {
             problem: self,
-            file,
+            origins: Cow::Borrowed(origins),
+            color,
+        }
+    }
+
+    /// `display_in` for a run of one file, without colour.
+    pub fn display<'a>(&'a self, file: &str) -> impl fmt::Display + 'a {
+        Shown {
+            problem: self,
+            origins: Cow::Owned(Origins::file(file)),
+            color: false,
         }
     }
 }
 
 struct Shown<'a> {
     problem: &'a Problem,
-    file: &'a str,
+    origins: Cow<'a, Origins>,
+    color: bool,
 }
 
 impl fmt::Display for Shown<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let p = self.problem;
-        write!(f, "{}", escape(self.file))?;
-        if let Some(at) = p.at {
-            write!(f, ":{}:{}", at.line, at.column)?;
+        match self.origins.of(p.at) {
+            Some(Origin::File(name)) => {
+                write!(f, "{}", escape(name))?;
+                if let Some(at) = p.at {
+                    write!(f, ":{}:{}", at.line, at.column)?;
+                }
+            }
+            Some(Origin::Argument(arg)) => write!(f, "{}", escape(arg))?,
+            None => {}
         }
-        let level = match p.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
+        let (level, paint) = match p.severity {
+            Severity::Error => ("error", "\x1b[1;31m"),
+            Severity::Warning => ("warning", "\x1b[1;33m"),
         };
-        write!(f, ": {level}: ")?;
+        if self.color {
+            write!(f, ": {paint}{level}\x1b[0m: ")?;
+        } else {
+            write!(f, ": {level}: ")?;
+        }
         if !p.path.is_empty() {
             write!(f, "{}: ", escape(&p.path))?;
         }
@@ -111,17 +187,23 @@ impl fmt::Display for Shown<'_> {
 
 /// Problems one line each, then how many more were found (`at_least`: reading stopped
 /// early, so there may be more still).
-pub fn report(file: &str, problems: &[Problem], not_shown: usize, at_least: bool) -> String {
+pub fn report(
+    origins: &Origins,
+    problems: &[Problem],
+    not_shown: usize,
+    at_least: bool,
+    color: bool,
+) -> String {
     let mut lines: Vec<String> = problems
         .iter()
-        .map(|p| p.display(file).to_string())
+        .map(|p| p.display_in(origins, color).to_string())
         .collect();
     if not_shown > 0 {
         let s = if not_shown == 1 && !at_least { "" } else { "s" };
         let at_least = if at_least { "at least " } else { "" };
         lines.push(format!(
             "{}: … and {at_least}{not_shown} more problem{s} not shown; fix the ones above and run again",
-            escape(file)
+            escape(origins.primary())
         ));
     }
     lines.join("\n")
@@ -271,7 +353,7 @@ mod tests {
     #[test]
     fn every_part_of_a_problem_stays_on_one_line() {
         let p = Problem::error("`a\nconfig.yaml:1:1: error: forged` is bad")
-            .at(Location { line: 1, column: 1 })
+            .at(Location::new(1, 1))
             .path("x.a\rb\u{2028}")
             .hint("remove \u{202e}it\u{85}");
         let shown = p.display("c\n.yaml").to_string();
@@ -302,12 +384,40 @@ mod tests {
     #[test]
     fn display_is_gnu_style() {
         let p = Problem::error("unknown key")
-            .at(Location { line: 3, column: 5 })
+            .at(Location::new(3, 5))
             .path("spec.x")
             .hint("remove it");
         assert_eq!(
             p.display("c.yaml").to_string(),
             "c.yaml:3:5: error: spec.x: unknown key; remove it"
+        );
+    }
+
+    #[test]
+    fn a_location_names_its_source_a_flag_without_line_and_column() {
+        let origins = Origins(vec![
+            Origin::File("base.yaml".into()),
+            Origin::File("prod.yaml".into()),
+            Origin::Argument("--set executor.replicaCount=-1".into()),
+        ]);
+        let at = |s, l, c| Location::new(l, c).in_source(s);
+        let shown = |p: Problem| p.display_in(&origins, false).to_string();
+        assert_eq!(
+            shown(Problem::error("bad").at(at(1, 4, 3)).path("x")),
+            "prod.yaml:4:3: error: x: bad"
+        );
+        assert_eq!(
+            shown(
+                Problem::error("negative")
+                    .at(at(2, 1, 29))
+                    .path("executor.replicaCount")
+            ),
+            "--set executor.replicaCount=-1: error: executor.replicaCount: negative"
+        );
+        assert_eq!(shown(Problem::warning("w")), "base.yaml: warning: w");
+        assert_eq!(
+            Problem::error("e").display_in(&origins, true).to_string(),
+            "base.yaml: \x1b[1;31merror\x1b[0m: e"
         );
     }
 }

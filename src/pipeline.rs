@@ -5,6 +5,7 @@
 use crate::check::bundle::{self, Bundle};
 use crate::check::CheckError;
 use crate::component::layout::{self, Tree};
+use crate::config::layers::Layer;
 use crate::config::load::{self, ConfigError};
 use crate::config::validate::Overrides;
 use crate::diagnostic::Problem;
@@ -44,7 +45,19 @@ impl Generated {
 }
 
 pub fn generate(text: &str, overrides: &Overrides) -> Result<Generated, PipelineError> {
-    let loaded = load::load(text, overrides)?;
+    generate_layered(&[Layer::File(text)], overrides, &mut |_| {
+        Err("no files are read here".into())
+    })
+}
+
+/// `generate` for a config in layers (several files, `--set`; see `config::layers`);
+/// `read_file` reads the files `--set-file` names.
+pub fn generate_layered(
+    layers: &[Layer<'_>],
+    overrides: &Overrides,
+    read_file: &mut dyn FnMut(&str) -> Result<String, String>,
+) -> Result<Generated, PipelineError> {
+    let loaded = load::load_layers(layers, overrides, read_file)?;
     let stack = stack::render_stack(&loaded.config)?;
     let bundle = bundle::assemble(&stack)?;
     Ok(Generated {

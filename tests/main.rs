@@ -6,7 +6,9 @@ mod common;
 
 mod architecture;
 mod chart_keys;
+mod check_stream;
 mod cli;
+mod completions;
 mod component;
 mod consumers;
 mod diff;
@@ -17,6 +19,7 @@ mod key_defaults;
 mod knobs;
 mod kpt;
 mod kustomize_roundtrip;
+mod layers;
 mod properties;
 mod schema;
 mod size_estimate;

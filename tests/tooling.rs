@@ -139,6 +139,76 @@ fn render_to_a_file_writes_what_it_would_print() {
     );
 }
 
+/// kubectl's habit: `-o json` and `-o yaml` are formats, printed; never a file named `json`.
+#[test]
+fn render_o_json_prints_a_kubectl_list_of_the_same_objects() {
+    let dir = scratch_dir("render-o-json");
+    std::fs::write(dir.join("c.yaml"), CONFIG).unwrap();
+    let yaml = run_tool_in(&dir, &["render", "-f", "c.yaml"], None);
+    let as_yaml = run_tool_in(&dir, &["render", "-f", "c.yaml", "-o", "yaml"], None);
+    assert_eq!(as_yaml.stdout, yaml.stdout);
+    let json = run_tool_in(&dir, &["render", "-f", "c.yaml", "-o", "json"], None);
+    assert_eq!(json.code, 0, "{}", json.stderr);
+    assert_eq!(common::files_under(&dir).len(), 1, "a file was written");
+    let list: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(
+        (&list["apiVersion"], &list["kind"]),
+        (&"v1".into(), &"List".into())
+    );
+    let objects: Vec<serde_json::Value> = serde_yaml::Deserializer::from_str(&yaml.stdout)
+        .map(|d| serde::Deserialize::deserialize(d).unwrap())
+        .collect();
+    assert_eq!(list["items"].as_array().unwrap(), &objects);
+    // The explicit flag, into a file; and a file really named json.
+    let run = run_tool_in(
+        &dir,
+        &[
+            "render",
+            "-f",
+            "c.yaml",
+            "--output-format",
+            "json",
+            "-o",
+            "out.json",
+        ],
+        None,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("out.json")).unwrap(),
+        json.stdout
+    );
+    let run = run_tool_in(&dir, &["render", "-f", "c.yaml", "-o", "./json"], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("json")).unwrap(),
+        yaml.stdout
+    );
+    let clash = run_tool_in(
+        &dir,
+        &[
+            "render",
+            "-f",
+            "c.yaml",
+            "-o",
+            "json",
+            "--output-format",
+            "yaml",
+        ],
+        None,
+    );
+    assert_eq!(clash.code, 2);
+}
+
+#[test]
+fn mode_k8s_is_kubernetes() {
+    let k8s = run_tool(&["render", "-f", "-", "--mode", "k8s"], Some(CONFIG));
+    let kubernetes = run_tool(&["render", "-f", "-", "--mode", "kubernetes"], Some(CONFIG));
+    assert_eq!(k8s.code, 0, "{}", k8s.stderr);
+    assert_eq!(k8s.stdout, kubernetes.stdout);
+    assert!(k8s.stdout.contains("executor-kubernetes"));
+}
+
 #[test]
 fn render_to_a_file_keeps_a_secret_private() {
     let dir = scratch_dir("render-o-secret");

@@ -14,11 +14,10 @@ use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
-/// How to run: compare or `update`, show Secret values or not, colour or not.
+/// How to run: compare or `update`, show Secret values or not.
 pub(super) struct How {
     pub update: bool,
     pub show_secrets: bool,
-    pub color: bool,
 }
 
 pub(super) fn diff(
@@ -27,8 +26,9 @@ pub(super) fn diff(
     how: How,
     out: &mut dyn Write,
     err: &mut dyn Write,
+    color: super::Colors,
 ) -> Result<Outcome, AppError> {
-    let generated = generate(input, err)?;
+    let generated = generate(input, err, color.err)?;
     let tree = generated.component();
     if how.update {
         let written = output_dir::write_tree(golden, &tree, Claim::EveryGeneratedPath)?;
@@ -59,7 +59,7 @@ pub(super) fn diff(
             "ignored {} file(s) in {} not generated from {}",
             found.ignored,
             shown(golden),
-            shown(&input.file)
+            sources(input)
         );
     }
     let drift = tree_diff::compare(&found.files, &tree, how.show_secrets);
@@ -68,12 +68,12 @@ pub(super) fn diff(
             err,
             "no drift: {} matches {}",
             shown(golden),
-            shown(&input.file)
+            sources(input)
         );
         return Ok(Outcome::Clean);
     }
     for d in &drift {
-        let text = if how.color {
+        let text = if color.out {
             tree_diff::colorize(&d.diff)
         } else {
             d.diff.clone()
@@ -83,11 +83,41 @@ pub(super) fn diff(
     let (added, removed) = tree_diff::stats(&drift);
     let _ = writeln!(
         err,
-        "drift: {} file(s) differ from {} (+{added} -{removed}); run `sg-executor-gen diff -f {} --golden {} --update` if the change is intended",
+        "drift: {} file(s) differ from {} (+{added} -{removed}); run `sg-executor-gen diff {} --golden {} --update` if the change is intended",
         drift.len(),
         shown(golden),
-        shell_word(input.file.as_os_str().as_bytes()),
+        arguments(input),
         shell_word(golden.as_os_str().as_bytes()),
     );
     Ok(Outcome::Drift)
+}
+
+/// The config's sources in words: `a.yaml`, `a.yaml, b.yaml and --set`.
+fn sources(input: &Input) -> String {
+    let mut names: Vec<String> = input.files.iter().map(|f| shown(f)).collect();
+    if !(input.set.is_empty() && input.set_string.is_empty() && input.set_file.is_empty()) {
+        names.push("--set".into());
+    }
+    match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => names.join(""),
+    }
+}
+
+/// The config's flags, to repeat them in a command (quoted for a shell where needed).
+fn arguments(input: &Input) -> String {
+    let mut args = Vec::new();
+    for f in &input.files {
+        args.push(format!("-f {}", shell_word(f.as_os_str().as_bytes())));
+    }
+    for (flag, values) in [
+        ("--set", &input.set),
+        ("--set-string", &input.set_string),
+        ("--set-file", &input.set_file),
+    ] {
+        for v in values {
+            args.push(format!("{flag} {}", shell_word(v.as_bytes())));
+        }
+    }
+    args.join(" ")
 }

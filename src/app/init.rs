@@ -22,7 +22,7 @@ pub(super) fn init(args: &InitArgs, out: &mut dyn Write) -> Result<Outcome, AppE
         Ok(_) => {}
         Err(PipelineError::Config(e)) => {
             return Err(AppError::Config {
-                file: "init".into(),
+                origins: crate::diagnostic::Origins::file("init"),
                 // The lines are the printed text's, which was not printed: the key path
                 // names the flag.
                 problems: e

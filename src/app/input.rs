@@ -1,22 +1,59 @@
-//! Reading the config: from a file or standard input, within the size limit, as UTF-8;
-//! then the pipeline, with its warnings written as they come.
+//! Reading the config: every `-f` file (a regular file, standard input, or a pipe such as
+//! `<(sops -d values.yaml)`), within the size limit, as UTF-8, then `--set`, `--set-string`
+//! and `--set-file` in Helm's order; then the pipeline, with its warnings written as they
+//! come (or, with `--strict`, refused as errors).
 
 use super::AppError;
 use crate::cli::Input;
+use crate::config::layers::Layer;
 use crate::config::source::MAX_FILE_BYTES;
+use crate::config::strvals::SetKind;
 use crate::config::Overrides;
-use crate::diagnostic::{self, Problem};
+use crate::diagnostic::{self, Origin, Origins, Problem, Severity};
 use crate::pipeline::{self, Generated, PipelineError};
 use std::io::{self, Read, Write};
 use std::path::Path;
 
+/// What to do when a config file is too large.
+const CONFIG_TOO_LARGE: &str = "a config is a few KiB; check that this is the right file";
+
 /// Reads the config and runs the pipeline; warnings go to `err` right away.
-pub(super) fn generate(input: &Input, err: &mut dyn Write) -> Result<Generated, AppError> {
-    let (shown, text) = read_text(
-        &input.file,
-        MAX_FILE_BYTES,
-        "a config is a few KiB; check that this is the right file",
-    )?;
+pub(super) fn generate(
+    input: &Input,
+    err: &mut dyn Write,
+    color: bool,
+) -> Result<Generated, AppError> {
+    let mut texts = Vec::with_capacity(input.files.len());
+    let mut origins = Vec::new();
+    let mut stdin_used = false;
+    for path in &input.files {
+        if is_stdin(path) {
+            if stdin_used {
+                return Err(AppError::one(
+                    "-f",
+                    Problem::error("standard input is given twice")
+                        .hint("read it once; give the other layers as files"),
+                ));
+            }
+            stdin_used = true;
+        }
+        let (shown, text) = read_text(path, MAX_FILE_BYTES, CONFIG_TOO_LARGE)?;
+        origins.push(Origin::File(shown));
+        texts.push(text);
+    }
+    let mut layers: Vec<Layer<'_>> = texts.iter().map(|t| Layer::File(t)).collect();
+    // Helm's order: the files, then every --set, every --set-string, every --set-file.
+    for (args, kind) in [
+        (&input.set, SetKind::Typed),
+        (&input.set_string, SetKind::String),
+        (&input.set_file, SetKind::File),
+    ] {
+        for arg in args {
+            origins.push(Origin::Argument(format!("{} {arg}", kind.flag())));
+            layers.push(Layer::Set(arg, kind));
+        }
+    }
+    let origins = Origins(origins);
     let overrides = Overrides {
         namespace: input.namespace.clone(),
         mode: input.mode.map(Into::into),
@@ -30,16 +67,46 @@ pub(super) fn generate(input: &Input, err: &mut dyn Write) -> Result<Generated, 
             ));
         }
     }
-    match pipeline::generate(&text, &overrides) {
+    let mut read_file = |path: &str| {
+        read_text(
+            Path::new(path),
+            MAX_FILE_BYTES,
+            "--set-file reads a few KiB",
+        )
+        .map(|(_, text)| text)
+        .map_err(|e| match e {
+            AppError::Config { problems, .. } => problems
+                .into_iter()
+                .map(|p| p.message)
+                .collect::<Vec<_>>()
+                .join("; "),
+            other => other.to_string(),
+        })
+    };
+    match pipeline::generate_layered(&layers, &overrides, &mut read_file) {
+        Ok(g) if input.strict && !g.warnings.is_empty() => Err(AppError::Config {
+            origins,
+            problems: g
+                .warnings
+                .into_iter()
+                .map(|mut p| {
+                    p.severity = Severity::Error;
+                    p
+                })
+                .collect(),
+            not_shown: g.warnings_not_shown,
+            at_least: false,
+        }),
         Ok(g) => {
             if !g.warnings.is_empty() {
-                let report = diagnostic::report(&shown, &g.warnings, g.warnings_not_shown, false);
+                let report =
+                    diagnostic::report(&origins, &g.warnings, g.warnings_not_shown, false, color);
                 let _ = writeln!(err, "{report}");
             }
             Ok(g)
         }
         Err(PipelineError::Config(e)) => Err(AppError::Config {
-            file: shown,
+            origins,
             problems: e.problems,
             not_shown: e.not_shown,
             at_least: e.at_least,
@@ -48,9 +115,17 @@ pub(super) fn generate(input: &Input, err: &mut dyn Write) -> Result<Generated, 
     }
 }
 
+/// `-`, or a name of standard input.
+pub(super) fn is_stdin(path: &Path) -> bool {
+    path == Path::new("-") || path == Path::new("/dev/stdin")
+}
+
 /// Reads a file (or stdin for `-`) as UTF-8 text of at most `max` bytes; returns the name
-/// to show in messages, and the text. `too_large` says what to do when it is larger. Only a
-/// regular file is opened: opening a FIFO waits for a writer, a device may never end.
+/// to show in messages, and the text. `too_large` says what to do when it is larger.
+///
+/// A regular file or a pipe is read: a pipe is what `-f <(sops -d …)` and `-f /dev/stdin`
+/// give. A named pipe is opened without waiting for a writer, so one nobody writes to reads
+/// as empty instead of hanging. A device, a socket or a directory is refused.
 pub(super) fn read_text(
     path: &Path,
     max: u64,
@@ -64,12 +139,14 @@ pub(super) fn read_text(
     let fail = |message: String, hint: &str| {
         AppError::one(shown.clone(), Problem::error(message).hint(hint))
     };
-    let refuse_unless_file = |meta: &std::fs::Metadata| match not_a_file(&meta.file_type()) {
+    let refuse_unless_readable = |meta: &std::fs::Metadata| {
+        match not_readable(&meta.file_type()) {
         Some(what) => Err(fail(
-            format!("is {what}, not a config file"),
-            "name the YAML file, e.g. -f examples/basic.yaml",
+            format!("is {what}, not a file or a pipe"),
+            "give a YAML file with -f (`sg-executor-gen init > executor.yaml` writes a config), or `-f -` for standard input",
         )),
         None => Ok(()),
+    }
     };
     let cannot_read = |e: io::Error| {
         fail(
@@ -78,6 +155,7 @@ pub(super) fn read_text(
         )
     };
     let mut bytes = Vec::new();
+    let mut pipe = false;
     if path == Path::new("-") {
         io::stdin()
             .lock()
@@ -85,29 +163,34 @@ pub(super) fn read_text(
             .read_to_end(&mut bytes)
             .map_err(|e| {
                 fail(
-                    format!("cannot read standard input: {e}"),
+                    format!("cannot read standard input: {}", plain_io(&e)),
                     "pipe a config file in",
                 )
             })?;
     } else {
-        // Only a regular file is opened: opening a FIFO waits for a writer, a device may
-        // never end, and neither is a config.
         let meta = std::fs::metadata(path).map_err(|e| {
             fail(
                 format!("cannot read: {}", plain_io(&e)),
                 "check the path given to -f",
             )
         })?;
-        refuse_unless_file(&meta)?;
-        let file = std::fs::File::open(path).map_err(cannot_read)?;
-        // The path may have been replaced since; what was opened must be a file too.
-        refuse_unless_file(&file.metadata().map_err(cannot_read)?)?;
+        refuse_unless_readable(&meta)?;
+        pipe = is_pipe(&meta.file_type());
+        let file = open(path, pipe).map_err(cannot_read)?;
+        // The path may have been replaced since; what was opened must be readable too.
+        refuse_unless_readable(&file.metadata().map_err(cannot_read)?)?;
         file.take(max + 1)
             .read_to_end(&mut bytes)
             .map_err(cannot_read)?;
     }
     if bytes.len() as u64 > max {
         return Err(fail(format!("larger than {} KiB", max / 1024), too_large));
+    }
+    if pipe && bytes.is_empty() {
+        return Err(fail(
+            "is a pipe, and nothing came through it".into(),
+            "check the command that writes to it (its error is above), or that something writes to the named pipe",
+        ));
     }
     let text = String::from_utf8(bytes).map_err(|e| {
         let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
@@ -116,20 +199,58 @@ pub(super) fn read_text(
         AppError::one(
             shown.clone(),
             Problem::error("the file is not UTF-8 text")
-                .at(crate::diagnostic::Location { line, column })
+                .at(crate::diagnostic::Location::new(line, column))
                 .hint("save it as UTF-8"),
         )
     })?;
     Ok((shown, text))
 }
 
-/// What a path is when it is not a regular file (after following symlinks), in words.
-fn not_a_file(t: &std::fs::FileType) -> Option<&'static str> {
+/// Opens a file for reading; a pipe without waiting for a writer (a named pipe nobody writes
+/// to then reads as empty), then in blocking mode, so the read waits for the writer to end.
+fn open(path: &Path, pipe: bool) -> io::Result<std::fs::File> {
+    #[cfg(unix)]
+    if pipe {
+        use std::os::unix::fs::OpenOptionsExt;
+        use std::os::unix::io::AsRawFd;
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(path)?;
+        // SAFETY: fcntl on a descriptor this function owns, with flags it just read.
+        unsafe {
+            let fd = file.as_raw_fd();
+            let flags = libc::fcntl(fd, libc::F_GETFL);
+            if flags < 0 || libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK) < 0 {
+                return Err(io::Error::last_os_error());
+            }
+        }
+        return Ok(file);
+    }
+    let _ = pipe;
+    std::fs::File::open(path)
+}
+
+fn is_pipe(t: &std::fs::FileType) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        t.is_fifo()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = t;
+        false
+    }
+}
+
+/// What a path is when it is neither a regular file nor a pipe (after following symlinks).
+fn not_readable(t: &std::fs::FileType) -> Option<&'static str> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::FileTypeExt;
         if t.is_fifo() {
-            return Some("a named pipe (FIFO)");
+            return None;
         }
         if t.is_socket() {
             return Some("a socket");
@@ -151,7 +272,7 @@ fn not_a_file(t: &std::fs::FileType) -> Option<&'static str> {
 }
 
 /// An I/O error without Rust's "(os error N)" suffix.
-fn plain_io(e: &io::Error) -> String {
+pub(super) fn plain_io(e: &io::Error) -> String {
     let s = e.to_string();
     match s.find(" (os error") {
         Some(i) => s[..i].to_lowercase(),

@@ -10,18 +10,26 @@
 //! process is gone and whose lock nobody holds.
 
 use super::AppError;
+use crate::cli::StreamFormat;
 use crate::component::dir_handle::{self, DirHandle, Kind};
 use crate::component::output_dir::{io_error, shown};
 use crate::pipeline::Generated;
 use std::io::Write;
 use std::path::Path;
 
-pub(super) fn write(path: &Path, generated: &Generated) -> Result<(), AppError> {
+pub(super) fn write(
+    path: &Path,
+    generated: &Generated,
+    format: StreamFormat,
+) -> Result<(), AppError> {
     let has_secret = generated.bundle.ids().any(|id| id.kind == "Secret");
     let mode = if has_secret { 0o600 } else { 0o644 };
     let mut stream = Vec::new();
     // Writing into memory cannot fail.
-    let _ = generated.bundle.write_stream(&mut stream);
+    let _ = match format {
+        StreamFormat::Yaml => generated.bundle.write_stream(&mut stream),
+        StreamFormat::Json => generated.bundle.write_json_list(&mut stream),
+    };
     write_atomically(path, &stream, mode)
 }
 

@@ -76,6 +76,25 @@ impl Bundle {
         String::from_utf8(out).unwrap_or_default()
     }
 
+    /// Writes the objects as one kubectl `List` in JSON (what `kubectl get -o json` prints and
+    /// `kubectl apply -f` reads), in the bundle's fixed order, ending with a newline.
+    pub fn write_json_list(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        #[derive(serde::Serialize)]
+        struct List<'a> {
+            #[serde(rename = "apiVersion")]
+            api_version: &'static str,
+            kind: &'static str,
+            items: Vec<Cow<'a, Value>>,
+        }
+        let list = List {
+            api_version: "v1",
+            kind: "List",
+            items: self.objects().map(|(_, o)| o).collect(),
+        };
+        serde_json::to_writer_pretty(&mut *out, &list)?;
+        out.write_all(b"\n")
+    }
+
     /// Writes the stream, a batch of objects at a time: each batch is turned into text on
     /// every core, then written in order, so the stream is never held whole.
     pub fn write_stream(&self, out: &mut dyn Write) -> std::io::Result<()> {

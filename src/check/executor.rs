@@ -9,7 +9,6 @@ use super::index::{Index, Indexes};
 use super::typed::{PodContainer as Container, PodTemplate, PodVolume};
 use super::{Reporter, Scope};
 use crate::k8s::resid::ResId;
-use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use std::borrow::Cow;
 use std::collections::HashMap;
 
@@ -271,10 +270,12 @@ fn check_mirror(
     };
     let ports = service.spec.as_ref().and_then(|s| s.ports.as_ref());
     if !ports.into_iter().flatten().any(|p| p.port == port) {
-        let target = IntOrString::Int(port);
         r.found(
             &field,
-            format!("dockerd's mirror `{}` uses port {target:?}, which the Service {name} does not serve", mirror.url),
+            format!(
+                "dockerd's mirror `{}` uses port {port}, which the Service {name} does not serve",
+                mirror.url
+            ),
         );
     }
 }

@@ -13,11 +13,13 @@ pub mod bundle;
 mod executor;
 mod index;
 mod pod;
+pub mod report;
 mod shape;
 mod size;
 pub mod stream;
 mod strings;
 mod typed;
+mod values;
 mod wiring;
 
 use crate::k8s::resid::ResId;

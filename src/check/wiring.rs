@@ -15,6 +15,29 @@ use k8s_openapi::api::rbac::v1::RoleBinding;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
+/// Labels as a selector is written on kubectl's command line: `` `app=a,tier=b` ``.
+pub(super) fn labels_text<'m>(
+    labels: impl IntoIterator<Item = (&'m String, &'m String)>,
+) -> String {
+    let pairs: Vec<String> = labels
+        .into_iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    if pairs.is_empty() {
+        "(none)".into()
+    } else {
+        format!("`{}`", pairs.join(","))
+    }
+}
+
+/// A port as written in a manifest: `` `http` `` or `8080`.
+pub(super) fn port_text(port: &IntOrString) -> String {
+    match port {
+        IntOrString::Int(n) => n.to_string(),
+        IntOrString::String(name) => format!("`{name}`"),
+    }
+}
+
 /// The checks of one object against the others.
 pub(super) fn object(id: &ResId, t: &Typed, indexes: &Indexes<'_>, r: &mut Reporter<'_>) {
     if id.name.is_empty() {
@@ -45,7 +68,11 @@ fn workload(selector: &LabelSelector, template: &PodTemplate, r: &mut Reporter<'
     if !matches(sel, pod_labels) {
         r.found(
             "spec.selector",
-            format!("selector {sel:?} does not match the pod template labels {pod_labels:?}"),
+            format!(
+                "the selector {} does not match the pod template's labels {}",
+                labels_text(sel),
+                labels_text(pod_labels)
+            ),
         );
     }
 }
@@ -58,7 +85,10 @@ fn service(s: &Service, index: &super::index::Index<'_>, r: &mut Reporter<'_>) {
     if selected.is_empty() {
         r.found(
             "spec.selector",
-            format!("selects no pod of any workload: {sel:?}"),
+            format!(
+                "selects no pod of any workload (selector {})",
+                labels_text(sel)
+            ),
         );
     }
     let ports = spec.and_then(|s| s.ports.as_deref()).unwrap_or_default();
@@ -81,7 +111,8 @@ fn service(s: &Service, index: &super::index::Index<'_>, r: &mut Reporter<'_>) {
                 r.found(
                     &format!("spec.ports[{i}].targetPort"),
                     format!(
-                        "{target:?} is not declared by any container of {}, so the Service has no endpoints",
+                        "port {} is not declared by any container of {}, so the Service has no endpoints",
+                        port_text(&target),
                         w.id
                     ),
                 );
@@ -121,7 +152,10 @@ fn network_policy(np: &NetworkPolicy, index: &super::index::Index<'_>, r: &mut R
     if !selector.is_empty() && index.selected(selector).is_empty() {
         r.found(
             "spec.podSelector",
-            format!("selects no pod of any workload: {selector:?}"),
+            format!(
+                "selects no pod of any workload (selector {})",
+                labels_text(selector)
+            ),
         );
     }
 }

@@ -50,7 +50,7 @@ pub fn scan(text: &str) -> Scanned<'_> {
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
         if forbidden_in_yaml(c) {
-            found.push((Location { line, column }, c));
+            found.push((Location::new(line, column), c));
         }
         let ends_line = c == '\n' || (c == '\r' && chars.peek() != Some(&'\n'));
         if ends_line {
@@ -249,7 +249,7 @@ mod tests {
     use crate::config::source::parse_document;
 
     fn at(line: usize, column: usize) -> Location {
-        Location { line, column }
+        Location::new(line, column)
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod characters;
 pub mod defaults;
 pub mod docs;
 pub mod keys;
+pub mod layers;
 pub mod load;
 pub mod model;
 pub mod node_de;
@@ -15,8 +16,9 @@ pub mod raw;
 pub mod schema;
 pub mod source;
 pub mod starter;
+pub mod strvals;
 pub mod validate;
 
-pub use load::{load, ConfigError, Loaded};
+pub use load::{load, load_layers, ConfigError, Loaded};
 pub use model::{Config, Mode};
 pub use validate::Overrides;

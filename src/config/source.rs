@@ -103,6 +103,11 @@ impl Node {
         self.child(&Segment::Key(key.to_string()))
     }
 
+    /// The node at `path`, if there is one.
+    pub fn at_path(&self, path: &[Segment]) -> Option<&Node> {
+        path.iter().try_fold(self, |node, seg| node.child(seg))
+    }
+
     /// One step down the tree: a map's value by key, or a list's item by index.
     fn child(&self, seg: &Segment) -> Option<&Node> {
         match (seg, &self.value) {
@@ -133,7 +138,7 @@ impl Node {
         for (depth, seg) in path.iter().enumerate() {
             match node.child(seg) {
                 Some(n) => node = n,
-                None if depth == 0 => return Location { line: 1, column: 1 },
+                None if depth == 0 => return Location::new(1, 1).in_source(self.at.source),
                 None => return self.locate_key(&path[..depth]),
             }
         }
@@ -191,6 +196,21 @@ impl Node {
         }
     }
 
+    /// Marks every location in the tree (keys too) as one of source `source`'s.
+    pub fn set_source(&mut self, source: u16) {
+        self.at = self.at.in_source(source);
+        match &mut self.value {
+            NodeValue::Scalar(..) => {}
+            NodeValue::Seq(items) => items.iter_mut().for_each(|n| n.set_source(source)),
+            NodeValue::Map(entries) => {
+                for (key, value) in entries {
+                    key.at = key.at.in_source(source);
+                    value.set_source(source);
+                }
+            }
+        }
+    }
+
     /// Nodes and text bytes, what an alias expansion costs in memory.
     fn weight(&self) -> (usize, usize) {
         match &self.value {
@@ -217,10 +237,7 @@ pub fn is_null_text(s: &str) -> bool {
 
 fn location(m: &Marker) -> Location {
     // yaml-rust2 counts lines from 1 and columns from 0.
-    Location {
-        line: m.line(),
-        column: m.col() + 1,
-    }
+    Location::new(m.line(), m.col() + 1)
 }
 
 /// A config's YAML tree, with the problems that did not stop the parse (duplicate keys,
@@ -304,17 +321,17 @@ impl Builder<'_> {
     fn document(&mut self) -> Result<Node, Problem> {
         let empty = || {
             Problem::error("the config file is empty")
-                .hint("write a config; see examples/basic.yaml")
+                .hint("write a config; `sg-executor-gen init` prints a starter")
         };
         loop {
             match self.next()? {
                 (Event::StreamStart, _) => continue,
                 (Event::StreamEnd, _) => return Err(empty()),
                 (Event::DocumentStart, _) => break,
-                (ev, m) => {
-                    return Err(
-                        Problem::error(format!("unexpected YAML event {ev:?}")).at(location(&m))
-                    )
+                (_, m) => {
+                    return Err(Problem::error("the YAML stream does not start a document")
+                        .at(location(&m))
+                        .hint("fix the YAML syntax at this position"))
                 }
             }
         }
@@ -385,7 +402,11 @@ impl Builder<'_> {
                 self.refuse_tag(tag, at)?;
                 (self.mapping(at, depth)?, anchor)
             }
-            other => return Err(Problem::error(format!("unexpected YAML event {other:?}")).at(at)),
+            _ => {
+                return Err(Problem::error("a value was expected here")
+                    .at(at)
+                    .hint("fix the YAML syntax at this position"))
+            }
         };
         if anchor > 0 {
             self.anchors.insert(anchor, node.clone());

@@ -216,6 +216,29 @@ pub fn find(path: &str) -> Option<(&'static Key, &'static Row)> {
     keys().find(|(k, _)| k.path == path)
 }
 
+/// Every place a key named `name` lives, in table order: `queueName` → `executor.queueName`,
+/// `queues[].queueName`; a section's name too (`privateDockerRegistry`).
+pub fn places(name: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for (k, _) in keys() {
+        let mut prefix = String::new();
+        for seg in k.path.split('.') {
+            let bare = seg.trim_end_matches("[]");
+            if bare == name {
+                let place = format!("{prefix}{bare}");
+                if !out.contains(&place) {
+                    out.push(place);
+                }
+            }
+            prefix.push_str(seg);
+            prefix.push('.');
+        }
+    }
+    // A key of a list's entries is the less likely place.
+    out.sort_by_key(|p| p.contains("[]"));
+    out
+}
+
 /// `spec.queues[0].name` → `queues[].name`.
 pub fn normalize(path: &str) -> String {
     let path = path.trim();
@@ -269,6 +292,24 @@ pub fn explain(path: &str) -> Explained {
         }
         s.push_str("Run `sg-executor-gen explain KEY` for one of them.\n");
         return Explained::Text(s);
+    }
+    // A bare key name that lives somewhere else: `explain queueName`.
+    let places = places(&asked);
+    match places.as_slice() {
+        [one] if one != &asked => {
+            if let Explained::Text(text) = explain(one) {
+                return Explained::Text(format!("`{asked}` is `{one}`:\n\n{text}"));
+            }
+        }
+        many if many.len() > 1 => {
+            let mut s = format!("`{asked}` is a key in {} places:\n", many.len());
+            for p in many {
+                let _ = writeln!(s, "  {p}");
+            }
+            s.push_str("Run `sg-executor-gen explain KEY` for one of them.\n");
+            return Explained::Text(s);
+        }
+        _ => {}
     }
     Explained::Unknown {
         suggestion: did_you_mean(&asked, keys().map(|(k, _)| k.path)),
@@ -420,6 +461,21 @@ mod tests {
             key("x"),
         ];
         assert_eq!(key_cell(&keys), "`a.b`, `.c`, `.c[].d`, `.e`, `x`");
+    }
+
+    #[test]
+    fn a_key_name_has_its_places() {
+        assert_eq!(
+            places("queueName"),
+            ["executor.queueName", "queues[].queueName"]
+        );
+        assert_eq!(
+            places("replicaCount"),
+            ["executor.replicaCount", "queues[].replicaCount"]
+        );
+        assert_eq!(places("privateDockerRegistry"), ["privateDockerRegistry"]);
+        assert_eq!(places("executor"), ["executor"]);
+        assert!(places("nothingLikeThis").is_empty());
     }
 
     #[test]
