@@ -103,6 +103,11 @@ impl Node {
         self.child(&Segment::Key(key.to_string()))
     }
 
+    /// The node at `path`, if the file has it.
+    pub fn at_path(&self, path: &[Segment]) -> Option<&Node> {
+        path.iter().try_fold(self, |node, seg| node.child(seg))
+    }
+
     /// One step down the tree: a map's value by key, or a list's item by index.
     fn child(&self, seg: &Segment) -> Option<&Node> {
         match (seg, &self.value) {

@@ -421,6 +421,14 @@ pub(super) fn check_valid(case: &Case) -> Result<(), String> {
                 return Err(format!("daemon.json {k:?}: {:?}", daemon.get(k)));
             }
         }
+        for (k, v) in &case.dind.daemon_features {
+            if daemon["features"].get(k) != Some(&serde_json::json!(v)) {
+                return Err(format!(
+                    "daemon.json features {k:?}: {:?}",
+                    daemon.get("features")
+                ));
+            }
+        }
     } else {
         let k = &case.k8s;
         let cm = format!("{n}-config");

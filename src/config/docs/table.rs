@@ -316,8 +316,8 @@ pub static ROWS: &[Row] = &[
                 .becomes(Field(place("Deployment", "NAME", "spec/template/spec/containers[dind]/command"))),
         ],
         chart: Chart::Dind,
-        what: "dind command, read as dockerd reads its flags",
-        differs: "a host flag (`-H`, `-DH`, `--host=…`) or `--config-file` is refused anywhere in it, a `sh -c` script's words included, and so is a script that names `/etc/docker` or `daemon.json`: dockerd listens only where the checked daemon.json says; a flag for a setting daemon.json also has is refused, since dockerd would not start; what a script can still do is [below](#what-a-dind-command-script-can-still-do)",
+        what: "dind command, read as dockerd reads its flags and as `sh -c` hands a script its arguments (the first after the script is its `$0`); any form gets the registry mirror (below)",
+        differs: "a host flag (`-H`, `-DH`, `--host=…`) or `--config-file` is refused in any argument and any word of a `sh -c` script, whatever precedes it (a `--`, `$0`'s place), and so is a script that names `/etc/docker` or `daemon.json`: dockerd listens only where the checked daemon.json says; a flag for a setting daemon.json also has is refused, since dockerd would not start; what a script can still do is [below](#what-a-dind-command-script-can-still-do)",
     },
     Row {
         keys: &[
@@ -326,8 +326,8 @@ pub static ROWS: &[Row] = &[
                 .becomes(Field(place("ConfigMap", "NAME-docker-config", "data/daemon.json"))),
         ],
         chart: Chart::Dind,
-        what: "merged over the default as Helm merges maps (`null` removes a key) into `daemon.json`",
-        differs: "a host off loopback is an error (other pods would get the Docker API); the registry mirror is added only when the registry is deployed, where the chart always points at it",
+        what: "merged over the default as Helm merges maps (`null` removes a key) into `daemon.json`, checked as dockerd 25 to 29 read it: a directive none of them knows, a value of the wrong type, a mirror or insecure registry that is not one, a label that is not `key=value` stop the render with dockerd's reason; the stack's registry is the first mirror, as dockerd's flags when the command hands them on, else in daemon.json",
+        differs: "a host off loopback is an error (other pods would get the Docker API); the registry mirror is added only when the registry is deployed, where the chart always points at it; the chart's `private-docker-registry` names ours, and warns when the registry is off",
     },
     Row {
         keys: &[
@@ -350,7 +350,7 @@ pub static ROWS: &[Row] = &[
         ],
         chart: Chart::Dind,
         what: "the `gvisor` layer: `runtimeClassName: gvisor`, the capabilities instead of `privileged`, the gVisor command, the daemon.json merge (vfs, no iptables), a `/var/lib/docker` volume",
-        differs: "`.command` is checked like `dind.command`, and with the registry on must pass its arguments on (`exec dockerd \"$@\"`): the mirror comes as arguments",
+        differs: "`.command` is checked like `dind.command`; the chart's, which runs `exec dockerd` without `\"$@\"`, gets the mirror in daemon.json",
     },
     Row {
         keys: &[

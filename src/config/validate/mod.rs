@@ -15,6 +15,7 @@ macro_rules! path {
 }
 
 mod checker;
+mod daemon_json;
 mod dind;
 mod dockerd_args;
 mod env;
