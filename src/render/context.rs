@@ -199,10 +199,6 @@ fn base_context(c: &Config) -> Map<String, Value> {
         ("metrics_port", json!(METRICS_PORT)),
         ("registry_port", json!(REGISTRY_PORT)),
         (
-            "subject_namespace",
-            json!(c.namespace.clone().unwrap_or_else(|| "default".into())),
-        ),
-        (
             "storage_class_parameters",
             map(c.storage_class.iter().flat_map(|s| pairs(&s.parameters))),
         ),

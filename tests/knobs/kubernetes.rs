@@ -68,19 +68,13 @@ fn executor_configure_rbac_binding_subject_is_in_the_rendered_namespace() {
 }
 
 #[test]
-fn executor_configure_rbac_without_a_namespace_warns_that_the_binding_assumes_default() {
+fn executor_configure_rbac_without_a_namespace_binds_the_bindings_own_namespace() {
+    // As in the chart: no subject namespace, which Kubernetes reads as the binding's own,
+    // so `kubectl apply -n NS` binds NS/sg-executor, not default/sg-executor.
     let out = render(K8S);
-    let subject_ns =
-        &out.get("RoleBinding", "sg-executor-role-binding")["subjects"][0]["namespace"];
-    assert!(
-        subject_ns.is_null()
-            || out
-                .warnings
-                .iter()
-                .any(|w| w.message.contains("namespace") || w.path.contains("namespace")),
-        "subject namespace {subject_ns:?} with no warning: {:?}",
-        out.warnings
-    );
+    let subject = &out.get("RoleBinding", "sg-executor-role-binding")["subjects"][0];
+    assert!(subject.get("namespace").is_none(), "{subject:?}");
+    assert_eq!(subject["name"], yaml("sg-executor"));
 }
 
 #[test]

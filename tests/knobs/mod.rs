@@ -13,6 +13,7 @@ use sg_executor_gen::pipeline::{generate, PipelineError};
 use std::collections::BTreeMap;
 
 const DIND: &str = "\
+mode: dind
 executor:
   frontendUrl: http://sourcegraph-frontend.sourcegraph.svc.cluster.local:30080
   frontendExistingSecret: executor-frontend

@@ -264,3 +264,29 @@ fn sourcegraph_local_dev_mode_drops_the_kubernetes_executor_resources() {
         .get("resources")
         .is_none());
 }
+
+#[test]
+fn a_global_tag_the_executor_does_not_run_is_said_aloud() {
+    let out = render(&with(
+        DIND,
+        "sourcegraph: {image: {useGlobalTagAsDefault: true}}",
+    ));
+    let w = out
+        .warning_at("sourcegraph.image.useGlobalTagAsDefault")
+        .unwrap_or_else(|| panic!("{:?}", out.warnings));
+    assert!(w.message.contains("6.2.1106"), "{w:?}");
+    let out = render(&with(DIND, "sourcegraph: {image: {defaultTag: 6.1.0}}"));
+    assert!(out.warning_at("sourcegraph.image.defaultTag").is_some());
+    assert!(out.stream.contains("executor:6.2.1106@"));
+    // Honoured as the charts do.
+    let out = render(&with(
+        DIND,
+        "sourcegraph: {image: {defaultTag: 6.1.0, useGlobalTagAsDefault: true}}",
+    ));
+    assert!(
+        out.stream.contains("sourcegraph/executor:6.1.0\n"),
+        "{}",
+        out.stream
+    );
+    assert!(out.warnings.is_empty(), "{:?}", out.warnings);
+}

@@ -14,7 +14,7 @@ pub static ROWS: &[Row] = &[
     Row {
         keys: &[key("mode")],
         chart: Chart::Ours,
-        what: "`dind` or `kubernetes`; also `--mode`. Without either, the chart whose own keys the file uses: a k8s chart override renders native executors",
+        what: "`dind` or `kubernetes`; also `--mode`. Without either, the chart whose own keys the file uses: a k8s chart override renders native executors (`executor.debug.*`, `executor.log.trace`, `executor.dockerAddHostGateway` count too, with a warning); a file with only the keys both charts share renders dind mode with a warning saying so",
         differs: "keys of both charts in one file without a mode are an error naming one of each, not silently ignored",
     },
     Row {
@@ -34,7 +34,7 @@ pub static ROWS: &[Row] = &[
         ],
         chart: Chart::Both,
         what: "executor image `REPOSITORY/NAME:TAG`",
-        differs: "our default tag (`executor.image.defaultTag`) is the Kustomize component's, pinned by digest; the charts pin 6.0.0",
+        differs: "our default tag (`executor.image.defaultTag`) is the Kustomize component's, 6.2.1106 pinned by digest; the charts pin 6.0.0. `useGlobalTagAsDefault: true` without a `defaultTag` would run the chart's own version (5.11.0) there and here runs our pin, with a warning; a `defaultTag` without it is ignored, as in the charts, with a warning",
     },
     Row {
         keys: &[
@@ -154,7 +154,7 @@ pub static ROWS: &[Row] = &[
     Row {
         keys: &[key("executor.frontendExistingSecret")],
         chart: Chart::Both,
-        what: "the Secret whose `EXECUTOR_FRONTEND_PASSWORD` key the executor reads",
+        what: "the Secret whose `EXECUTOR_FRONTEND_PASSWORD` key the executor reads; in kubernetes mode every key of it becomes a variable (`envFrom`), as in the k8s chart",
         differs: "the k8s chart ignores the name and reads a Secret `executor-<queue>`",
     },
     Row {
@@ -207,7 +207,7 @@ pub static ROWS: &[Row] = &[
         ],
         chart: Chart::Both,
         what: "`SRC_LOG_LEVEL`, `SRC_LOG_FORMAT`, `SRC_TRACE_LOG` (`trace`: k8s chart)",
-        differs: "checked against the executor's values",
+        differs: "checked against what the executor's logging library (sourcegraph/log) reads: levels `debug`, `info`, `warn`, `error`, `none` and the charts' `dbug`, `eror`, `crit`; formats `json`, `json_gcp`, `console`, `condensed`, `logfmt`; anything else it would silently read as `warn` or `json`",
     },
     Row {
         keys: &[

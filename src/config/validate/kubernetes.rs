@@ -42,7 +42,6 @@ fn pod_affinity_terms(v: &serde_json::Value) -> Result<(), Vec<roundtrip::Lost>>
 /// The native chart's job settings, as the variables the executor reads, in a fixed order.
 pub fn kubernetes(
     ex: &RawExecutor,
-    namespace: Option<&str>,
     storage_class: Option<&RawStorageClass>,
     name: &str,
     checker: &mut Checker<'_>,
@@ -58,7 +57,7 @@ pub fn kubernetes(
     let configure_rbac = ex
         .configure_rbac
         .unwrap_or(crate::config::defaults::CONFIGURE_RBAC);
-    warn_about_rbac(configure_rbac, job_namespace.as_deref(), namespace, checker);
+    warn_about_rbac(configure_rbac, job_namespace.as_deref(), checker);
     let service = service(ex, checker);
     Kubernetes {
         configure_rbac,
@@ -363,24 +362,12 @@ fn data_volume(
     data_volume
 }
 
-fn warn_about_rbac(
-    configure_rbac: bool,
-    job_namespace: Option<&str>,
-    namespace: Option<&str>,
-    checker: &mut Checker<'_>,
-) {
+fn warn_about_rbac(configure_rbac: bool, job_namespace: Option<&str>, checker: &mut Checker<'_>) {
     if let (true, Some(ns)) = (configure_rbac, job_namespace) {
         checker.warn(
             &path!["executor", "namespace"],
             format!("jobs run in `{ns}`, but the Role rendered here grants rights in the executor's own namespace"),
             format!("create the same Role in `{ns}`, bound to the ServiceAccount {SERVICE_ACCOUNT} of this namespace"),
-        );
-    }
-    if configure_rbac && namespace.is_none() {
-        checker.warn(
-            &path!["executor", "configureRbac"],
-            "no namespace is known, so the RoleBinding names the ServiceAccount in `default`",
-            "set metadata.namespace or --namespace (a Kustomization's namespace: rewrites it too)",
         );
     }
     if !configure_rbac {

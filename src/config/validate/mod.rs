@@ -209,7 +209,6 @@ fn runtime(
             None,
             Some(kubernetes::kubernetes(
                 ex,
-                namespace,
                 spec.storage_class.as_ref(),
                 name,
                 checker,
