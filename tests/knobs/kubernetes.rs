@@ -542,3 +542,39 @@ fn executor_storage_size_mounts_a_data_claim() {
         Some("executor-data")
     );
 }
+
+#[test]
+fn the_charts_escaped_json_forms_are_read_as_the_chart_reads_them() {
+    // The k8s chart's values.yaml documents these with escaped quotes, in single quotes.
+    let toleration =
+        r#"[{\"key\":\"foo\",\"operator\":\"Equal\",\"value\":\"bar\",\"effect\":\"NoSchedule\"}]"#;
+    let expression = r#"[{\"key\":\"foo\",\"operator\":\"In\",\"values\":[\"bar\"]}]"#;
+    let term = r#"[{\"labelSelector\": {\"matchExpressions\": [{\"key\": \"foo\",\"operator\": \"In\",\"values\": [\"bar\"]}]},\"topologyKey\": \"kubernetes.io/hostname\"}]"#;
+    let out = render(&with(
+        K8S,
+        &format!(
+            "executor: {{kubernetesJob: {{node: {{tolerations: '{toleration}', requiredAffinityMatchExpressions: '{expression}', requiredAffinityMatchFields: '{expression}'}}, pod: {{affinity: '{term}', antiAffinity: '{term}'}}}}}}"
+        ),
+    ));
+    let data = &out.get("ConfigMap", "executor-config")["data"];
+    for (var, escaped) in [
+        ("EXECUTOR_KUBERNETES_NODE_TOLERATIONS", toleration),
+        (
+            "EXECUTOR_KUBERNETES_NODE_REQUIRED_AFFINITY_MATCH_EXPRESSIONS",
+            expression,
+        ),
+        (
+            "EXECUTOR_KUBERNETES_NODE_REQUIRED_AFFINITY_MATCH_FIELDS",
+            expression,
+        ),
+        ("EXECUTOR_KUBERNETES_POD_AFFINITY", term),
+        ("EXECUTOR_KUBERNETES_POD_ANTI_AFFINITY", term),
+    ] {
+        // What the executor gets is the JSON the chart's ConfigMap holds.
+        assert_eq!(
+            data[var].as_str(),
+            Some(escaped.replace("\\\"", "\"").as_str()),
+            "{var}"
+        );
+    }
+}

@@ -526,7 +526,7 @@ pub static ROWS: &[Row] = &[
         ],
         chart: Chart::K8s,
         what: "`EXECUTOR_KUBERNETES_NODE_*`",
-        differs: "JSON values are checked against their Kubernetes types",
+        differs: "JSON values are checked against their Kubernetes types; the chart's own escaped form (`[{\\\"key\\\":…}]`, as its values.yaml documents it) is read as its template reads it, into the JSON the executor gets",
     },
     Row {
         keys: &[
@@ -537,7 +537,7 @@ pub static ROWS: &[Row] = &[
         ],
         chart: Chart::K8s,
         what: "`EXECUTOR_KUBERNETES_POD_AFFINITY`, `_ANTI_AFFINITY`",
-        differs: "checked as pod affinity terms",
+        differs: "checked as pod affinity terms; the chart's escaped form is read as its template reads it",
     },
     Row {
         keys: &[

@@ -184,6 +184,12 @@ fn json_settings(
         };
         let parent = if var.contains("_POD_") { "pod" } else { "node" };
         let path = path!["executor", "kubernetesJob", parent, key];
+        // The chart's documented form escapes its quotes (`[{\"key\":\"foo\"}]`), which its
+        // template reads back inside a double-quoted YAML scalar: the executor gets the JSON.
+        let value = match serde_json::from_str::<serde_json::Value>(&value) {
+            Err(_) => chart_unescaped(&value).unwrap_or(value),
+            Ok(_) => value,
+        };
         match serde_json::from_str::<serde_json::Value>(&value) {
             Err(e) => checker.error(
                 &path,
@@ -207,6 +213,14 @@ fn json_settings(
         }
         set(settings, var, value);
     }
+}
+
+/// A value as the chart's template reads it, `"{{ value }}"` in a ConfigMap: a
+/// double-quoted YAML scalar, so `\"` is a quote; `None` unless that makes it JSON.
+fn chart_unescaped(value: &str) -> Option<String> {
+    let text: String = serde_yaml::from_str(&format!("\"{value}\"")).ok()?;
+    serde_json::from_str::<serde_json::Value>(&text).ok()?;
+    Some(text)
 }
 
 /// `executor.kubernetesJob.resources`: each job pod's requests and limits.
