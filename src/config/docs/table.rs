@@ -377,13 +377,13 @@ pub static ROWS: &[Row] = &[
         keys: &[
             key("privateDockerRegistry.image.registry")
                 .default(Dind(|| json!(m::DEFAULT_REGISTRY_REGISTRY)))
-                .becomes(PartOf(place("Deployment", "NAME-registry", "spec/template/spec/containers[registry]/image"))),
+                .becomes(PartOf(place("Deployment", "NAME-registry", "spec/template/spec/containers[private-docker-registry]/image"))),
             key("privateDockerRegistry.image.repository")
                 .default(Dind(|| json!(m::DEFAULT_REGISTRY_REPOSITORY)))
-                .becomes(PartOf(place("Deployment", "NAME-registry", "spec/template/spec/containers[registry]/image"))),
+                .becomes(PartOf(place("Deployment", "NAME-registry", "spec/template/spec/containers[private-docker-registry]/image"))),
             key("privateDockerRegistry.image.tag")
                 .default(Dind(|| json!(m::DEFAULT_REGISTRY_TAG)))
-                .becomes(PartOf(place("Deployment", "NAME-registry", "spec/template/spec/containers[registry]/image"))),
+                .becomes(PartOf(place("Deployment", "NAME-registry", "spec/template/spec/containers[private-docker-registry]/image"))),
         ],
         chart: Chart::Dind,
         what: "registry image, pinned by digest by default",
@@ -426,7 +426,7 @@ pub static ROWS: &[Row] = &[
         keys: &[
             key("privateDockerRegistry.resources")
                 .default(Dind(d::registry_resources))
-                .becomes(Field(place("Deployment", "NAME-registry", "spec/template/spec/containers[registry]/resources"))),
+                .becomes(Field(place("Deployment", "NAME-registry", "spec/template/spec/containers[private-docker-registry]/resources"))),
         ],
         chart: Chart::Ours,
         what: "registry resources",
