@@ -348,3 +348,23 @@ fn kubectl_kustomize_cannot_build_an_object_annotation_that_starts_with_a_tab_an
         "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: a}}\nspec:\n  selector: {{matchLabels: {{a: b}}}}\n  template:\n    metadata:\n      labels: {{a: b}}\n      annotations: {{k: {value}}}\n    spec: {{containers: [{{name: c, image: i}}]}}\n"
     )));
 }
+
+#[test]
+fn a_mirror_in_daemon_json_is_checked_and_a_rename_it_did_not_follow_is_caught() {
+    // A dind.command that does not hand dockerd its arguments: the mirror is in daemon.json.
+    let script = format!("{DIND}  dind:\n    command: [sh, -c, 'exec dockerd --debug']\n");
+    let ws = Workspace::new(&[("dind", &script)]);
+    for body in ["", "namespace: tenant"] {
+        assert_wired(&ws.kustomize(&["dind"], body, &[]), body);
+    }
+    for body in ["namePrefix: prod-", "nameSuffix: -x"] {
+        let run = check(&ws.kustomize(&["dind"], body, &[]));
+        assert_eq!(run.code, 1, "{body}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("dockerd's mirror `http://executor-registry:5000` names the Service executor-registry, which is not in its namespace, where the registry is the Service"),
+            "{body}: {}",
+            run.stderr
+        );
+        assert!(run.stderr.contains("metadata.name"), "{}", run.stderr);
+    }
+}

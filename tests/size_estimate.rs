@@ -135,6 +135,7 @@ metadata:
     command: [sh, -c, 'exec dockerd --debug']
     gVisor: {{enabled: true}}
     daemonConfig:
+      features:
 {daemon}  privateDockerRegistry:
     serviceAnnotations: {{a: {long}}}
     env: {{PROXY: {{value: x}}}}
@@ -147,7 +148,7 @@ metadata:
         env = (0..40)
             .map(|i| format!("      VAR_{i}: {{value: {multi_line}}}\n"))
             .collect::<String>(),
-        daemon = many(6, "labels-x", 5, "[a, b]"),
+        daemon = many(8, "feature-", 5, "true"),
     );
     assert_bounds(&dind, &Overrides::default(), 1.6);
 

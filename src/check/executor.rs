@@ -3,17 +3,26 @@
 //! that port (a short name in the pod's namespace, `NAME.NS[.svc[.cluster.local]]` in the
 //! one it names), and the claim named in `EXECUTOR_KUBERNETES_PERSISTENCE_VOLUME_NAME`
 //! exists. Mirrors come from dockerd's flags, after Kubernetes expands `$(VAR)` from the
-//! container's environment, and from the `daemon.json` mounted from a ConfigMap.
+//! container's environment, and from the `daemon.json` mounted from a ConfigMap, so the
+//! mirror is checked the same way whichever carries it. A mirror at a Service that is not
+//! there is a problem when it is surely the stack's (built from its variable) or when a
+//! registry Service it most likely meant is there under another name (a rename it did not
+//! follow); otherwise the Service may live in the cluster, and it is noted.
 
 use super::index::{Index, Indexes};
 use super::typed::{PodContainer as Container, PodTemplate, PodVolume};
-use super::{Reporter, Scope};
+use super::Reporter;
 use crate::k8s::resid::ResId;
 use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// The variable the executor reads its shared claim's name from.
 const CLAIM_VAR: &str = "EXECUTOR_KUBERNETES_PERSISTENCE_VOLUME_NAME";
+
+/// The labels that say which stack an object is of, and that a Service is its registry.
+const INSTANCE_LABEL: &str = "app.kubernetes.io/instance";
+const COMPONENT_LABEL: &str = "app.kubernetes.io/component";
+const REGISTRY_COMPONENT: &str = "private-docker-registry";
 
 pub(super) fn needs(
     id: &ResId,
@@ -28,8 +37,9 @@ pub(super) fn needs(
     for (ci, c) in spec.containers.iter().enumerate() {
         let cpath = format!("spec.template.spec.containers[{ci}]");
         let env = environment(c, index);
+        let instance = template.labels.get(INSTANCE_LABEL).map(String::as_str);
         for mirror in mirrors(c, &env, &spec.volumes, index) {
-            check_mirror(&cpath, &mirror, id, indexes, r);
+            check_mirror(&cpath, &mirror, id, instance, indexes, r);
         }
         if let Some(claim) = env.get(CLAIM_VAR).and_then(|v| v.as_deref()) {
             if !index.exists("PersistentVolumeClaim", claim) {
@@ -227,17 +237,41 @@ fn in_cluster(url: &str) -> Option<(String, Option<String>, i32)> {
     }
 }
 
+/// The registry a mirror at an absent Service most likely meant: the registry Service of
+/// the pod's own stack (its labels say so), else a registry Service whose name holds the
+/// mirror's (a `namePrefix` or `nameSuffix` the mirror did not follow).
+fn renamed_registry<'i>(
+    instance: Option<&str>,
+    name: &str,
+    index: &'i Index<'_>,
+) -> Option<&'i str> {
+    let mut registries: Vec<(bool, &str)> = index
+        .services
+        .iter()
+        .filter_map(|(service, s)| {
+            let labels = s.metadata.labels.as_ref();
+            let label = |k: &str| labels.and_then(|l| l.get(k)).map(String::as_str);
+            let own = instance.is_some() && label(INSTANCE_LABEL) == instance;
+            (label(COMPONENT_LABEL) == Some(REGISTRY_COMPONENT) && (own || service.contains(name)))
+                .then_some((!own, *service))
+        })
+        .collect();
+    registries.sort_unstable();
+    registries.first().map(|(_, service)| *service)
+}
+
+/// A mirror that names an in-cluster Service must find it on its port. One that is not
+/// there is a problem when the mirror is surely the stack's own (built from its variable),
+/// or when the stack's registry is there under another name (a rename the mirror did not
+/// follow); else the Service may live in the cluster, and it is noted.
 fn check_mirror(
     cpath: &str,
     mirror: &Mirror,
     id: &ResId,
+    instance: Option<&str>,
     indexes: &Indexes<'_>,
     r: &mut Reporter<'_>,
 ) {
-    // A mirror the admin wrote into the config is theirs to run; only ours must be here.
-    if r.scope == Scope::Bundle && !mirror.from_variable {
-        return;
-    }
     let field = format!("{cpath}.{}", mirror.field);
     if mirror.url.contains("$(") {
         r.missing(
@@ -251,20 +285,19 @@ fn check_mirror(
         return;
     };
     let namespace = ns.clone().or_else(|| id.namespace.clone());
-    let Some(service) = indexes
-        .namespace(namespace.as_deref())
-        .services
-        .get(name.as_str())
-    else {
-        let visible = ns.is_none() || indexes.has_namespace(namespace.as_deref());
+    let index = indexes.namespace(namespace.as_deref());
+    let Some(service) = index.services.get(name.as_str()) else {
         let where_ = namespace.map_or("its namespace".into(), |n| format!("namespace {n}"));
-        if visible || mirror.from_variable {
-            r.found(
+        match renamed_registry(instance, &name, index) {
+            Some(registry) => r.found(
+                &field,
+                format!("dockerd's mirror `{}` names the Service {name}, which is not in {where_}, where the registry is the Service {registry}: every image pull would miss the cache; a mirror in daemon.json is a string kustomize does not rename, so name the stack (metadata.name) instead of a namePrefix or nameSuffix, or keep the mirror and the registry's name in step", mirror.url),
+            ),
+            None if mirror.from_variable => r.found(
                 &field,
                 format!("dockerd's mirror `{}` names the Service {name}, which is not in {where_}: every image pull would miss the cache; keep the mirror and the registry's name in step", mirror.url),
-            );
-        } else {
-            r.missing(&field, &format!("Service {name} in {where_}"), false);
+            ),
+            None => r.missing(&field, &format!("Service {name} in {where_}, which dockerd's mirror `{}` names,", mirror.url), false),
         }
         return;
     };

@@ -64,11 +64,6 @@ impl<'a> Indexes<'a> {
             .unwrap_or(&self.empty)
     }
 
-    /// Whether any object of the checked ones is in `ns`.
-    pub fn has_namespace(&self, ns: Option<&str>) -> bool {
-        self.namespaces.contains_key(ns.unwrap_or_default())
-    }
-
     /// Every namespace's index, in namespace order, so findings come in a fixed order.
     pub fn all(&self) -> Vec<&Index<'a>> {
         let mut namespaces: Vec<_> = self.namespaces.iter().collect();

@@ -140,10 +140,13 @@ pub struct Dind {
     pub image: String,
     /// dockerd, configured by daemon.json; the gVisor layer replaces it.
     pub command: Vec<String>,
-    /// dockerd's mirror flags, when the stack runs its registry (then every mirror is a
-    /// flag: dockerd refuses a directive given both as a flag and in daemon.json).
-    pub mirror_args: Vec<String>,
-    /// The registry Service's name, for the docker ConfigMap's key `MIRROR_CONFIG_KEY`.
+    /// The dind container's args: dockerd's mirror flags (after a `$0` for a `sh -c` script
+    /// that needs one), when the stack runs its registry and the command hands them on;
+    /// then every mirror is a flag, since dockerd refuses a directive given both as a flag
+    /// and in daemon.json. Otherwise the mirrors are in daemon.json.
+    pub args: Vec<String>,
+    /// The registry Service's name when the mirror flags are built from it, for the docker
+    /// ConfigMap's key `MIRROR_CONFIG_KEY`.
     pub registry_service: Option<String>,
     /// The final daemon.json, pretty-printed with sorted keys.
     pub daemon_json: String,
@@ -157,8 +160,9 @@ pub struct Dind {
 pub struct GVisor {
     /// Replaces the dind container's command: sets up networking gVisor leaves undone.
     pub command: Vec<String>,
-    /// Replaces the dind container's args when the command is a shell script: `sh` (the
-    /// script's `$0`) and the mirror flags, which the script passes on with `"$@"`.
+    /// Replaces the dind container's args when the mirror is given as flags: the flags,
+    /// after `sh` as a script's `$0` where it needs one; the script passes them on with
+    /// `"$@"`.
     pub args: Option<Vec<String>>,
     /// Replaces `privileged: true` with the capabilities gVisor grants inside its sandbox.
     pub security_context: Value,

@@ -7,7 +7,7 @@ use super::stack::Rendered;
 use super::template_yaml;
 use super::templates::{environment, RenderError};
 use crate::config::model::{
-    Config, Password, PodSettings, Scratch, Worker, DOCKER_HOST, HEALTH_PORT, METRICS_PORT,
+    Config, Mode, Password, PodSettings, Scratch, Worker, DOCKER_HOST, HEALTH_PORT, METRICS_PORT,
     MIRROR_CONFIG_KEY, MIRROR_ENV, REGISTRY_PORT, ROLE, ROLE_BINDING, SERVICE_ACCOUNT,
 };
 use crate::k8s::resid::ResId;
@@ -109,9 +109,34 @@ fn selector(c: &Config, app: &str, component: &str) -> Value {
     ])
 }
 
+/// The chart's `app.kubernetes.io/name`: `nameOverride`, else the chart's own name.
+fn chart_name(c: &Config) -> String {
+    let overridden = c.labels.iter().find(|(k, _)| k == "app.kubernetes.io/name");
+    match (overridden, c.mode) {
+        (Some((_, v)), _) => v.clone(),
+        (None, Mode::Dind) => "sourcegraph-executor-dind".into(),
+        (None, Mode::Kubernetes) => "sourcegraph-executor-k8s".into(),
+    }
+}
+
+/// A pod's labels: its selector, the admin's pod labels, then the chart's own pod labels
+/// with the chart's values (`app.kubernetes.io/name`, `deploy`, and on executor pods
+/// `sourcegraph-resource-requires`), none of which a selector reads, so that what selected
+/// the chart's pods selects these.
 fn pod_labels(c: &Config, pods: &PodSettings, app: &str, component: &str) -> Value {
     let mut labels = selector(c, app, component);
-    let extra = map(pairs(&pods.labels).chain([("deploy".to_string(), "sourcegraph".to_string())]));
+    let requires = (component == "executor").then(|| {
+        (
+            "sourcegraph-resource-requires".to_string(),
+            "no-cluster-admin".to_string(),
+        )
+    });
+    let extra = map(pairs(&pods.labels)
+        .chain([
+            ("app.kubernetes.io/name".to_string(), chart_name(c)),
+            ("deploy".to_string(), "sourcegraph".to_string()),
+        ])
+        .chain(requires));
     if let (Value::Object(l), Value::Object(e)) = (&mut labels, extra) {
         for (k, v) in e {
             l.entry(k).or_insert(v);
@@ -198,10 +223,6 @@ fn base_context(c: &Config) -> Map<String, Value> {
         ("scratch_empty_dir", scratch_empty_dir),
         ("metrics_port", json!(METRICS_PORT)),
         ("registry_port", json!(REGISTRY_PORT)),
-        (
-            "subject_namespace",
-            json!(c.namespace.clone().unwrap_or_else(|| "default".into())),
-        ),
         (
             "storage_class_parameters",
             map(c.storage_class.iter().flat_map(|s| pairs(&s.parameters))),

@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The smallest valid config, in the bare values form.
-pub const CONFIG: &str = "executor:\n  frontendUrl: http://sourcegraph-frontend:30080\n  frontendExistingSecret: fe\n  queueName: batches\n";
+pub const CONFIG: &str = "mode: dind\nexecutor:\n  frontendUrl: http://sourcegraph-frontend:30080\n  frontendExistingSecret: fe\n  queueName: batches\n";
 
 /// Configs whose trees differ in every way a build changes a directory: files replaced,
 /// created in a new layer directory (gVisor, ephemeral scratch), and deleted with their

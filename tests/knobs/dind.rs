@@ -286,3 +286,150 @@ fn dind_command_shell_scripts_may_not_set_hosts_or_write_daemon_json() {
     ));
     render(&with(DIND, "dind: {gVisor: {enabled: true}}"));
 }
+
+#[test]
+fn a_host_or_config_file_after_a_scripts_zero_or_a_double_dash_is_refused() {
+    // `--` in `$0`'s place is the script's name, not the end of dockerd's flags: "$@" hands
+    // the next argument to dockerd.
+    for (command, at) in [
+        (
+            r#"[sh, -c, 'mkdir -p /scratch; exec dockerd "$@"', --, --config-file=/scratch/x.json]"#,
+            "dind.command[4]",
+        ),
+        (
+            r#"[sh, -c, 'exec dockerd "$@"', --, -H, 'tcp://0.0.0.0:2375']"#,
+            "dind.command[4]",
+        ),
+        (
+            r#"[sh, -c, 'exec dockerd "$@"', --, '--host=tcp://0.0.0.0:2375']"#,
+            "dind.command[4]",
+        ),
+        (r#"[sh, -c, 'exec dockerd "$0"', -H]"#, "dind.command[3]"),
+        // Whatever precedes it: a `--`, a flag that would take it as its value.
+        ("[dockerd, --, -H, 'tcp://0.0.0.0:2375']", "dind.command[2]"),
+        ("[dockerd, -p, -H, 'tcp://0.0.0.0:2375']", "dind.command[2]"),
+        // A script that sets its own parameters first.
+        (
+            r#"[sh, -c, 'set -- -H tcp://0.0.0.0:2375; exec dockerd "$@"']"#,
+            "dind.command[2]",
+        ),
+    ] {
+        let p = refused_at(&with(DIND, &format!("dind: {{command: {command}}}")), at);
+        assert!(
+            p.message.contains("sets where dockerd listens")
+                || p.message.contains("another daemon.json"),
+            "{command}: {p:?}"
+        );
+    }
+    refused_at(
+        &with(
+            DIND,
+            r#"dind: {gVisor: {enabled: true, command: [sh, -c, 'exec dockerd "$@"', --, --config-file=/scratch/x.json]}}"#,
+        ),
+        "dind.gVisor.command[4]",
+    );
+}
+
+#[test]
+fn a_setting_a_script_hands_dockerd_through_its_parameters_is_read_as_dockerd_reads_it() {
+    // `--mtu` reaches dockerd through "$@" after the `--` that is `$0`; daemon.json has mtu.
+    let p = refused_at(
+        &with(
+            DIND,
+            r#"dind: {command: [sh, -c, 'exec dockerd "$@"', --, --mtu=1400]}"#,
+        ),
+        "dind.command[2]",
+    );
+    assert!(p.message.contains("`--mtu=1400` sets `mtu`"), "{p:?}");
+    // A parameter the script never hands on is nobody's business.
+    render(&with(
+        DIND,
+        r#"dind: {command: [sh, -c, 'exec dockerd --debug', --, --mtu=1400]}"#,
+    ));
+}
+
+#[test]
+fn a_daemon_config_dockerd_would_refuse_to_start_with_is_refused_with_the_reason() {
+    for (config, at, says) in [
+        (
+            "dind: {daemonConfig: {dbug: true}}",
+            "dind.daemonConfig.dbug",
+            "does not know the directive `dbug`",
+        ),
+        (
+            "dind: {daemonConfig: {proxies: {http-proxyy: 'http://p:3128'}}}",
+            "dind.daemonConfig.proxies.http-proxyy",
+            "does not know the directive `http-proxyy`",
+        ),
+        (
+            "dind: {daemonConfig: {mtu: '1400'}}",
+            "dind.daemonConfig.mtu",
+            "reads `mtu` as a whole number",
+        ),
+        (
+            "dind: {daemonConfig: {debug: 'yes'}}",
+            "dind.daemonConfig.debug",
+            "reads `debug` as true or false",
+        ),
+        (
+            "dind: {daemonConfig: {log-opts: {max-file: 3}}}",
+            "dind.daemonConfig.log-opts",
+            "a mapping of strings",
+        ),
+        (
+            "privateDockerRegistry: {enabled: false}\ndind: {daemonConfig: {registry-mirrors: ['\"https://mirror.gcr.io\"']}}",
+            "dind.daemonConfig.registry-mirrors[0]",
+            "is not a URL",
+        ),
+        (
+            "dind: {daemonConfig: {registry-mirrors: ['https://\"mirror.gcr.io\"']}}",
+            "dind.daemonConfig.registry-mirrors[0]",
+            "is not a host name",
+        ),
+        (
+            "dind: {daemonConfig: {registry-mirrors: [mirror.gcr.io]}}",
+            "dind.daemonConfig.registry-mirrors[0]",
+            "has no scheme",
+        ),
+        (
+            "dind: {daemonConfig: {insecure-registries: ['ftp://r:5000']}}",
+            "dind.daemonConfig.insecure-registries[0]",
+            "scheme other than http",
+        ),
+        (
+            "dind: {daemonConfig: {labels: [team]}}",
+            "dind.daemonConfig.labels[0]",
+            "not key=value",
+        ),
+        (
+            "dind: {daemonConfig: {log-level: verbose}}",
+            "dind.daemonConfig.log-level",
+            "not a log level",
+        ),
+        (
+            "dind: {gVisor: {enabled: true, daemonConfig: {storage-driver: [vfs]}}}",
+            "dind.gVisor.daemonConfig.storage-driver",
+            "reads `storage-driver` as a string",
+        ),
+    ] {
+        let p = refused_at(&with(DIND, config), at);
+        assert!(p.message.contains(says), "{config}: {p:?}");
+    }
+    // A flag's own name is accepted by dockerd and ignored: a warning says what to write.
+    let out = render(&with(
+        DIND,
+        "dind: {daemonConfig: {registry-mirror: 'https://mirror.gcr.io'}}",
+    ));
+    let w = out
+        .warning_at("dind.daemonConfig.registry-mirror")
+        .unwrap_or_else(|| panic!("{:?}", out.warnings));
+    assert!(
+        w.hint.as_deref() == Some("write `registry-mirrors` instead"),
+        "{w:?}"
+    );
+    // What dockerd accepts renders.
+    render(&with(
+        DIND,
+        "dind: {daemonConfig: {debug: true, log-level: warn, features: {buildkit: true}, log-opts: {max-size: 10m}, proxies: {https-proxy: 'http://p:3128'}, default-address-pools: [{base: 10.10.0.0/16, size: 24}], default-shm-size: 128M, dns: [10.0.0.10]}}",
+    ));
+}

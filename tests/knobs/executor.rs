@@ -188,7 +188,7 @@ fn executor_log_level_reaches_the_executor() {
     let out = render(&with(DIND, "executor: {log: {level: dbug}}"));
     assert_eq!(out.config("SRC_LOG_LEVEL").as_deref(), Some("dbug"));
     refused_at(
-        &with(DIND, "executor: {log: {level: debug}}"),
+        &with(DIND, "executor: {log: {level: verbose}}"),
         "executor.log.level",
     );
 }
@@ -433,4 +433,80 @@ fn executor_pod_security_context_defaults_to_fs_group_101_in_dind() {
 fn executor_pod_security_context_empty_removes_it() {
     let out = render(&with(DIND, "executor: {podSecurityContext: {}}"));
     assert!(out.pod_spec("executor").get("securityContext").is_none());
+}
+
+#[test]
+fn executor_log_levels_and_formats_the_logging_library_reads_are_accepted_in_both_modes() {
+    for base in [DIND, K8S] {
+        for level in ["debug", "error", "none", "dbug", "crit"] {
+            let out = render(&with(
+                base,
+                &format!("executor: {{log: {{level: {level}}}}}"),
+            ));
+            assert_eq!(
+                out.get("ConfigMap", "executor-config")["data"]["SRC_LOG_LEVEL"],
+                yaml(level)
+            );
+        }
+        let out = render(&with(base, "executor: {log: {format: console}}"));
+        assert_eq!(
+            out.get("ConfigMap", "executor-config")["data"]["SRC_LOG_FORMAT"],
+            yaml("console")
+        );
+        refused_at(
+            &with(base, "executor: {log: {level: verbose}}"),
+            "executor.log.level",
+        );
+    }
+}
+
+#[test]
+fn an_override_with_only_shared_keys_says_which_mode_it_assumed() {
+    let bare = DIND.replace("mode: dind\n", "");
+    let out = render(&bare);
+    assert!(out.has("Deployment", "executor"));
+    let w = out
+        .warning_at("mode")
+        .unwrap_or_else(|| panic!("{:?}", out.warnings));
+    assert!(w.message.contains("dind chart's executors"), "{w:?}");
+    assert!(w
+        .hint
+        .as_deref()
+        .unwrap_or_default()
+        .contains("mode: kubernetes"));
+    // Keys only the native chart has are evidence of it, with a word.
+    for key in [
+        "executor: {debug: {keepJobs: true}}",
+        "executor: {debug: {keepWorkspaces: true}}",
+        "executor: {log: {trace: 'true'}}",
+    ] {
+        let out = render(&with(&bare, key));
+        assert!(out.has("Role", "sg-executor-role"), "{key}");
+        assert!(
+            out.warnings
+                .iter()
+                .any(|w| w.message.contains("only the native Kubernetes chart has")),
+            "{key}: {:?}",
+            out.warnings
+        );
+    }
+    // A mode said plainly says nothing more.
+    assert!(render(DIND).warning_at("mode").is_none());
+    assert!(render(K8S).warning_at("mode").is_none());
+}
+
+#[test]
+fn native_mode_reads_every_key_of_the_password_secret_as_the_chart_does() {
+    let out = render(K8S);
+    let from = &out.container("executor", "executor")["envFrom"];
+    assert_eq!(
+        from[1],
+        yaml("{secretRef: {name: executor-frontend}}"),
+        "{from:?}"
+    );
+    // dind mode, like its chart, reads only the password.
+    assert_eq!(
+        seq(&render(DIND).container("executor", "executor")["envFrom"]).len(),
+        1
+    );
 }

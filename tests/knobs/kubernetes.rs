@@ -68,19 +68,13 @@ fn executor_configure_rbac_binding_subject_is_in_the_rendered_namespace() {
 }
 
 #[test]
-fn executor_configure_rbac_without_a_namespace_warns_that_the_binding_assumes_default() {
+fn executor_configure_rbac_without_a_namespace_binds_the_bindings_own_namespace() {
+    // As in the chart: no subject namespace, which Kubernetes reads as the binding's own,
+    // so `kubectl apply -n NS` binds NS/sg-executor, not default/sg-executor.
     let out = render(K8S);
-    let subject_ns =
-        &out.get("RoleBinding", "sg-executor-role-binding")["subjects"][0]["namespace"];
-    assert!(
-        subject_ns.is_null()
-            || out
-                .warnings
-                .iter()
-                .any(|w| w.message.contains("namespace") || w.path.contains("namespace")),
-        "subject namespace {subject_ns:?} with no warning: {:?}",
-        out.warnings
-    );
+    let subject = &out.get("RoleBinding", "sg-executor-role-binding")["subjects"][0];
+    assert!(subject.get("namespace").is_none(), "{subject:?}");
+    assert_eq!(subject["name"], yaml("sg-executor"));
 }
 
 #[test]
@@ -547,4 +541,40 @@ fn executor_storage_size_mounts_a_data_claim() {
             .as_deref(),
         Some("executor-data")
     );
+}
+
+#[test]
+fn the_charts_escaped_json_forms_are_read_as_the_chart_reads_them() {
+    // The k8s chart's values.yaml documents these with escaped quotes, in single quotes.
+    let toleration =
+        r#"[{\"key\":\"foo\",\"operator\":\"Equal\",\"value\":\"bar\",\"effect\":\"NoSchedule\"}]"#;
+    let expression = r#"[{\"key\":\"foo\",\"operator\":\"In\",\"values\":[\"bar\"]}]"#;
+    let term = r#"[{\"labelSelector\": {\"matchExpressions\": [{\"key\": \"foo\",\"operator\": \"In\",\"values\": [\"bar\"]}]},\"topologyKey\": \"kubernetes.io/hostname\"}]"#;
+    let out = render(&with(
+        K8S,
+        &format!(
+            "executor: {{kubernetesJob: {{node: {{tolerations: '{toleration}', requiredAffinityMatchExpressions: '{expression}', requiredAffinityMatchFields: '{expression}'}}, pod: {{affinity: '{term}', antiAffinity: '{term}'}}}}}}"
+        ),
+    ));
+    let data = &out.get("ConfigMap", "executor-config")["data"];
+    for (var, escaped) in [
+        ("EXECUTOR_KUBERNETES_NODE_TOLERATIONS", toleration),
+        (
+            "EXECUTOR_KUBERNETES_NODE_REQUIRED_AFFINITY_MATCH_EXPRESSIONS",
+            expression,
+        ),
+        (
+            "EXECUTOR_KUBERNETES_NODE_REQUIRED_AFFINITY_MATCH_FIELDS",
+            expression,
+        ),
+        ("EXECUTOR_KUBERNETES_POD_AFFINITY", term),
+        ("EXECUTOR_KUBERNETES_POD_ANTI_AFFINITY", term),
+    ] {
+        // What the executor gets is the JSON the chart's ConfigMap holds.
+        assert_eq!(
+            data[var].as_str(),
+            Some(escaped.replace("\\\"", "\"").as_str()),
+            "{var}"
+        );
+    }
 }

@@ -13,6 +13,7 @@ use sg_executor_gen::pipeline::{generate, PipelineError};
 use std::collections::BTreeMap;
 
 const DIND: &str = "\
+mode: dind
 executor:
   frontendUrl: http://sourcegraph-frontend.sourcegraph.svc.cluster.local:30080
   frontendExistingSecret: executor-frontend
@@ -112,6 +113,20 @@ fn render_with(config: &str, overrides: &Overrides) -> Out {
     let g = generate(config, overrides)
         .unwrap_or_else(|e| panic!("config refused:\n{}\n---\n{config}", describe(&e)));
     let stream = g.stream();
+    // `render` and `check` agree: what `check` calls a problem on the tool's own output,
+    // `render` refuses first.
+    let report = sg_executor_gen::check::stream::check_stream(&stream)
+        .unwrap_or_else(|e| panic!("check cannot read the rendered stream: {e}"));
+    assert!(
+        report.problems.is_empty(),
+        "check finds problems in what render printed:\n{}\n---\n{config}",
+        report
+            .problems
+            .iter()
+            .map(|p| p.problem.display("stream").to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
     let mut objects = BTreeMap::new();
     for doc in serde_yaml::Deserializer::from_str(&stream) {
         let v = Value::deserialize(doc).expect("the stream parses");

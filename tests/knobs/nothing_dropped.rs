@@ -39,7 +39,10 @@ executor:
 #[test]
 fn keys_of_both_charts_without_a_mode_name_one_key_of_each() {
     let p = refused_at(
-        &with(DIND, "executor: {extraEnv: [], storage: {size: 10Gi}}"),
+        &DIND.replace("mode: dind\n", "").replace(
+            "  queueName: batches\n",
+            "  queueName: batches\n  extraEnv: []\n  storage: {size: 10Gi}\n",
+        ),
         "executor.extraEnv",
     );
     assert!(

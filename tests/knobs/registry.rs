@@ -94,19 +94,129 @@ fn with_the_registry_on_every_mirror_is_a_flag_and_the_charts_default_is_ours() 
     );
 }
 
-#[test]
-fn a_custom_gvisor_script_must_pass_the_mirror_on() {
-    let p = refused_at(
-        &with(
-            DIND,
-            "dind: {gVisor: {enabled: true, command: [/bin/sh, -c, 'exec dockerd']}}",
+/// What dockerd receives when the dind container starts (gVisor's patch applied, as
+/// `render` prints it): its command and args run by the real `/bin/sh`, with a stand-in `dockerd` on the PATH that prints its arguments, and
+/// `$(VAR)` expanded from the docker ConfigMap as Kubernetes would.
+fn dockerd_receives(out: &Out) -> Vec<String> {
+    let dind = out.container("executor", "dind");
+    let words = |v: &Value| -> Vec<String> {
+        v.as_sequence()
+            .map(|s| s.iter().map(|w| w.as_str().unwrap().to_string()).collect())
+            .unwrap_or_default()
+    };
+    let (mut command, mut args) = (words(&dind["command"]), words(&dind["args"]));
+    let service = out.get("ConfigMap", "executor-docker-config")["data"]
+        ["sg-executor-gen.registry-service"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    for w in command.iter_mut().chain(args.iter_mut()) {
+        *w = w.replace("$(REGISTRY_MIRROR_SERVICE)", &service);
+    }
+    let dir = crate::common::scratch_dir("dockerd-receives");
+    let printed = dir.join("args");
+    let stand_in = dir.join("dockerd");
+    std::fs::write(
+        &stand_in,
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$@\" > '{}'\n",
+            printed.display()
         ),
-        "dind.gVisor.command[2]",
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&stand_in, std::fs::Permissions::from_mode(0o755)).unwrap();
+    command[0] = match command[0].as_str() {
+        "dockerd" => stand_in.display().to_string(),
+        other => other.to_string(),
+    };
+    let path = format!(
+        "{}:{}",
+        dir.display(),
+        std::env::var("PATH").unwrap_or_default()
     );
-    assert!(
-        p.hint.as_deref().unwrap_or_default().contains("\"$@\""),
-        "{p:?}"
+    let status = std::process::Command::new(&command[0])
+        .args(&command[1..])
+        .args(&args)
+        .env("PATH", path)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("the command runs");
+    assert!(status.success(), "{command:?} {args:?}");
+    let text = std::fs::read_to_string(&printed).expect("dockerd ran");
+    text.lines().map(str::to_string).collect()
+}
+
+#[test]
+fn every_form_of_the_dind_command_gets_the_registry_mirror() {
+    let flag = "--registry-mirror=http://executor-registry:5000".to_string();
+    // Forms that hand appended arguments to dockerd get the mirror as flags, which follow a
+    // namePrefix; a script's first argument is its `$0`, so the tool gives it one.
+    for (command, gets) in [
+        ("[dockerd]", vec![flag.clone()]),
+        (
+            "['/bin/sh', '-c', 'exec dockerd \"$@\"']",
+            vec![flag.clone()],
+        ),
+        (
+            "[sh, -c, 'mkdir -p /tmp/x; exec dockerd \"$@\"', --, --debug]",
+            vec!["--debug".to_string(), flag.clone()],
+        ),
+    ] {
+        let out = render(&with(DIND, &format!("dind: {{command: {command}}}")));
+        let received = dockerd_receives(&out);
+        for g in &gets {
+            assert!(received.contains(g), "{command}: dockerd got {received:?}");
+        }
+        assert!(out.daemon_json().get("registry-mirrors").is_none());
+    }
+    // Any other form gets it in daemon.json, as the chart has it, which every form reads.
+    for command in [
+        "[sh, -c, 'exec dockerd --debug']",
+        "[tini, --, dockerd]",
+        "[dockerd-entrypoint.sh]",
+    ] {
+        let out = render(&with(DIND, &format!("dind: {{command: {command}}}")));
+        let dind = out.container("executor", "dind");
+        assert!(dind.get("args").is_none(), "{command}: {dind:?}");
+        assert!(
+            out.env("executor", "dind", "REGISTRY_MIRROR_SERVICE")
+                .is_none(),
+            "{command}"
+        );
+        let daemon = out.daemon_json();
+        assert_eq!(
+            daemon["registry-mirrors"],
+            serde_json::json!(["http://executor-registry:5000"]),
+            "{command}"
+        );
+        assert_eq!(
+            daemon["insecure-registries"],
+            serde_json::json!(["executor-registry:5000"])
+        );
+        let docker = out.get("ConfigMap", "executor-docker-config");
+        assert!(docker["data"]
+            .get("sg-executor-gen.registry-service")
+            .is_none());
+    }
+    let received = dockerd_receives(&render(&with(
+        DIND,
+        "dind: {command: [sh, -c, 'exec dockerd --debug']}",
+    )));
+    assert_eq!(received, ["--debug"]);
+}
+
+#[test]
+fn the_gvisor_command_gets_the_mirror_in_either_form() {
+    // The chart's own gVisor command runs `exec dockerd` without "$@": daemon.json.
+    let chart = "dind: {gVisor: {enabled: true, command: [/bin/sh, -c, 'ip link del docker0 2>/dev/null || true\nexec dockerd\n']}}";
+    let out = render(&with(DIND, chart));
+    assert!(out.container("executor", "dind").get("args").is_none());
+    assert_eq!(
+        out.daemon_json()["registry-mirrors"],
+        serde_json::json!(["http://executor-registry:5000"])
     );
+    // Ours passes "$@" on: flags, after the script's $0.
     let ok = render(&with(
         DIND,
         "dind: {gVisor: {enabled: true, command: [/bin/sh, -c, 'exec dockerd \"$@\"']}}",
@@ -117,142 +227,38 @@ fn a_custom_gvisor_script_must_pass_the_mirror_on() {
         .collect();
     assert_eq!(args[0], "sh");
     assert!(args[1].starts_with("--registry-mirror="), "{args:?}");
+    let received = dockerd_receives(&ok);
+    assert!(
+        received.contains(&"--registry-mirror=http://executor-registry:5000".to_string()),
+        "{received:?}"
+    );
 }
 
 #[test]
-fn private_docker_registry_image_sets_the_registry_image() {
+fn a_mirror_at_the_charts_registry_while_the_stack_runs_none_warns_and_check_agrees() {
     let out = render(&with(
         DIND,
-        "privateDockerRegistry: {image: {registry: ghcr.io, repository: me/registry, tag: '2.8'}}",
+        "privateDockerRegistry: {enabled: false}\ndind: {daemonConfig: {registry-mirrors: ['http://private-docker-registry:5000'], insecure-registries: ['private-docker-registry:5000']}}",
     ));
-    assert_eq!(
-        out.container("executor-registry", "registry")["image"],
-        yaml("ghcr.io/me/registry:2.8")
+    let warning = out
+        .warning_at("dind.daemonConfig.registry-mirrors[0]")
+        .unwrap_or_else(|| panic!("{:?}", out.warnings));
+    assert!(warning.message.contains("runs none"), "{warning:?}");
+    // `check` on the same output notes the Service as one that must exist, not a problem
+    // (render_with asserts that it finds none).
+    let report = sg_executor_gen::check::stream::check_stream(&out.stream).unwrap();
+    assert!(
+        report
+            .outside
+            .iter()
+            .any(|p| p.problem.message.contains("Service private-docker-registry")),
+        "{:?}",
+        report.outside
     );
-}
-
-#[test]
-fn private_docker_registry_storage_size_sets_the_claim_size() {
-    let claim = |out: &Out| {
-        out.get("PersistentVolumeClaim", "executor-registry")["spec"]["resources"]["requests"]
-            ["storage"]
-            .clone()
-    };
-    assert_eq!(claim(&render(DIND)), yaml("10Gi"));
-    assert_eq!(
-        claim(&render(&with(
-            DIND,
-            "privateDockerRegistry: {storageSize: 100Gi}"
-        ))),
-        yaml("100Gi")
-    );
-}
-
-#[test]
-fn private_docker_registry_env_passes_value_from_through() {
-    let out = render(&with(
+    // The README's way to share one registry: another stack's, by its short name.
+    let shared = render(&with(
         DIND,
-        "privateDockerRegistry: {env: {REGISTRY_PROXY_USERNAME: {value: bot}, REGISTRY_PROXY_PASSWORD: {valueFrom: {secretKeyRef: {name: dockerhub, key: password}}}}}",
+        "privateDockerRegistry: {enabled: false}\ndind: {daemonConfig: {registry-mirrors: ['http://executor-batches-registry:5000']}}",
     ));
-    let d = "executor-registry";
-    assert_eq!(
-        out.env(d, "registry", "REGISTRY_PROXY_PASSWORD").unwrap()["valueFrom"],
-        yaml("{secretKeyRef: {name: dockerhub, key: password}}")
-    );
-    assert_eq!(
-        out.env(d, "registry", "REGISTRY_PROXY_USERNAME").unwrap()["value"],
-        yaml("bot")
-    );
-    assert_eq!(
-        out.env(d, "registry", "REGISTRY_PROXY_REMOTEURL").unwrap()["value"],
-        yaml("https://registry-1.docker.io")
-    );
-}
-
-#[test]
-fn private_docker_registry_resources_set_the_registry_resources() {
-    assert_eq!(
-        render(DIND).container("executor-registry", "registry")["resources"],
-        yaml("{limits: {cpu: '1', memory: 1Gi}, requests: {cpu: 100m, memory: 256Mi}}")
-    );
-    let out = render(&with(
-        DIND,
-        "privateDockerRegistry: {resources: {limits: {cpu: '2', memory: 2Gi}, requests: {cpu: '1', memory: 1Gi}}}",
-    ));
-    assert_eq!(
-        out.container("executor-registry", "registry")["resources"],
-        yaml("{limits: {cpu: '2', memory: 2Gi}, requests: {cpu: '1', memory: 1Gi}}")
-    );
-}
-
-/// `[prefix/]name`, the name at most 63 characters of alphanumerics, `-`, `_`, `.`.
-fn is_qualified_key(key: &str) -> bool {
-    let (prefix, name) = key
-        .rsplit_once('/')
-        .map_or((None, key), |(p, n)| (Some(p), n));
-    let name_ok = !name.is_empty()
-        && name.len() <= 63
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
-        && name.ends_with(|c: char| c.is_ascii_alphanumeric());
-    let prefix_ok = prefix.is_none_or(|p| {
-        !p.is_empty()
-            && p.len() <= 253
-            && p.chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-.".contains(c))
-    });
-    name_ok && prefix_ok
-}
-
-fn is_label_value(v: &str) -> bool {
-    v.is_empty()
-        || (v.len() <= 63
-            && v.chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-            && v.starts_with(|c: char| c.is_ascii_alphanumeric())
-            && v.ends_with(|c: char| c.is_ascii_alphanumeric()))
-}
-
-#[test]
-fn private_docker_registry_service_metadata_is_valid() {
-    let out = render(&with(
-        DIND,
-        "sourcegraph: {labels: {enabled: 'true', version: '1.10', example.com/team: infra}}",
-    ));
-    for name in ["executor-registry", "executor"] {
-        let service = out.get("Service", name);
-        // Typed: labels and annotations are maps of strings, ports are numbers.
-        let json = serde_json::to_value(service).unwrap();
-        let typed: k8s_openapi::api::core::v1::Service =
-            serde_json::from_value(json).unwrap_or_else(|e| panic!("Service/{name}: {e}"));
-        let meta = typed.metadata;
-        for (k, v) in meta.labels.iter().flatten() {
-            assert!(
-                is_qualified_key(k) && is_label_value(v),
-                "Service/{name} label {k}={v}"
-            );
-        }
-        for (k, _) in meta.annotations.iter().flatten() {
-            assert!(is_qualified_key(k), "Service/{name} annotation {k}");
-        }
-        let labels = meta.labels.unwrap();
-        assert_eq!(labels["enabled"], "true");
-        assert_eq!(labels["version"], "1.10");
-        assert_eq!(labels["example.com/team"], "infra");
-    }
-    let registry = out.get("Service", "executor-registry");
-    assert_eq!(
-        registry["spec"]["ports"],
-        yaml("[{name: http, port: 5000, targetPort: http, protocol: TCP}]")
-    );
-    assert!(selects(
-        &registry["spec"]["selector"],
-        &out.pod("executor-registry")["metadata"]["labels"]
-    ));
-    assert_eq!(
-        out.get("Service", "executor")["metadata"]["annotations"]["prometheus.io/port"],
-        yaml("'6060'")
-    );
+    assert!(shared.warnings.is_empty(), "{:?}", shared.warnings);
 }

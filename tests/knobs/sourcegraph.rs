@@ -15,7 +15,10 @@ fn sourcegraph_image_repository_prefixes_the_executor_image() {
     );
     // dind and the registry have their own image keys.
     assert!(s(&out.container("executor", "dind")["image"]).starts_with(DIND_IMAGE));
-    assert!(s(&out.container("executor-registry", "registry")["image"]).starts_with(REGISTRY_IMAGE));
+    assert!(
+        s(&out.container("executor-registry", "private-docker-registry")["image"])
+            .starts_with(REGISTRY_IMAGE)
+    );
 
     let k8s = render(&with(
         K8S,
@@ -39,7 +42,7 @@ fn sourcegraph_image_pull_policy_reaches_every_container() {
     for (deployment, container) in [
         ("executor", "executor"),
         ("executor", "dind"),
-        ("executor-registry", "registry"),
+        ("executor-registry", "private-docker-registry"),
     ] {
         assert_eq!(
             out.container(deployment, container)["imagePullPolicy"],
@@ -263,4 +266,59 @@ fn sourcegraph_local_dev_mode_drops_the_kubernetes_executor_resources() {
         .container("executor", "executor")
         .get("resources")
         .is_none());
+}
+
+#[test]
+fn a_global_tag_the_executor_does_not_run_is_said_aloud() {
+    let out = render(&with(
+        DIND,
+        "sourcegraph: {image: {useGlobalTagAsDefault: true}}",
+    ));
+    let w = out
+        .warning_at("sourcegraph.image.useGlobalTagAsDefault")
+        .unwrap_or_else(|| panic!("{:?}", out.warnings));
+    assert!(w.message.contains("6.2.1106"), "{w:?}");
+    let out = render(&with(DIND, "sourcegraph: {image: {defaultTag: 6.1.0}}"));
+    assert!(out.warning_at("sourcegraph.image.defaultTag").is_some());
+    assert!(out.stream.contains("executor:6.2.1106@"));
+    // Honoured as the charts do.
+    let out = render(&with(
+        DIND,
+        "sourcegraph: {image: {defaultTag: 6.1.0, useGlobalTagAsDefault: true}}",
+    ));
+    assert!(
+        out.stream.contains("sourcegraph/executor:6.1.0\n"),
+        "{}",
+        out.stream
+    );
+    assert!(out.warnings.is_empty(), "{:?}", out.warnings);
+}
+
+#[test]
+fn pods_keep_the_charts_labels_and_the_registry_its_container_name() {
+    for (base, name) in [
+        (DIND, "sourcegraph-executor-dind"),
+        (K8S, "sourcegraph-executor-k8s"),
+    ] {
+        let out = render(base);
+        let labels = &out.pod("executor")["metadata"]["labels"];
+        assert_eq!(labels["app.kubernetes.io/name"], yaml(name));
+        assert_eq!(
+            labels["sourcegraph-resource-requires"],
+            yaml("no-cluster-admin")
+        );
+        assert_eq!(labels["deploy"], yaml("sourcegraph"));
+        assert_eq!(labels["app.kubernetes.io/component"], yaml("executor"));
+    }
+    let out = render(&with(DIND, "nameOverride: executors"));
+    assert_eq!(
+        out.pod("executor")["metadata"]["labels"]["app.kubernetes.io/name"],
+        yaml("executors")
+    );
+    let registry = &out.pod("executor-registry")["metadata"]["labels"];
+    assert_eq!(registry["app.kubernetes.io/name"], yaml("executors"));
+    assert_eq!(
+        render(DIND).container_names("executor-registry"),
+        ["private-docker-registry"]
+    );
 }

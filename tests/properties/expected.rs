@@ -316,6 +316,14 @@ impl Case {
             for (k, v) in &d.daemon_extra {
                 daemon.insert(k.clone().into(), v.clone().into());
             }
+            if !d.daemon_features.is_empty() {
+                let features = d
+                    .daemon_features
+                    .iter()
+                    .map(|(k, v)| (Value::from(k.clone()), Value::from(*v)))
+                    .collect();
+                daemon.insert("features".into(), Value::Mapping(features));
+            }
             if !daemon.is_empty() {
                 dm.insert("daemonConfig".into(), Value::Mapping(daemon));
             }

@@ -103,12 +103,6 @@ const TOOL_LABEL_KEYS: &[&str] = &[
 /// Pod annotations the tool sets itself.
 const TOOL_ANNOTATION_KEYS: &[&str] =
     &["checksum/config", "kubectl.kubernetes.io/default-container"];
-/// daemon.json keys the tool sets or checks.
-#[rustfmt::skip]
-const DAEMON_KEYS: &[&str] = &[
-    "hosts", "mtu", "tls", "registry-mirrors", "insecure-registries", "features",
-    "ip6tables", "iptables", "storage-driver", "labels",
-];
 
 // ---------------------------------------------------------------------------------------
 // The properties

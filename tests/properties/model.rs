@@ -9,7 +9,7 @@ use super::quantities::{cpu_qty, mem_text, resources, Resources};
 use super::strings::{
     annotation_key, dns_label, env_name, hostile, label_value, non_empty, qualified_key, subdomain,
 };
-use super::{DAEMON_KEYS, QUEUES, TOOL_ANNOTATION_KEYS, TOOL_LABEL_KEYS};
+use super::{QUEUES, TOOL_ANNOTATION_KEYS, TOOL_LABEL_KEYS};
 use proptest::collection::{btree_map, vec};
 use proptest::option;
 use proptest::prelude::*;
@@ -422,6 +422,15 @@ fn storage() -> BoxedStrategy<Storage> {
     .boxed()
 }
 
+/// daemon.json directives whose strings dockerd takes as they come (daemon.json allows only
+/// the directives dockerd knows).
+const FREE_STRING_DIRECTIVES: &[&str] = &[
+    "containerd-namespace",
+    "containerd-plugins-namespace",
+    "no-proxy",
+    "swarm-default-advertise-addr",
+];
+
 #[derive(Debug, Clone)]
 pub(super) struct DindKnobs {
     pub(super) queues: Option<Vec<QueueEntry>>,
@@ -435,7 +444,10 @@ pub(super) struct DindKnobs {
     pub(super) storage: Storage,
     pub(super) dind_resources: Option<Resources>,
     pub(super) daemon_labels: Option<Vec<String>>,
+    /// String directives dockerd does not read further, with any value.
     pub(super) daemon_extra: BTreeMap<String, String>,
+    /// `features`, whose names dockerd takes as they come.
+    pub(super) daemon_features: BTreeMap<String, bool>,
 }
 
 fn dind_knobs() -> BoxedStrategy<DindKnobs> {
@@ -450,8 +462,11 @@ fn dind_knobs() -> BoxedStrategy<DindKnobs> {
         option::of(any::<bool>()),
         storage(),
         option::of(resources()),
-        option::of(vec(hostile(), 0..3)),
-        btree_map(free_key(), hostile(), 0..3),
+        (
+            option::of(vec(hostile().prop_map(|v| format!("x={v}")), 0..3)),
+            btree_map(select(FREE_STRING_DIRECTIVES), hostile(), 0..3),
+            btree_map(free_key(), any::<bool>(), 0..3),
+        ),
     )
         .prop_map(
             |(
@@ -465,10 +480,14 @@ fn dind_knobs() -> BoxedStrategy<DindKnobs> {
                 gvisor,
                 storage,
                 dind_resources,
-                daemon_labels,
-                mut daemon_extra,
+                (daemon_labels, daemon_extra, mut daemon_features),
             )| {
-                daemon_extra.retain(|k, _| !DAEMON_KEYS.contains(&k.as_str()));
+                // gVisor's own feature, which its daemonConfig sets over the admin's.
+                daemon_features.remove("containerd-snapshotter");
+                let daemon_extra = daemon_extra
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v))
+                    .collect();
                 DindKnobs {
                     queues,
                     replica_count,
@@ -482,6 +501,7 @@ fn dind_knobs() -> BoxedStrategy<DindKnobs> {
                     dind_resources,
                     daemon_labels,
                     daemon_extra,
+                    daemon_features,
                 }
             },
         )

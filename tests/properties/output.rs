@@ -388,7 +388,11 @@ pub(super) fn check_valid(case: &Case) -> Result<(), String> {
     if case.registry_on() {
         let d = deployment(&case.registry())?;
         pod_metadata(d)?;
-        check_env(d, "registry", &literal_env(&case.dind.registry_env))?;
+        check_env(
+            d,
+            "private-docker-registry",
+            &literal_env(&case.dind.registry_env),
+        )?;
     }
     let url = data(&objects, &format!("{n}-config"), "EXECUTOR_FRONTEND_URL");
     if url != Some(&Value::String(case.common.frontend_url.clone())) {
@@ -419,6 +423,14 @@ pub(super) fn check_valid(case: &Case) -> Result<(), String> {
         for (k, v) in &case.dind.daemon_extra {
             if daemon.get(k) != Some(&serde_json::json!(v)) {
                 return Err(format!("daemon.json {k:?}: {:?}", daemon.get(k)));
+            }
+        }
+        for (k, v) in &case.dind.daemon_features {
+            if daemon["features"].get(k) != Some(&serde_json::json!(v)) {
+                return Err(format!(
+                    "daemon.json features {k:?}: {:?}",
+                    daemon.get("features")
+                ));
             }
         }
     } else {

@@ -14,7 +14,7 @@ pub static ROWS: &[Row] = &[
     Row {
         keys: &[key("mode")],
         chart: Chart::Ours,
-        what: "`dind` or `kubernetes`; also `--mode`. Without either, the chart whose own keys the file uses: a k8s chart override renders native executors",
+        what: "`dind` or `kubernetes`; also `--mode`. Without either, the chart whose own keys the file uses: a k8s chart override renders native executors (`executor.debug.*`, `executor.log.trace`, `executor.dockerAddHostGateway` count too, with a warning); a file with only the keys both charts share renders dind mode with a warning saying so",
         differs: "keys of both charts in one file without a mode are an error naming one of each, not silently ignored",
     },
     Row {
@@ -34,7 +34,7 @@ pub static ROWS: &[Row] = &[
         ],
         chart: Chart::Both,
         what: "executor image `REPOSITORY/NAME:TAG`",
-        differs: "our default tag (`executor.image.defaultTag`) is the Kustomize component's, pinned by digest; the charts pin 6.0.0",
+        differs: "our default tag (`executor.image.defaultTag`) is the Kustomize component's, 6.2.1106 pinned by digest; the charts pin 6.0.0. `useGlobalTagAsDefault: true` without a `defaultTag` would run the chart's own version (5.11.0) there and here runs our pin, with a warning; a `defaultTag` without it is ignored, as in the charts, with a warning",
     },
     Row {
         keys: &[
@@ -154,7 +154,7 @@ pub static ROWS: &[Row] = &[
     Row {
         keys: &[key("executor.frontendExistingSecret")],
         chart: Chart::Both,
-        what: "the Secret whose `EXECUTOR_FRONTEND_PASSWORD` key the executor reads",
+        what: "the Secret whose `EXECUTOR_FRONTEND_PASSWORD` key the executor reads; in kubernetes mode every key of it becomes a variable (`envFrom`), as in the k8s chart",
         differs: "the k8s chart ignores the name and reads a Secret `executor-<queue>`",
     },
     Row {
@@ -207,7 +207,7 @@ pub static ROWS: &[Row] = &[
         ],
         chart: Chart::Both,
         what: "`SRC_LOG_LEVEL`, `SRC_LOG_FORMAT`, `SRC_TRACE_LOG` (`trace`: k8s chart)",
-        differs: "checked against the executor's values",
+        differs: "checked against what the executor's logging library (sourcegraph/log) reads: levels `debug`, `info`, `warn`, `error`, `none` and the charts' `dbug`, `eror`, `crit`; formats `json`, `json_gcp`, `console`, `condensed`, `logfmt`; anything else it would silently read as `warn` or `json`",
     },
     Row {
         keys: &[
@@ -316,8 +316,8 @@ pub static ROWS: &[Row] = &[
                 .becomes(Field(place("Deployment", "NAME", "spec/template/spec/containers[dind]/command"))),
         ],
         chart: Chart::Dind,
-        what: "dind command, read as dockerd reads its flags",
-        differs: "a host flag (`-H`, `-DH`, `--host=…`) or `--config-file` is refused anywhere in it, a `sh -c` script's words included, and so is a script that names `/etc/docker` or `daemon.json`: dockerd listens only where the checked daemon.json says; a flag for a setting daemon.json also has is refused, since dockerd would not start; what a script can still do is [below](#what-a-dind-command-script-can-still-do)",
+        what: "dind command, read as dockerd reads its flags and as `sh -c` hands a script its arguments (the first after the script is its `$0`); any form gets the registry mirror (below)",
+        differs: "a host flag (`-H`, `-DH`, `--host=…`) or `--config-file` is refused in any argument and any word of a `sh -c` script, whatever precedes it (a `--`, `$0`'s place), and so is a script that names `/etc/docker` or `daemon.json`: dockerd listens only where the checked daemon.json says; a flag for a setting daemon.json also has is refused, since dockerd would not start; what a script can still do is [below](#what-a-dind-command-script-can-still-do)",
     },
     Row {
         keys: &[
@@ -326,8 +326,8 @@ pub static ROWS: &[Row] = &[
                 .becomes(Field(place("ConfigMap", "NAME-docker-config", "data/daemon.json"))),
         ],
         chart: Chart::Dind,
-        what: "merged over the default as Helm merges maps (`null` removes a key) into `daemon.json`",
-        differs: "a host off loopback is an error (other pods would get the Docker API); the registry mirror is added only when the registry is deployed, where the chart always points at it",
+        what: "merged over the default as Helm merges maps (`null` removes a key) into `daemon.json`, checked as dockerd 25 to 29 read it: a directive none of them knows, a value of the wrong type, a mirror or insecure registry that is not one, a label that is not `key=value` stop the render with dockerd's reason; the stack's registry is the first mirror, as dockerd's flags when the command hands them on, else in daemon.json",
+        differs: "a host off loopback is an error (other pods would get the Docker API); the registry mirror is added only when the registry is deployed, where the chart always points at it; the chart's `private-docker-registry` names ours, and warns when the registry is off",
     },
     Row {
         keys: &[
@@ -350,7 +350,7 @@ pub static ROWS: &[Row] = &[
         ],
         chart: Chart::Dind,
         what: "the `gvisor` layer: `runtimeClassName: gvisor`, the capabilities instead of `privileged`, the gVisor command, the daemon.json merge (vfs, no iptables), a `/var/lib/docker` volume",
-        differs: "`.command` is checked like `dind.command`, and with the registry on must pass its arguments on (`exec dockerd \"$@\"`): the mirror comes as arguments",
+        differs: "`.command` is checked like `dind.command`; the chart's, which runs `exec dockerd` without `\"$@\"`, gets the mirror in daemon.json",
     },
     Row {
         keys: &[
@@ -377,13 +377,13 @@ pub static ROWS: &[Row] = &[
         keys: &[
             key("privateDockerRegistry.image.registry")
                 .default(Dind(|| json!(m::DEFAULT_REGISTRY_REGISTRY)))
-                .becomes(PartOf(place("Deployment", "NAME-registry", "spec/template/spec/containers[registry]/image"))),
+                .becomes(PartOf(place("Deployment", "NAME-registry", "spec/template/spec/containers[private-docker-registry]/image"))),
             key("privateDockerRegistry.image.repository")
                 .default(Dind(|| json!(m::DEFAULT_REGISTRY_REPOSITORY)))
-                .becomes(PartOf(place("Deployment", "NAME-registry", "spec/template/spec/containers[registry]/image"))),
+                .becomes(PartOf(place("Deployment", "NAME-registry", "spec/template/spec/containers[private-docker-registry]/image"))),
             key("privateDockerRegistry.image.tag")
                 .default(Dind(|| json!(m::DEFAULT_REGISTRY_TAG)))
-                .becomes(PartOf(place("Deployment", "NAME-registry", "spec/template/spec/containers[registry]/image"))),
+                .becomes(PartOf(place("Deployment", "NAME-registry", "spec/template/spec/containers[private-docker-registry]/image"))),
         ],
         chart: Chart::Dind,
         what: "registry image, pinned by digest by default",
@@ -426,7 +426,7 @@ pub static ROWS: &[Row] = &[
         keys: &[
             key("privateDockerRegistry.resources")
                 .default(Dind(d::registry_resources))
-                .becomes(Field(place("Deployment", "NAME-registry", "spec/template/spec/containers[registry]/resources"))),
+                .becomes(Field(place("Deployment", "NAME-registry", "spec/template/spec/containers[private-docker-registry]/resources"))),
         ],
         chart: Chart::Ours,
         what: "registry resources",
@@ -526,7 +526,7 @@ pub static ROWS: &[Row] = &[
         ],
         chart: Chart::K8s,
         what: "`EXECUTOR_KUBERNETES_NODE_*`",
-        differs: "JSON values are checked against their Kubernetes types",
+        differs: "JSON values are checked against their Kubernetes types; the chart's own escaped form (`[{\\\"key\\\":…}]`, as its values.yaml documents it) is read as its template reads it, into the JSON the executor gets",
     },
     Row {
         keys: &[
@@ -537,7 +537,7 @@ pub static ROWS: &[Row] = &[
         ],
         chart: Chart::K8s,
         what: "`EXECUTOR_KUBERNETES_POD_AFFINITY`, `_ANTI_AFFINITY`",
-        differs: "checked as pod affinity terms",
+        differs: "checked as pod affinity terms; the chart's escaped form is read as its template reads it",
     },
     Row {
         keys: &[

@@ -51,6 +51,11 @@ impl<'a> Checker<'a> {
             .is_some()
     }
 
+    /// Whether the file has the key path (relative, like every path given here).
+    pub(super) fn has(&self, path: &[Segment]) -> bool {
+        self.root.at_path(&self.full(path)).is_some()
+    }
+
     pub(super) fn full(&self, path: &[Segment]) -> Vec<Segment> {
         self.prefix.iter().chain(path).cloned().collect()
     }

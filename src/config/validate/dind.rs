@@ -1,9 +1,10 @@
 //! The `dind` section: the docker-in-docker sidecar's image, command and resources, dockerd's
 //! daemon.json (kept on loopback, with the registry mirror), and the gVisor sandbox.
 
-use super::dockerd_args;
+use super::daemon_json;
+use super::dockerd_args::{self, Handoff};
 use super::executor::scratch;
-use super::mirrors::mirrors;
+use super::mirrors::{self, mirrors, Carrier};
 use super::{registry_image, Checker};
 use crate::config::model::*;
 use crate::config::raw::{RawDind, RawExecutor, RawGVisor, RawSpec};
@@ -61,17 +62,34 @@ pub(super) fn dind(
     let raw = spec.dind.as_ref().unwrap_or(&default_dind);
     let image = dind_image(raw, checker);
     let gvisor_raw = raw.g_visor.as_ref().filter(|g| g.enabled.unwrap_or(false));
-    let mut daemon = daemon_config(raw, gvisor_raw, checker);
-    let mirror_args = mirrors(&mut daemon, registry, namespace, checker);
-    let daemon_json = serde_json::to_string_pretty(&daemon).unwrap_or_default() + "\n";
     let command = non_empty_command(
         raw.command.clone(),
         vec![crate::config::defaults::DIND_COMMAND.into()],
         &path!["dind", "command"],
         checker,
     );
+    let gvisor_command = gvisor_raw.map(|g| {
+        non_empty_command(
+            g.command.clone(),
+            gvisor_command(),
+            &path!["dind", "gVisor", "command"],
+            checker,
+        )
+    });
+    let mut daemon = daemon_config(raw, gvisor_raw, checker);
+    daemon_json::check(&daemon, gvisor_raw.is_some(), checker);
+    let handoffs: Vec<_> = std::iter::once(&command)
+        .chain(&gvisor_command)
+        .map(|c| dockerd_args::handoff(c))
+        .collect();
+    let carrier = mirrors::carrier(registry, &handoffs);
+    let mirror_flags = mirrors(&mut daemon, registry, namespace, &carrier, checker);
+    let daemon_json = serde_json::to_string_pretty(&daemon).unwrap_or_default() + "\n";
     refuse_daemon_flags(&command, &daemon, &path!["dind", "command"], checker);
-    let gvisor = gvisor_raw.and_then(|g| gvisor(g, &daemon, &mirror_args, checker));
+    let args = handed_on(&command, &mirror_flags);
+    let gvisor = gvisor_raw
+        .zip(gvisor_command)
+        .and_then(|(g, command)| gvisor(g, command, &daemon, &mirror_flags, checker));
     let resources = match &raw.resources {
         Some(v) => checker
             .resources(v, &path!["dind", "resources"])
@@ -81,13 +99,29 @@ pub(super) fn dind(
     Dind {
         image,
         command,
-        mirror_args,
-        registry_service: registry.map(str::to_string),
+        args,
+        registry_service: registry
+            .filter(|_| carrier == Carrier::Flags)
+            .map(str::to_string),
         daemon_json,
         resources,
         scratch: scratch(ex, checker),
         gvisor,
     }
+}
+
+/// The dind container's args for a command: dockerd's mirror flags, after a `$0` for a
+/// `sh -c` script that has none (the shell takes the first argument as `$0`, not as one of
+/// `"$@"`). Only called with flags for a command that hands them on (`mirrors::carrier`).
+fn handed_on(command: &[String], flags: &[String]) -> Vec<String> {
+    if flags.is_empty() {
+        return Vec::new();
+    }
+    let zero = match dockerd_args::handoff(command) {
+        Some(Handoff::Script { needs_zero: true }) => Some("sh".to_string()),
+        _ => None,
+    };
+    zero.into_iter().chain(flags.iter().cloned()).collect()
 }
 
 /// `dind.image`: pinned by default.
@@ -154,16 +188,11 @@ fn daemon_config(
 /// `privileged`.
 fn gvisor(
     g: &RawGVisor,
+    command: Vec<String>,
     daemon: &Value,
-    mirror_args: &[String],
+    mirror_flags: &[String],
     checker: &mut Checker<'_>,
 ) -> Option<GVisor> {
-    let command = non_empty_command(
-        g.command.clone(),
-        gvisor_command(),
-        &path!["dind", "gVisor", "command"],
-        checker,
-    );
     refuse_daemon_flags(
         &command,
         daemon,
@@ -187,44 +216,13 @@ fn gvisor(
             Some(s.clone())
         }
     };
-    let args = shell_args(&command, mirror_args, checker);
+    let args = (!mirror_flags.is_empty()).then(|| handed_on(&command, mirror_flags));
     Some(GVisor {
         command,
         args,
         security_context,
         storage_size_limit,
     })
-}
-
-/// A shell script (`sh -c SCRIPT`) gets the mirror flags as its positional parameters, after
-/// `sh` for its `$0`, and must hand them to dockerd with `"$@"`; any other command takes them
-/// as the dind container's args, as dockerd itself does.
-fn shell_args(
-    command: &[String],
-    mirror_args: &[String],
-    checker: &mut Checker<'_>,
-) -> Option<Vec<String>> {
-    let is_shell = command.len() >= 3
-        && matches!(
-            dockerd_args::basename(&command[0]),
-            "sh" | "bash" | "ash" | "dash"
-        )
-        && command[1] == "-c";
-    if !is_shell || mirror_args.is_empty() {
-        return None;
-    }
-    if !command[2].contains("\"$@\"") {
-        checker.error(
-            &path!["dind", "gVisor", "command", 2],
-            "the script does not pass its arguments to dockerd, and the registry mirror comes as arguments",
-            "end the script with `exec dockerd \"$@\"`, or disable privateDockerRegistry",
-        );
-    }
-    Some(
-        std::iter::once("sh".to_string())
-            .chain(mirror_args.iter().cloned())
-            .collect(),
-    )
 }
 
 pub(super) fn non_empty_command(
@@ -249,36 +247,31 @@ pub(super) fn non_empty_command(
 
 /// Keeps dockerd's settings in the daemon.json the tool writes and checks. A host flag
 /// would listen past the loopback check and `--config-file` would read another file, so
-/// both are refused anywhere in the command, a shell script's words included; a flag for
-/// a setting daemon.json also has would stop dockerd (it refuses a setting given both
-/// ways, even the same list twice), so it is refused in dockerd's own arguments. A script
-/// that names `/etc/docker` or `daemon.json` could write its own file, and is refused too.
+/// both are refused in any argument and any word of a script, whatever precedes them: a
+/// `--`, a flag that would take them as its value, a shell's `$0` position, since a script
+/// can still hand them on. A script that names `/etc/docker` or `daemon.json` could write
+/// its own file, and is refused too. A flag for a setting daemon.json also has would stop
+/// dockerd (it refuses a setting given both ways, even the same list twice), so it is
+/// refused where dockerd would read it: in its own arguments, and in what a script hands it
+/// (`"$@"` being the command's arguments after the script's `$0`).
 pub(super) fn refuse_daemon_flags(
     command: &[String],
     daemon: &Value,
     path: &[Segment],
     checker: &mut Checker<'_>,
 ) {
-    let in_file: Vec<&str> = daemon
+    let in_file: Vec<String> = daemon
         .as_object()
-        .map(|m| m.keys().map(String::as_str).collect())
+        .map(|m| {
+            daemon_json::directives(m)
+                .into_iter()
+                .filter_map(|(keys, _)| keys.last().cloned())
+                .collect()
+        })
         .unwrap_or_default();
     let scripts = dockerd_args::shell_scripts(command);
-    // The command line itself, but for each shell and its options up to the script.
-    let wrapped = |i: usize| {
-        scripts
-            .iter()
-            .any(|(shell, script)| (*shell..=*script).contains(&i))
-    };
-    let args: Vec<&str> = command
-        .iter()
-        .enumerate()
-        .skip(1)
-        .map(|(i, a)| if wrapped(i) { "" } else { a.as_str() })
-        .collect();
-    for flag in dockerd_args::flags(&args) {
-        let at = [path, &path![flag.at + 1]].concat();
-        refuse_flag(&flag, &in_file, FlagCheck::All, &at, checker);
+    for (i, written) in host_or_config_words(command, 1) {
+        refuse_host_or_config_file(&written, &[path, &path![i]].concat(), checker);
     }
     for &(_, script_at) in &scripts {
         let script = &command[script_at];
@@ -298,98 +291,116 @@ pub(super) fn refuse_daemon_flags(
                 "configure dockerd in dind.daemonConfig; the script may not touch /etc/docker",
             );
         }
-        let words: Vec<&str> = words.iter().map(String::as_str).collect();
-        for flag in dockerd_args::flags(&words) {
-            refuse_flag(&flag, &in_file, FlagCheck::HostAndConfigFile, &at, checker);
+        let mut seen = Vec::new();
+        for (_, written) in host_or_config_words(&words, 0) {
+            if !seen.contains(&written) {
+                refuse_host_or_config_file(&written, &at, checker);
+                seen.push(written);
+            }
         }
-        for run in dockerd_args::dockerd_runs(script) {
+        for run in dockerd_args::script_dockerd_args(command, script_at) {
             let run: Vec<&str> = run.iter().map(String::as_str).collect();
             for flag in dockerd_args::flags(&run) {
-                refuse_flag(&flag, &in_file, FlagCheck::Conflicts, &at, checker);
+                refuse_conflict(&flag, &in_file, &at, checker);
             }
         }
     }
+    // dockerd's own arguments: the command up to a shell, whose words are its script's.
+    let direct_end = scripts.first().map_or(command.len(), |(shell, _)| *shell);
+    let direct: Vec<&str> = command
+        .get(1..direct_end)
+        .unwrap_or_default()
+        .iter()
+        .map(String::as_str)
+        .collect();
+    for flag in dockerd_args::flags(&direct) {
+        refuse_conflict(
+            &flag,
+            &in_file,
+            &[path, &path![flag.at + 1]].concat(),
+            checker,
+        );
+    }
 }
 
-/// Which of `refuse_flag`'s rules to apply.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum FlagCheck {
-    All,
-    HostAndConfigFile,
-    Conflicts,
+/// The words, from index `from`, that give dockerd a host or a config file, each with its
+/// index and as written (with the next word when that is its value).
+fn host_or_config_words(words: &[String], from: usize) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    let mut i = from;
+    while i < words.len() {
+        let word = &words[i];
+        i += 1;
+        if dockerd_args::host_or_config_file(word).is_none() {
+            continue;
+        }
+        let value_follows = !word.contains('=')
+            && (matches!(word.as_str(), "--host" | "--config-file")
+                || (!word.starts_with("--") && word.ends_with('H')));
+        match words.get(i).filter(|_| value_follows) {
+            Some(value) => {
+                out.push((i - 1, format!("{word} {value}")));
+                i += 1;
+            }
+            None => out.push((i - 1, word.clone())),
+        }
+    }
+    out
+}
+
+fn refuse_host_or_config_file(written: &str, at: &[Segment], checker: &mut Checker<'_>) {
+    let first = written.split(' ').next().unwrap_or_default();
+    match dockerd_args::host_or_config_file(first) {
+        Some("host") => checker.error(
+            at,
+            format!("`{written}` sets where dockerd listens on the command line, past the loopback check"),
+            "remove it: dockerd listens where dind.daemonConfig.hosts says, on loopback only",
+        ),
+        _ => checker.error(
+            at,
+            format!("`{written}` makes dockerd read another daemon.json than the one sg-executor-gen writes and checks"),
+            "remove it, and put the settings in dind.daemonConfig",
+        ),
+    }
 }
 
 /// Flags whose setting the tool owns whether or not the final daemon.json has it: the
 /// loopback and TLS checks read daemon.json, and the chart's `mtu` lives there.
 const OWNED_FLAGS: [&str; 4] = ["hosts", "tls", "tlsverify", "mtu"];
 
-fn refuse_flag(
+/// A flag for a directive daemon.json also sets, which stops dockerd.
+fn refuse_conflict(
     flag: &dockerd_args::Flag,
-    in_file: &[&str],
-    check: FlagCheck,
+    in_file: &[String],
     at: &[Segment],
     checker: &mut Checker<'_>,
 ) {
-    let written = &flag.written;
-    let anywhere = check != FlagCheck::Conflicts;
-    match flag.name.as_str() {
-        "host" if anywhere => checker.error(
-            at,
-            format!("`{written}` sets where dockerd listens on the command line, past the loopback check"),
-            "remove it: dockerd listens where dind.daemonConfig.hosts says, on loopback only",
-        ),
-        "config-file" if anywhere => checker.error(
-            at,
-            format!("`{written}` makes dockerd read another daemon.json than the one sg-executor-gen writes and checks"),
-            "remove it, and put the settings in dind.daemonConfig",
-        ),
-        "host" | "config-file" => {}
-        name if check != FlagCheck::HostAndConfigFile => {
-            let key = daemon_json_key(name);
-            if in_file.contains(&key) || OWNED_FLAGS.contains(&key) {
-                checker.error(
-                    at,
-                    format!("`{written}` sets `{key}`, which daemon.json sets too; dockerd refuses to start with both"),
-                    format!("remove the flag and set `{key}` in dind.daemonConfig"),
-                );
-            }
-        }
-        _ => {}
+    if matches!(flag.name.as_str(), "host" | "config-file" | "add-runtime") {
+        return;
     }
-}
-
-/// The daemon.json key a dockerd flag sets: the plural for the list and map flags
-/// (`--registry-mirror` sets `registry-mirrors`), else the flag's own name. `runtimes`
-/// never conflicts (dockerd skips it), so `--add-runtime` maps to nothing.
-fn daemon_json_key(flag: &str) -> &str {
-    match flag {
-        "host" => "hosts",
-        "registry-mirror" => "registry-mirrors",
-        "insecure-registry" => "insecure-registries",
-        "label" => "labels",
-        "storage-opt" => "storage-opts",
-        "exec-opt" => "exec-opts",
-        "log-opt" => "log-opts",
-        "dns-opt" => "dns-opts",
-        "authorization-plugin" => "authorization-plugins",
-        "default-ulimit" => "default-ulimits",
-        "default-address-pool" => "default-address-pools",
-        "node-generic-resource" => "node-generic-resources",
-        "cdi-spec-dir" => "cdi-spec-dirs",
-        "feature" => "features",
-        "add-runtime" => "",
-        other => other,
+    let key = daemon_json::named(&flag.name).unwrap_or(&flag.name);
+    if in_file.iter().any(|k| k == key) || OWNED_FLAGS.contains(&key) {
+        let written = &flag.written;
+        checker.error(
+            at,
+            format!("`{written}` sets `{key}`, which daemon.json sets too; dockerd refuses to start with both"),
+            format!("remove the flag and set `{key}` in dind.daemonConfig"),
+        );
     }
 }
 
 pub(super) fn check_daemon_hosts(daemon: &Value, checker: &mut Checker<'_>) {
     let p = path!["dind", "daemonConfig", "hosts"];
-    let Some(hosts) = daemon.get("hosts").and_then(Value::as_array) else {
+    let Some(hosts) = daemon.get("hosts") else {
         checker.error(
             &p,
             "dockerd has no hosts to listen on",
             format!("include {DOCKER_HOST}; the executor connects there"),
         );
+        return;
+    };
+    // Not a list: `daemon_json::check` says what dockerd reads.
+    let Some(hosts) = hosts.as_array() else {
         return;
     };
     let mut reaches_executor = false;

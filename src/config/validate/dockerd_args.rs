@@ -187,6 +187,80 @@ fn short_flags(cluster: &str, next: Option<&str>, at: usize, out: &mut Vec<Flag>
     false
 }
 
+/// What one word gives dockerd, read on its own as a flag whatever comes before it: `host`
+/// for `--host[=…]` or a cluster of one-letter flags that reaches `H` through booleans only
+/// (`-H`, `-DH`, `-Htcp://x`), `config-file` for `--config-file[=…]`. Before it may stand a
+/// `--`, a flag that would take it as its value, or a shell's `$0`; a script may also hand
+/// it on later (`set -- …`, `"$@"`), so no position makes such a word safe.
+pub(super) fn host_or_config_file(word: &str) -> Option<&'static str> {
+    if let Some(long) = word.strip_prefix("--") {
+        return match long.split_once('=').map_or(long, |(name, _)| name) {
+            "host" => Some("host"),
+            "config-file" => Some("config-file"),
+            _ => None,
+        };
+    }
+    for c in word.strip_prefix('-')?.chars() {
+        match short(c) {
+            Some(("host", _)) => return Some("host"),
+            Some((_, false)) => continue,
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// How the arguments the tool appends to a command (the dind container's `args`) reach
+/// dockerd, when they surely do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Handoff {
+    /// The program is dockerd: the arguments are its flags.
+    Direct,
+    /// `SHELL -c SCRIPT` whose every dockerd run passes `"$@"`: the first argument after
+    /// the script is its `$0`, the others reach dockerd. `needs_zero`: the command gives no
+    /// `$0` of its own, so the arguments must start with one.
+    Script { needs_zero: bool },
+}
+
+/// Whether appended arguments surely reach dockerd as its flags; `None` for any other form
+/// (a wrapper, a script without `"$@"`), which only daemon.json surely reaches.
+pub(super) fn handoff(command: &[String]) -> Option<Handoff> {
+    if basename(command.first()?) == "dockerd" {
+        return Some(Handoff::Direct);
+    }
+    let &(shell, script_at) = shell_scripts(command).first()?;
+    let runs = dockerd_runs(&command[script_at]);
+    let all_pass_on = !runs.is_empty() && runs.iter().all(|run| run.iter().any(|w| w == "$@"));
+    (shell == 0 && all_pass_on).then_some(Handoff::Script {
+        needs_zero: command.len() == script_at + 1,
+    })
+}
+
+/// The arguments each dockerd a script runs is given, as the shell hands them over: `"$@"`
+/// and `$*` are the positional parameters (the command's arguments after the script's `$0`),
+/// `$0` to `$9` one each.
+pub(super) fn script_dockerd_args(command: &[String], script_at: usize) -> Vec<Vec<String>> {
+    let zero = command.get(script_at + 1);
+    let positional = command.get(script_at + 2..).unwrap_or_default();
+    dockerd_runs(&command[script_at])
+        .into_iter()
+        .map(|run| {
+            run.into_iter()
+                .flat_map(|w| match w.as_str() {
+                    "$@" | "$*" => positional.to_vec(),
+                    "$0" => zero.cloned().into_iter().collect(),
+                    _ => match w.strip_prefix('$').and_then(|n| n.parse::<usize>().ok()) {
+                        Some(n) if (1..=9).contains(&n) => {
+                            positional.get(n - 1).cloned().into_iter().collect()
+                        }
+                        _ => vec![w],
+                    },
+                })
+                .collect()
+        })
+        .collect()
+}
+
 /// The last part of a path: `dockerd` for `/usr/local/bin/dockerd`.
 pub(super) fn basename(arg: &str) -> &str {
     arg.rsplit('/').next().unwrap_or(arg)
@@ -467,6 +541,79 @@ mod tests {
         assert_eq!(shell_scripts(&cmd(&["env", "sh", "-c", "x"])), vec![(1, 3)]);
         assert!(shell_scripts(&cmd(&["sh", "script.sh"])).is_empty());
         assert!(shell_scripts(&cmd(&["dockerd", "--debug"])).is_empty());
+    }
+
+    #[test]
+    fn a_host_or_config_file_word_is_seen_whatever_precedes_it() {
+        for word in [
+            "-H",
+            "-DH",
+            "-Htcp://x",
+            "-H=x",
+            "-vDH",
+            "--host",
+            "--host=tcp://x",
+            "--config-file",
+            "--config-file=/x.json",
+        ] {
+            assert!(host_or_config_file(word).is_some(), "{word}");
+        }
+        for word in [
+            "-lH",
+            "-pH",
+            "--hostname",
+            "--",
+            "-",
+            "H",
+            "-A",
+            "--configfile",
+            "-host",
+        ] {
+            assert_eq!(host_or_config_file(word), None, "{word}");
+        }
+    }
+
+    #[test]
+    fn appended_arguments_reach_dockerd_only_in_known_forms() {
+        let cmd = |args: &[&str]| args.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            handoff(&cmd(&["/usr/local/bin/dockerd", "-D"])),
+            Some(Handoff::Direct)
+        );
+        assert_eq!(
+            handoff(&cmd(&["/bin/sh", "-c", "exec dockerd \"$@\""])),
+            Some(Handoff::Script { needs_zero: true })
+        );
+        assert_eq!(
+            handoff(&cmd(&["sh", "-c", "exec dockerd \"$@\"", "--", "--debug"])),
+            Some(Handoff::Script { needs_zero: false })
+        );
+        for other in [
+            &["sh", "-c", "exec dockerd --debug"][..],
+            &["tini", "--", "dockerd"],
+            &["dockerd-entrypoint.sh"],
+            &["sh", "-c", "dockerd \"$@\" & exec dockerd"],
+            &["sh", "-c", "echo \"$@\""],
+        ] {
+            assert_eq!(handoff(&cmd(other)), None, "{other:?}");
+        }
+    }
+
+    #[test]
+    fn a_script_hands_its_positional_parameters_on_after_its_zero() {
+        let cmd = |args: &[&str]| args.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let command = cmd(&[
+            "sh",
+            "-c",
+            "exec dockerd \"$@\" --debug $1",
+            "--",
+            "--mtu=1",
+            "-D",
+        ]);
+        assert_eq!(
+            script_dockerd_args(&command, 2),
+            vec![cmd(&["--mtu=1", "-D", "--debug", "--mtu=1"])]
+        );
     }
 
     #[test]

@@ -10,9 +10,14 @@ use crate::k8s::quantity::Min;
 use k8s_openapi::api::core::v1 as core;
 use serde_json::{json, Map, Value};
 
-pub(super) const LOG_LEVELS: [&str; 5] = ["dbug", "info", "warn", "eror", "crit"];
+/// What the executor's logging library (sourcegraph/log, `Level.Parse`) reads: its own
+/// names and the older ones the charts document; anything else it silently reads as `warn`.
+pub(super) const LOG_LEVELS: [&str; 8] = [
+    "debug", "dbug", "info", "warn", "error", "eror", "crit", "none",
+];
 
-pub(super) const LOG_FORMATS: [&str; 4] = ["json", "json_gcp", "condensed", "logfmt"];
+/// What sourcegraph/log's `output.ParseFormat` reads; anything else it reads as `json`.
+pub(super) const LOG_FORMATS: [&str; 5] = ["json", "json_gcp", "console", "condensed", "logfmt"];
 
 pub(super) fn frontend_url(ex: &RawExecutor, checker: &mut Checker<'_>) -> String {
     let p = path!["executor", "frontendUrl"];

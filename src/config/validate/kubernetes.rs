@@ -42,7 +42,6 @@ fn pod_affinity_terms(v: &serde_json::Value) -> Result<(), Vec<roundtrip::Lost>>
 /// The native chart's job settings, as the variables the executor reads, in a fixed order.
 pub fn kubernetes(
     ex: &RawExecutor,
-    namespace: Option<&str>,
     storage_class: Option<&RawStorageClass>,
     name: &str,
     checker: &mut Checker<'_>,
@@ -58,7 +57,7 @@ pub fn kubernetes(
     let configure_rbac = ex
         .configure_rbac
         .unwrap_or(crate::config::defaults::CONFIGURE_RBAC);
-    warn_about_rbac(configure_rbac, job_namespace.as_deref(), namespace, checker);
+    warn_about_rbac(configure_rbac, job_namespace.as_deref(), checker);
     let service = service(ex, checker);
     Kubernetes {
         configure_rbac,
@@ -185,6 +184,12 @@ fn json_settings(
         };
         let parent = if var.contains("_POD_") { "pod" } else { "node" };
         let path = path!["executor", "kubernetesJob", parent, key];
+        // The chart's documented form escapes its quotes (`[{\"key\":\"foo\"}]`), which its
+        // template reads back inside a double-quoted YAML scalar: the executor gets the JSON.
+        let value = match serde_json::from_str::<serde_json::Value>(&value) {
+            Err(_) => chart_unescaped(&value).unwrap_or(value),
+            Ok(_) => value,
+        };
         match serde_json::from_str::<serde_json::Value>(&value) {
             Err(e) => checker.error(
                 &path,
@@ -208,6 +213,14 @@ fn json_settings(
         }
         set(settings, var, value);
     }
+}
+
+/// A value as the chart's template reads it, `"{{ value }}"` in a ConfigMap: a
+/// double-quoted YAML scalar, so `\"` is a quote; `None` unless that makes it JSON.
+fn chart_unescaped(value: &str) -> Option<String> {
+    let text: String = serde_yaml::from_str(&format!("\"{value}\"")).ok()?;
+    serde_json::from_str::<serde_json::Value>(&text).ok()?;
+    Some(text)
 }
 
 /// `executor.kubernetesJob.resources`: each job pod's requests and limits.
@@ -363,24 +376,12 @@ fn data_volume(
     data_volume
 }
 
-fn warn_about_rbac(
-    configure_rbac: bool,
-    job_namespace: Option<&str>,
-    namespace: Option<&str>,
-    checker: &mut Checker<'_>,
-) {
+fn warn_about_rbac(configure_rbac: bool, job_namespace: Option<&str>, checker: &mut Checker<'_>) {
     if let (true, Some(ns)) = (configure_rbac, job_namespace) {
         checker.warn(
             &path!["executor", "namespace"],
             format!("jobs run in `{ns}`, but the Role rendered here grants rights in the executor's own namespace"),
             format!("create the same Role in `{ns}`, bound to the ServiceAccount {SERVICE_ACCOUNT} of this namespace"),
-        );
-    }
-    if configure_rbac && namespace.is_none() {
-        checker.warn(
-            &path!["executor", "configureRbac"],
-            "no namespace is known, so the RoleBinding names the ServiceAccount in `default`",
-            "set metadata.namespace or --namespace (a Kustomization's namespace: rewrites it too)",
         );
     }
     if !configure_rbac {

@@ -15,6 +15,7 @@ macro_rules! path {
 }
 
 mod checker;
+mod daemon_json;
 mod dind;
 mod dockerd_args;
 mod env;
@@ -208,7 +209,6 @@ fn runtime(
             None,
             Some(kubernetes::kubernetes(
                 ex,
-                namespace,
                 spec.storage_class.as_ref(),
                 name,
                 checker,

@@ -74,9 +74,37 @@ fn kubernetes_only(sg: &RawSourcegraph, ex: &RawExecutor) -> Vec<Vec<Segment>> {
     .collect()
 }
 
+/// Keys only the native chart has that are accepted in dind mode too (they mean something
+/// to an executor there): evidence of the mode when nothing points at the dind chart.
+fn kubernetes_hints(ex: &RawExecutor) -> Vec<Vec<Segment>> {
+    let debug = ex.debug.as_ref();
+    [
+        (
+            debug.is_some_and(|d| d.keep_jobs.is_some()),
+            path!["executor", "debug", "keepJobs"],
+        ),
+        (
+            debug.is_some_and(|d| d.keep_workspaces.is_some()),
+            path!["executor", "debug", "keepWorkspaces"],
+        ),
+        (
+            ex.log.as_ref().is_some_and(|l| l.trace.is_some()),
+            path!["executor", "log", "trace"],
+        ),
+        (
+            ex.docker_add_host_gateway.is_some(),
+            path!["executor", "dockerAddHostGateway"],
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(set, p)| set.then_some(p))
+    .collect()
+}
+
 /// The mode: the command line's, else the file's `mode`, else the chart whose own keys the
 /// file uses (a k8s chart override renders native executors without `--mode`). Keys of both
-/// charts without a `mode` are an error naming one of each.
+/// charts without a `mode` are an error naming one of each; a file with only the keys both
+/// charts share renders dind mode with a warning that says so and how to choose.
 pub(super) fn mode(
     flag: Option<Mode>,
     spec: &RawSpec,
@@ -111,7 +139,25 @@ pub(super) fn mode(
             Mode::Dind
         }
         (None, Some(_)) => Mode::Kubernetes,
-        _ => Mode::Dind,
+        (Some(_), None) => Mode::Dind,
+        (None, None) => match kubernetes_hints(ex).first() {
+            Some(hint) => {
+                checker.warn(
+                    hint,
+                    format!("only the native Kubernetes chart has `{}`, so this renders native Kubernetes executors (jobs as Kubernetes Jobs, with RBAC)", path_to_string(hint)),
+                    "add `mode: kubernetes` to say so, or `mode: dind` for the dind chart's executors",
+                );
+                Mode::Kubernetes
+            }
+            None => {
+                checker.warn(
+                    &path!["mode"],
+                    "no key says which chart this override is for (it sets only keys both charts share), so this renders the dind chart's executors: a privileged docker-in-docker sidecar with a registry",
+                    "add `mode: dind` to say so, or `mode: kubernetes` (or `--mode kubernetes`) for native Kubernetes executors",
+                );
+                Mode::Dind
+            }
+        },
     }
 }
 

@@ -45,6 +45,13 @@ pub(super) fn executor_image(
             .and_then(|i| i.default_tag.clone())
             .unwrap_or_else(|| default_tag.into()),
     };
+    warn_about_global_tag(
+        own.and_then(|i| i.tag.as_deref()),
+        use_global,
+        global.and_then(|g| g.default_tag.as_deref()),
+        &tag,
+        checker,
+    );
     // Point at the key most likely to hold the mistake.
     let p = if own.is_some_and(|i| i.tag.is_some()) {
         path!["executor", "image", "tag"]
@@ -61,6 +68,41 @@ pub(super) fn executor_image(
         format!("{}/{name}:{tag}", repository.trim_end_matches('/')),
         &p,
     )
+}
+
+/// `sourcegraph.image.defaultTag` and `.useGlobalTagAsDefault` as the charts read them,
+/// said aloud where the version that runs is not the one the admin may expect: the chart's
+/// own default for the global tag is its version (`{{ .Chart.AppVersion }}`, 5.11.0 for the
+/// charts this tool follows), which the tool does not have.
+fn warn_about_global_tag(
+    own_tag: Option<&str>,
+    use_global: bool,
+    global_tag: Option<&str>,
+    tag: &str,
+    checker: &mut Checker<'_>,
+) {
+    if own_tag.is_some() {
+        return;
+    }
+    let version = tag.split('@').next().unwrap_or(tag);
+    match (use_global, global_tag) {
+        (true, None) => checker.warn(
+            &path!["sourcegraph", "image", "useGlobalTagAsDefault"],
+            format!("the charts would run their own version here (their appVersion, 5.11.0 for the charts this tool follows); sg-executor-gen has no chart version and runs its pinned executor {version}"),
+            "set sourcegraph.image.defaultTag (or executor.image.tag) to the Sourcegraph version you run",
+        ),
+        (true, Some(t)) if t.contains("{{") => checker.warn(
+            &path!["sourcegraph", "image", "defaultTag"],
+            format!("a Helm template, which only the chart can fill in (with its version); sg-executor-gen runs its pinned executor {version}"),
+            "write the Sourcegraph version you run, such as 6.2.1106",
+        ),
+        (false, Some(t)) if !t.contains("{{") => checker.warn(
+            &path!["sourcegraph", "image", "defaultTag"],
+            format!("ignored unless sourcegraph.image.useGlobalTagAsDefault is true (as in the charts); the executor runs {version}"),
+            "set useGlobalTagAsDefault: true to use it, or set executor.image.tag",
+        ),
+        _ => {}
+    }
 }
 
 /// The label the charts set from the top-level `nameOverride`.
