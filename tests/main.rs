@@ -10,6 +10,7 @@ mod cli;
 mod component;
 mod consumers;
 mod diff;
+mod distribution;
 mod foreign_trees;
 mod hostile_inputs;
 mod interrupted_and_concurrent;
