@@ -4,10 +4,14 @@ use crate::config::Mode;
 use clap::{Args, Parser, Subcommand, ValueEnum, ValueHint};
 use std::path::PathBuf;
 
+/// The version `--version` and the man pages print: the package's, with the commit it was
+/// built from when built from a git checkout (`build.rs`).
+pub const VERSION: &str = env!("SG_EXECUTOR_GEN_VERSION");
+
 #[derive(Debug, Parser)]
 #[command(
     name = "sg-executor-gen",
-    version,
+    version = VERSION,
     about = "Generate checked Kubernetes manifests for Sourcegraph executors (docker-in-docker or native Kubernetes)",
     after_help = "Exit status: 0 success (no drift, no problem), 1 drift found by `diff`, problems found by `check` or an error result from `fn`, 2 error."
 )]
@@ -99,8 +103,20 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the manual page (roff; `sg-executor-gen man | man -l -`)
-    Man,
+    /// Print a manual page in roff (`sg-executor-gen man | man -l -`): the tool's, or a
+    /// subcommand's; with --dir, write every page into a directory
+    Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The subcommand whose page to print, e.g. render (without it: the tool's own page)
+    #[arg(value_name = "SUBCOMMAND", conflicts_with = "dir")]
+    pub subcommand: Option<String>,
+    /// Write every page (sg-executor-gen.1, sg-executor-gen-render.1, and so on) into DIR, created
+    /// if missing, e.g. ~/.local/share/man/man1
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -12,6 +12,7 @@ mod completions;
 mod component;
 mod consumers;
 mod diff;
+mod distribution;
 mod foreign_trees;
 mod hostile_inputs;
 mod interrupted_and_concurrent;

@@ -110,7 +110,100 @@ fn the_man_page_is_roff_with_every_subcommand() {
     );
     assert!(run.stdout.contains(".TH sg-executor-gen"), "no title");
     for sub in SUBCOMMANDS {
-        assert!(run.stdout.contains(sub), "the man page lacks `{sub}`");
+        assert!(
+            run.stdout
+                .contains(&format!("sg\\-executor\\-gen\\-{sub}(1)")),
+            "the man page does not point at sg-executor-gen-{sub}(1)"
+        );
+    }
+}
+
+/// groff's warnings about a page (`-ww`: all of them), or what stopped it.
+fn groff_warnings(page: &[u8]) -> String {
+    let mut child = std::process::Command::new("groff")
+        .args(["-man", "-Tutf8", "-ww", "-z"])
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("groff runs (Debian's groff-base; man-db needs it too)");
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(page).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "groff failed");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn every_subcommand_has_a_man_page_that_groff_renders_without_warnings() {
+    let dir = scratch_dir("man-pages");
+    let run = run_tool(&["man", "--dir", dir.join("man1").to_str().unwrap()], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.is_empty());
+    let mut names: Vec<String> = std::fs::read_dir(dir.join("man1"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let mut expected: Vec<String> = SUBCOMMANDS
+        .iter()
+        .map(|s| format!("sg-executor-gen-{s}.1"))
+        .chain(["sg-executor-gen.1".to_string()])
+        .collect();
+    expected.sort();
+    assert_eq!(names, expected, "one page per subcommand and the tool's");
+    for name in &names {
+        let page = std::fs::read(dir.join("man1").join(name)).unwrap();
+        assert_eq!(groff_warnings(&page), "", "{name}");
+        let title = format!(".TH {} 1 ", name.trim_end_matches(".1"));
+        assert!(
+            String::from_utf8_lossy(&page).contains(&title),
+            "{name} is not titled {title}"
+        );
+    }
+    for sub in SUBCOMMANDS {
+        let printed = run_tool(&["man", sub], None);
+        assert_eq!(printed.code, 0, "man {sub}: {}", printed.stderr);
+        let file = std::fs::read(dir.join(format!("man1/sg-executor-gen-{sub}.1"))).unwrap();
+        assert_eq!(printed.stdout.as_bytes(), file, "man {sub} prints its page");
+        assert!(printed.stdout.contains(".SH \"SEE ALSO\""), "{sub}");
+    }
+    // Each page documents its own flags.
+    let render = run_tool(&["man", "render"], None).stdout;
+    assert!(render.contains("\\-\\-namespace") && render.contains("\\-\\-output"));
+    let near_miss = run_tool(&["man", "rendr"], None);
+    assert_eq!(near_miss.code, 2);
+    assert!(
+        near_miss.stderr.contains("did you mean `render`?"),
+        "{}",
+        near_miss.stderr
+    );
+}
+
+#[test]
+fn groff_reports_a_broken_page() {
+    // The check above can fail: groff -ww does warn, on stderr.
+    assert!(groff_warnings(b".TH x 1\n.SH NAME\nx \\- y\n.XX oops\n").contains("XX"));
+}
+
+#[test]
+fn version_names_the_commit_it_was_built_from() {
+    let run = run_tool(&["--version"], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let version = env!("CARGO_PKG_VERSION");
+    if root.join(".git").exists() {
+        let head = std::process::Command::new("git")
+            .args(["rev-parse", "--short=10", "HEAD"])
+            .current_dir(root)
+            .output()
+            .expect("git runs in a git checkout");
+        let head = String::from_utf8(head.stdout).unwrap();
+        assert_eq!(
+            run.stdout,
+            format!("sg-executor-gen {version} ({})\n", head.trim())
+        );
+    } else {
+        assert_eq!(run.stdout, format!("sg-executor-gen {version}\n"));
     }
 }
 

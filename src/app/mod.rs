@@ -252,7 +252,7 @@ fn execute(
         Command::Init(args) => init::init(&args, out),
         Command::Explain { key } => explain::explain(key.as_deref(), out),
         Command::Completions { shell } => manual::completions(shell, out),
-        Command::Man => manual::man(out),
+        Command::Man(args) => manual::man(&args, out, err),
     }
 }
 

@@ -248,10 +248,10 @@ fn a_mirror_at_the_charts_registry_while_the_stack_runs_none_warns_and_check_agr
     // (render_with asserts that it finds none).
     let report = sg_executor_gen::check::stream::check_stream(&out.stream).unwrap();
     assert!(
-        report
-            .outside
-            .iter()
-            .any(|p| p.problem.message.contains("Service private-docker-registry")),
+        report.outside.iter().any(|p| p
+            .problem
+            .message
+            .contains("Service private-docker-registry")),
         "{:?}",
         report.outside
     );
