@@ -4,11 +4,14 @@
 
 mod common;
 
+mod alerts;
 mod architecture;
+mod autoscaling;
 mod chart_keys;
 mod cli;
 mod component;
 mod consumers;
+mod crd_schemas;
 mod diff;
 mod foreign_trees;
 mod hostile_inputs;

@@ -13,6 +13,7 @@ pub mod bundle;
 mod executor;
 mod index;
 mod pod;
+mod scaling;
 mod shape;
 mod size;
 pub mod stream;
@@ -290,5 +291,6 @@ pub fn check_objects<'o>(
         report.outside.extend(own.outside);
     }
     wiring::overlapping_workloads(&indexes, &mut report);
+    scaling::check(&objects, &indexes, &mut report);
     report
 }
