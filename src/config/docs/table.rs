@@ -470,7 +470,7 @@ pub static ROWS: &[Row] = &[
                 .default(Words("`autoscaling.fallbackReplicaCount`")),
         ],
         chart: Chart::Ours,
-        what: "each ScaledObject's `minReplicaCount`, `maxReplicaCount` and `fallback.replicas`: the replicas KEDA holds while the demand cannot be read (Prometheus or the worker down: an empty result is an error, never \"no work\"); at least 1",
+        what: "each ScaledObject's `minReplicaCount` (0: scale to zero), `maxReplicaCount`, and `fallback.replicas`, which KEDA holds while the demand cannot be read (Prometheus or the worker down: an empty result is an error, never \"no work\"), at least 1",
         differs: "",
     },
     Row {
