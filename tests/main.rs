@@ -4,13 +4,16 @@
 
 mod common;
 
+mod alerts;
 mod architecture;
+mod autoscaling;
 mod chart_keys;
 mod check_stream;
 mod cli;
 mod completions;
 mod component;
 mod consumers;
+mod crd_schemas;
 mod diff;
 mod distribution;
 mod foreign_trees;

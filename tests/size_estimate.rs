@@ -204,3 +204,12 @@ fn ten_thousand_queues_are_within_the_bounds() {
         assert!(total.bytes < MAX_OUTPUT_BYTES && total.values < MAX_OUTPUT_VALUES);
     }
 }
+
+#[test]
+fn the_estimate_bounds_the_alerts_for_the_prometheus_operator() {
+    let text = format!(
+        "{}  queueName: batches\nautoscaling: {{enabled: true}}\nalerts: {{enabled: true, prometheusOperator: true}}\n",
+        common::EXECUTOR
+    );
+    assert_bounds(&text, &Overrides::default(), 1.6);
+}

@@ -14,6 +14,7 @@ mod executor;
 mod index;
 mod pod;
 pub mod report;
+mod scaling;
 mod shape;
 mod size;
 pub mod stream;
@@ -292,5 +293,6 @@ pub fn check_objects<'o>(
         report.outside.extend(own.outside);
     }
     wiring::overlapping_workloads(&indexes, &mut report);
+    scaling::check(&objects, &indexes, &mut report);
     report
 }

@@ -31,7 +31,7 @@ pub enum Typed {
 }
 
 /// The apiVersion each kind the tool knows is read with.
-const KINDS: [(&str, &str); 12] = [
+const KINDS: [(&str, &str); 14] = [
     ("Deployment", "apps/v1"),
     ("StatefulSet", "apps/v1"),
     ("Service", "v1"),
@@ -44,6 +44,9 @@ const KINDS: [(&str, &str); 12] = [
     ("RoleBinding", "rbac.authorization.k8s.io/v1"),
     ("StorageClass", "storage.k8s.io/v1"),
     ("NetworkPolicy", "networking.k8s.io/v1"),
+    // Custom resources: read as trees by `scaling`, their shapes checked against the CRDs.
+    ("ScaledObject", "keda.sh/v1alpha1"),
+    ("PrometheusRule", "monitoring.coreos.com/v1"),
 ];
 
 /// Whether the tool has a type for this kind at this apiVersion.
@@ -100,6 +103,7 @@ pub fn read(kind: &str, v: &serde_yaml::Value, how: Read) -> Result<Typed, Vec<r
         "PersistentVolumeClaim" => typed::<PersistentVolumeClaim>(v, how).map(|_| Typed::Other)?,
         "StorageClass" => typed::<StorageClass>(v, how).map(|_| Typed::Other)?,
         "Namespace" => typed::<Namespace>(v, how).map(|_| Typed::Other)?,
+        "ScaledObject" | "PrometheusRule" => Typed::Other,
         other => {
             return Err(vec![roundtrip::Lost {
                 path: "kind".into(),

@@ -140,6 +140,9 @@ const NAMES_IN_VALUES: [(&str, &str); 2] = [
     ),
 ];
 
+/// A ScaledObject's `scaleTargetRef.name` is exactly its Deployment's name.
+const SCALE_TARGET_REFERENCE: &str = "  - kind: Deployment\n    group: apps\n    version: v1\n    fieldSpecs:\n      - kind: ScaledObject\n        group: keda.sh\n        path: spec/scaleTargetRef/name\n";
+
 /// A `nameReference` transformer config for the names that live inside the stack's values
 /// (the registry mirror's Service, the executor's claim), so that a consuming
 /// kustomization's `namePrefix` or `nameSuffix` renames them with their objects. None when
@@ -158,7 +161,11 @@ fn name_references(stack: &Stack) -> Option<String> {
             })
         })
         .collect();
-    if used.is_empty() {
+    let scaled = stack
+        .layers
+        .iter()
+        .any(|l| l.resources.iter().any(|r| r.id.kind == "ScaledObject"));
+    if used.is_empty() && !scaled {
         return None;
     }
     let mut out = String::from("nameReference:\n");
@@ -166,6 +173,11 @@ fn name_references(stack: &Stack) -> Option<String> {
         out.push_str(&format!(
             "  - kind: {kind}\n    version: v1\n    fieldSpecs:\n      - kind: ConfigMap\n        path: data/{key}\n"
         ));
+    }
+    if scaled {
+        // Kustomize does not know KEDA's kinds: without this, a consumer's namePrefix would
+        // rename each Deployment and leave its ScaledObject aimed at the old name.
+        out.push_str(SCALE_TARGET_REFERENCE);
     }
     Some(out)
 }

@@ -82,3 +82,24 @@ pub fn dind_pod_security_context() -> Value {
 pub fn kubernetes_container_security_context() -> Value {
     json!({"privileged": false})
 }
+/// `autoscaling.enabled` and `alerts.enabled`: layers a cluster needs KEDA or Prometheus for.
+pub const AUTOSCALING_ENABLED: bool = false;
+pub const ALERTS_ENABLED: bool = false;
+/// `autoscaling.minReplicaCount`: one pod waits for the first job; 0 scales to zero.
+pub const AUTOSCALING_MIN_REPLICAS: u32 = 1;
+/// `autoscaling.maxReplicaCount`.
+pub const AUTOSCALING_MAX_REPLICAS: u32 = 10;
+/// `autoscaling.pollingInterval`, in seconds (KEDA's own default).
+pub const AUTOSCALING_POLLING_INTERVAL: u32 = 30;
+/// The least `autoscaling.cooldownPeriod`, in seconds (KEDA's own default); never below
+/// `executor.maximumRuntimePerJob`.
+pub const AUTOSCALING_MIN_COOLDOWN: u32 = 300;
+/// The bundled Prometheus' port, in `http://prometheus.NAMESPACE.svc.cluster.local:PORT`.
+pub const PROMETHEUS_PORT: u16 = 30090;
+/// `autoscaling.query`: demand = queued + running jobs of one Deployment's queues.
+/// `${queues}` becomes its queues as a regex (`batches|codeintel`), `${label}` the label
+/// its executors report under (the names sorted, joined by `_`). The queued part is the
+/// worker's gauge (one series per queue, deduplicated over worker replicas): when it is
+/// missing the whole query is empty, which KEDA (`ignoreNullValues: "false"`) reads as an
+/// error, not as no work. The running part is 0 when no executor reports (scaled to zero).
+pub const DEMAND_QUERY: &str = r#"sum(max by (queue) (src_executor_total{queue=~"${queues}"})) + (sum(max by (sg_instance) (src_executor_processor_handlers{queue="${label}"})) or vector(0))"#;

@@ -87,6 +87,53 @@ pub struct Config {
     pub storage_class: Option<StorageClass>,
     /// The `network-policy` layer: only the metrics port reaches the executor pods.
     pub network_policy: bool,
+    /// The `autoscaling` layer: what every ScaledObject shares; `None` when no worker scales.
+    pub autoscaling: Option<Autoscaling>,
+    /// The `alerts` layer.
+    pub alerts: Option<Alerts>,
+}
+
+/// What the ScaledObjects of a stack share (each worker's own part is its `Scaling`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Autoscaling {
+    /// The Prometheus the trigger queries (KEDA's operator does, from its own namespace).
+    pub server_address: String,
+    pub authentication_ref: Option<AuthenticationRef>,
+    pub polling_interval: u32,
+    /// Seconds from the last demand to zero replicas: never below the job runtime.
+    pub cooldown_period: u32,
+    /// Jobs per pod (`executor.maximumNumJobs`): one pod per this much demand.
+    pub threshold: u32,
+    /// The HPA's scale-down: a window and a period of at least the job runtime (capped at
+    /// the HPA's maxima, 3600 s and 1800 s), one pod per period.
+    pub scale_down_window: u32,
+    pub scale_down_period: u32,
+}
+
+/// A KEDA `TriggerAuthentication` or `ClusterTriggerAuthentication` the trigger uses.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AuthenticationRef {
+    pub name: String,
+    pub kind: String,
+}
+
+/// One executor Deployment's scaling: its ScaledObject's own fields.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Scaling {
+    pub min_replicas: u32,
+    pub max_replicas: u32,
+    /// Replicas while the demand cannot be read (Prometheus or the worker down).
+    pub fallback_replicas: u32,
+    /// Demand: queued plus running jobs of exactly this Deployment's queues.
+    pub query: String,
+}
+
+/// The `alerts` layer: rules for the executor fleet.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Alerts {
+    /// The rules as a `PrometheusRule` (Prometheus Operator) instead of a rules file for
+    /// the bundled Prometheus' `prometheus` ConfigMap.
+    pub prometheus_operator: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -105,7 +152,10 @@ pub struct Worker {
     /// `EXECUTOR_QUEUE_NAME` or `EXECUTOR_QUEUE_NAMES`.
     pub queue_var: &'static str,
     pub queue_value: String,
-    pub replicas: u32,
+    /// `None` when KEDA owns the replica count (`scaling`): an applied count would reset it.
+    pub replicas: Option<u32>,
+    /// The worker's ScaledObject, when it autoscales.
+    pub scaling: Option<Scaling>,
     /// Shared by the workers that do not set their own (a thousand queues, one copy).
     pub resources: Arc<Value>,
     /// Extra environment, sorted by name: `executor.env` with the queue's own on top;

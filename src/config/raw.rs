@@ -52,6 +52,52 @@ pub struct RawSpec {
     pub private_docker_registry: Option<RawRegistry>,
     /// Ours, not the charts': the `network-policy` layer.
     pub network_policy: Option<RawNetworkPolicy>,
+    /// Ours, not the charts': the `autoscaling` layer (KEDA ScaledObjects).
+    pub autoscaling: Option<RawAutoscaling>,
+    /// Ours, not the charts': the `alerts` layer (Prometheus rules).
+    pub alerts: Option<RawAlerts>,
+}
+
+/// KEDA scaling of the executor Deployments on their queue's demand.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawAutoscaling {
+    pub enabled: Option<bool>,
+    pub min_replica_count: Option<i64>,
+    pub max_replica_count: Option<i64>,
+    pub fallback_replica_count: Option<i64>,
+    pub polling_interval: Option<i64>,
+    pub cooldown_period: Option<i64>,
+    pub server_address: Option<String>,
+    pub authentication_ref: Option<RawAuthenticationRef>,
+    pub query: Option<String>,
+}
+
+/// A KEDA `TriggerAuthentication` (or `ClusterTriggerAuthentication`) the trigger uses.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawAuthenticationRef {
+    pub name: Option<String>,
+    pub kind: Option<String>,
+}
+
+/// One `queues[]` entry's own scaling, over `autoscaling`.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawQueueAutoscaling {
+    pub enabled: Option<bool>,
+    pub min_replica_count: Option<i64>,
+    pub max_replica_count: Option<i64>,
+    pub fallback_replica_count: Option<i64>,
+    pub query: Option<String>,
+}
+
+/// Alerting rules for the executor fleet.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawAlerts {
+    pub enabled: Option<bool>,
+    pub prometheus_operator: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
@@ -124,6 +170,8 @@ pub struct RawQueue {
     #[schemars(schema_with = "open_map")]
     pub resources: Option<Value>,
     pub env: Option<IndexMap<String, RawEnvValue>>,
+    /// Ours, not the charts': this entry's scaling, over `autoscaling`.
+    pub autoscaling: Option<RawQueueAutoscaling>,
 }
 
 /// One entry of an `env` map: `{value: …}` or `{valueFrom: …}`.

@@ -6,7 +6,7 @@ use std::cmp::Ordering;
 use std::fmt;
 
 /// Kinds in the order they are applied: what others refer to comes first.
-const KIND_ORDER: [&str; 12] = [
+const KIND_ORDER: [&str; 14] = [
     "Namespace",
     "StorageClass",
     "ServiceAccount",
@@ -19,6 +19,8 @@ const KIND_ORDER: [&str; 12] = [
     "Deployment",
     "StatefulSet",
     "NetworkPolicy",
+    "ScaledObject",
+    "PrometheusRule",
 ];
 
 /// Kinds that live outside any namespace.

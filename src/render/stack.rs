@@ -4,7 +4,7 @@
 use super::context::{checksum, value, Extra, Renderer};
 use super::object::{change_each, named_prototype, Object, NAME_STAND_IN, QUEUE_STAND_IN};
 use super::patch::set_namespace;
-use super::templates::RenderError;
+use super::templates::{RenderError, ALERT_RULES};
 use super::yaml_out::to_yaml;
 use crate::config::model::{Config, Password, PodSettings, Scratch, Worker};
 use crate::k8s::resid::ResId;
@@ -13,13 +13,15 @@ use minijinja::value::Value as JinjaValue;
 use serde_json::{json, Map, Value};
 
 /// The optional layers, in the order they apply (a later layer may patch an earlier one's objects).
-pub const LAYERS: [&str; 6] = [
+pub const LAYERS: [&str; 8] = [
     "private-registry",
     "per-queue",
     "ephemeral-scratch",
     "gvisor",
     "scheduling",
     "network-policy",
+    "autoscaling",
+    "alerts",
 ];
 
 /// One rendered object, or one patch, and the template it came from.
@@ -78,6 +80,12 @@ pub fn render_stack(c: &Config) -> Result<Stack, RenderError> {
             )?],
             patches: Vec::new(),
         });
+    }
+    if let Some(layer) = autoscaling_layer(&r)? {
+        layers.push(layer);
+    }
+    if let Some(layer) = alerts_layer(&r)? {
+        layers.push(layer);
     }
     add_common_annotations(c, &mut base, &mut layers);
     if let Some(ns) = &c.namespace {
@@ -306,6 +314,56 @@ fn renamed(r: &Rendered, name: &str) -> Rendered {
     }
     copy.id.name = name.to_string();
     copy
+}
+
+/// One KEDA ScaledObject per executor Deployment that autoscales, rendered for each worker
+/// directly (a handful of small objects, each with its own query).
+fn autoscaling_layer(r: &Renderer<'_>) -> Result<Option<Layer>, RenderError> {
+    const TEMPLATE: &str = "overlays/autoscaling/executor.ScaledObject.yaml.j2";
+    let c = r.config();
+    let Some(autoscaling) = &c.autoscaling else {
+        return Ok(None);
+    };
+    let extra = [("autoscaling", value(autoscaling))];
+    let resources = c
+        .workers
+        .iter()
+        .filter(|w| w.scaling.is_some())
+        .map(|w| r.worker(TEMPLATE, w, &extra))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Some(Layer {
+        name: "autoscaling",
+        resources,
+        patches: Vec::new(),
+    }))
+}
+
+/// The fleet's alerting rules: a rules file for the bundled Prometheus, or a PrometheusRule.
+fn alerts_layer(r: &Renderer<'_>) -> Result<Option<Layer>, RenderError> {
+    let Some(alerts) = &r.config().alerts else {
+        return Ok(None);
+    };
+    let resource = if alerts.prometheus_operator {
+        let rules: serde_yaml::Value =
+            serde_yaml::from_str(ALERT_RULES).map_err(|e| RenderError::NotAnObject {
+                template: "overlays/alerts/executors_rules.yml".into(),
+                message: e.to_string(),
+            })?;
+        r.render(
+            "overlays/alerts/executor.PrometheusRule.yaml.j2",
+            &[("groups", value(&rules["groups"]))],
+        )?
+    } else {
+        r.render(
+            "overlays/alerts/executor-alert-rules.ConfigMap.yaml.j2",
+            &[("rules", value(&ALERT_RULES))],
+        )?
+    };
+    Ok(Some(Layer {
+        name: "alerts",
+        resources: vec![resource],
+        patches: Vec::new(),
+    }))
 }
 
 /// Where the pods may run: one patch per workload whose pods are constrained, rendered once

@@ -38,7 +38,17 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     template!("overlays/gvisor/patches/executor.Deployment.yaml.j2"),
     template!("overlays/scheduling/patches/workload.Deployment.yaml.j2"),
     template!("overlays/network-policy/executor.NetworkPolicy.yaml.j2"),
+    template!("overlays/autoscaling/executor.ScaledObject.yaml.j2"),
+    template!("overlays/alerts/executor-alert-rules.ConfigMap.yaml.j2"),
+    template!("overlays/alerts/executor.PrometheusRule.yaml.j2"),
 ];
+
+/// The alerting rules of the `alerts` layer, as Prometheus reads a rules file; `promtool`
+/// tests them as they are (`tests/alerts/`).
+pub const ALERT_RULES: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/overlays/alerts/executors_rules.yml"
+));
 
 /// A bug in a template or in the context given to it: the tool's fault, never the admin's.
 #[derive(Debug, thiserror::Error)]

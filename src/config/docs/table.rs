@@ -444,6 +444,83 @@ pub static ROWS: &[Row] = &[
     },
     Row {
         keys: &[
+            key("autoscaling.enabled")
+                .default(Same(|| json!(d::AUTOSCALING_ENABLED)))
+                .becomes(Layer("autoscaling")),
+            key("queues[].autoscaling.enabled")
+                .default(Words("`autoscaling.enabled`")),
+        ],
+        chart: Chart::Ours,
+        what: "the `autoscaling` layer (dind mode; needs KEDA and a Prometheus that scrapes Sourcegraph's worker): one KEDA ScaledObject per executor Deployment, on its queues' demand (queued + running jobs), one pod per `executor.maximumNumJobs` jobs; the Deployment then carries no `replicas`, and a `replicaCount` beside it is refused. A queue entry can opt in or out",
+        differs: "the charts never scale executors; native mode refuses it (its one controller must not be scaled: scale the nodes)",
+    },
+    Row {
+        keys: &[
+            key("autoscaling.minReplicaCount")
+                .default(Words("1; 0 scales to zero (the first job then waits for a pod to start)")),
+            key("autoscaling.maxReplicaCount")
+                .default(Words("10")),
+            key("autoscaling.fallbackReplicaCount")
+                .default(Words("max(minReplicaCount, 1)")),
+            key("queues[].autoscaling.minReplicaCount")
+                .default(Words("`autoscaling.minReplicaCount`")),
+            key("queues[].autoscaling.maxReplicaCount")
+                .default(Words("`autoscaling.maxReplicaCount`")),
+            key("queues[].autoscaling.fallbackReplicaCount")
+                .default(Words("`autoscaling.fallbackReplicaCount`")),
+        ],
+        chart: Chart::Ours,
+        what: "each ScaledObject's `minReplicaCount` (0: scale to zero), `maxReplicaCount`, and `fallback.replicas`, which KEDA holds while the demand cannot be read (Prometheus or the worker down: an empty result is an error, never \"no work\"), at least 1",
+        differs: "",
+    },
+    Row {
+        keys: &[
+            key("autoscaling.pollingInterval")
+                .default(Words("30 (seconds)")),
+            key("autoscaling.cooldownPeriod")
+                .default(Words("`executor.maximumRuntimePerJob` in seconds, at least 300")),
+        ],
+        chart: Chart::Ours,
+        what: "how often KEDA reads the demand, and how long after the last demand it scales to zero; a cooldown shorter than a job may run is refused. Scale-down is one pod per job runtime, after a window of one job runtime (capped at the HPA's 1800 s and 3600 s)",
+        differs: "",
+    },
+    Row {
+        keys: &[
+            key("autoscaling.serverAddress")
+                .default(Words("`http://prometheus.NAMESPACE.svc.cluster.local:30090`, the bundled Prometheus in the namespace `executor.frontendUrl` names (`NAME.NAMESPACE.svc…`); without one, required")),
+            key("autoscaling.authenticationRef.name"),
+            key("autoscaling.authenticationRef.kind")
+                .default(Words("`TriggerAuthentication`")),
+        ],
+        chart: Chart::Ours,
+        what: "the Prometheus KEDA's operator queries (from its own namespace, so the address names Prometheus' namespace, Sourcegraph's, and does not follow the executors' namespace), and the KEDA TriggerAuthentication (or ClusterTriggerAuthentication) with its credentials",
+        differs: "",
+    },
+    Row {
+        keys: &[
+            key("autoscaling.query")
+                .default(Words("queued + running: `sum(max by (queue) (src_executor_total{queue=~\"${queues}\"})) + (sum(max by (sg_instance) (src_executor_processor_handlers{queue=\"${label}\"})) or vector(0))`")),
+            key("queues[].autoscaling.query")
+                .default(Words("`autoscaling.query`")),
+        ],
+        chart: Chart::Ours,
+        what: "the demand query; `${queues}` becomes the Deployment's queues as a regex (`batches|codeintel`), `${label}` the label its executors report under (the names sorted, joined by `_`). It must return nothing, not 0, when the worker's series is missing",
+        differs: "",
+    },
+    Row {
+        keys: &[
+            key("alerts.enabled")
+                .default(Same(|| json!(d::ALERTS_ENABLED)))
+                .becomes(Layer("alerts")),
+            key("alerts.prometheusOperator")
+                .default(Words("false: a ConfigMap with `executors_rules.yml` for the bundled Prometheus")),
+        ],
+        chart: Chart::Ours,
+        what: "the `alerts` layer: rules for the executor fleet (a queue with work and no executor, jobs waiting, errors, pods not ready, dind OOM-killed, KEDA scaler errors), routed by `level`; as a rules file to merge into the bundled Prometheus' `prometheus` ConfigMap, or as a PrometheusRule",
+        differs: "the charts have none",
+    },
+    Row {
+        keys: &[
             key("executor.configureRbac")
                 .default(Kubernetes(|| json!(d::CONFIGURE_RBAC))),
         ],

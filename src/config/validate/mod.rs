@@ -14,6 +14,7 @@ macro_rules! path {
     ($($seg:expr),* $(,)?) => { vec![$(crate::config::source::Segment::from($seg)),*] };
 }
 
+mod autoscaling;
 mod checker;
 mod daemon_json;
 mod dind;
@@ -87,7 +88,18 @@ pub fn validate(
         executor::security_contexts(mode, ex, checker);
 
     let local_dev = mode == Mode::Kubernetes && sg.local_dev_mode.unwrap_or(false);
-    let workers = workers(&name, spec, ex, local_dev, checker);
+    let mut workers = workers(&name, spec, ex, local_dev, checker);
+    let autoscaling = autoscaling::autoscaling(
+        &name,
+        mode,
+        spec,
+        ex,
+        max_jobs,
+        &max_runtime,
+        &frontend_url,
+        &mut workers,
+        checker,
+    );
 
     let registry = registry::registry(mode, &name, spec, sg, checker);
     registry::refuse_registry_name_clash(registry.as_ref(), &workers, checker);
@@ -149,6 +161,8 @@ pub fn validate(
         kubernetes,
         storage_class,
         network_policy: network_policy(spec),
+        autoscaling,
+        alerts: alerts(spec),
     };
     // Before anything is rendered: refuse an output Kubernetes or this tool cannot take.
     size::check(&config, checker);
@@ -182,6 +196,16 @@ fn network_policy(spec: &RawSpec) -> bool {
         .as_ref()
         .and_then(|n| n.enabled)
         .unwrap_or(crate::config::defaults::NETWORK_POLICY_ENABLED)
+}
+
+/// `alerts.enabled`, and the form the rules take.
+fn alerts(spec: &RawSpec) -> Option<crate::config::model::Alerts> {
+    let a = spec.alerts.as_ref()?;
+    a.enabled
+        .unwrap_or(crate::config::defaults::ALERTS_ENABLED)
+        .then(|| crate::config::model::Alerts {
+            prometheus_operator: a.prometheus_operator.unwrap_or(false),
+        })
 }
 
 /// The mode's own runtime: the dind sidecar, or the native chart's job settings.

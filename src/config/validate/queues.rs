@@ -147,7 +147,8 @@ fn single_worker(
         name: shared.stack.to_string(),
         queue_var,
         queue_value,
-        replicas: shared.replicas,
+        replicas: Some(shared.replicas),
+        scaling: None,
         resources: shared.resources.clone()?,
         env: Arc::clone(&shared.env_values),
     })
@@ -257,7 +258,8 @@ fn queue_worker<'q>(
         name: deployment,
         queue_var,
         queue_value,
-        replicas,
+        replicas: Some(replicas),
+        scaling: None,
         resources: resources?,
         env,
     })

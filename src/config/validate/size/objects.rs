@@ -105,6 +105,10 @@ mod base {
     pub const SCHEDULING: Size = size(128, 12);
     pub const GVISOR: Size = size(512, 29);
     pub const EPHEMERAL: Size = size(768, 54);
+    /// A ScaledObject without its name, query and address; the alerting rules, either form.
+    pub const SCALED_OBJECT: Size = size(1280, 96);
+    pub const ALERT_RULES_CONFIG_MAP: Size = size(5376, 28);
+    pub const PROMETHEUS_RULE: Size = size(5376, 140);
 }
 
 /// A mapping of strings (labels, annotations) as written, and its keys' and values' bytes.
@@ -239,6 +243,31 @@ pub(super) fn objects(c: &Config, keys: &Keys, each: &mut dyn FnMut(Object)) {
     }
     if let Some(r) = &c.registry {
         registry(r, &shared, each);
+    }
+    if let Some(a) = &c.autoscaling {
+        for (w, scaling) in c
+            .workers
+            .iter()
+            .filter_map(|w| Some((w, w.scaling.as_ref()?)))
+        {
+            let mut o = shared.plain("ScaledObject", &w.name, base::SCALED_OBJECT);
+            o.add("metadata.name", text(&w.name, 2))
+                .add("autoscaling.query", text(&scaling.query, 4))
+                .add("autoscaling.serverAddress", text(&a.server_address, 4));
+            each(o);
+        }
+    }
+    match &c.alerts {
+        Some(a) if a.prometheus_operator => {
+            each(shared.plain("PrometheusRule", &c.name, base::PROMETHEUS_RULE));
+        }
+        Some(_) => {
+            let base = base::ALERT_RULES_CONFIG_MAP;
+            let mut o = shared.plain("ConfigMap", &format!("{}-alert-rules", c.name), base);
+            o.data.push(("alerts.enabled", base.bytes));
+            each(o);
+        }
+        None => {}
     }
 }
 
