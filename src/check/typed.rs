@@ -9,6 +9,7 @@ use k8s_openapi::api::core::v1::{
     ServiceAccount, Volume, VolumeMount,
 };
 use k8s_openapi::api::networking::v1::NetworkPolicy;
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
 use k8s_openapi::api::storage::v1::StorageClass;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
@@ -31,7 +32,7 @@ pub enum Typed {
 }
 
 /// The apiVersion each kind the tool knows is read with.
-const KINDS: [(&str, &str); 12] = [
+const KINDS: [(&str, &str); 13] = [
     ("Deployment", "apps/v1"),
     ("StatefulSet", "apps/v1"),
     ("Service", "v1"),
@@ -44,6 +45,7 @@ const KINDS: [(&str, &str); 12] = [
     ("RoleBinding", "rbac.authorization.k8s.io/v1"),
     ("StorageClass", "storage.k8s.io/v1"),
     ("NetworkPolicy", "networking.k8s.io/v1"),
+    ("PodDisruptionBudget", "policy/v1"),
 ];
 
 /// Whether the tool has a type for this kind at this apiVersion.
@@ -100,6 +102,7 @@ pub fn read(kind: &str, v: &serde_yaml::Value, how: Read) -> Result<Typed, Vec<r
         "PersistentVolumeClaim" => typed::<PersistentVolumeClaim>(v, how).map(|_| Typed::Other)?,
         "StorageClass" => typed::<StorageClass>(v, how).map(|_| Typed::Other)?,
         "Namespace" => typed::<Namespace>(v, how).map(|_| Typed::Other)?,
+        "PodDisruptionBudget" => typed::<PodDisruptionBudget>(v, how).map(|_| Typed::Other)?,
         other => {
             return Err(vec![roundtrip::Lost {
                 path: "kind".into(),
@@ -123,6 +126,18 @@ pub struct Pod {
     pub containers: Vec<PodContainer>,
     pub volumes: Vec<PodVolume>,
     pub service_account_name: Option<String>,
+    /// How long a stopping pod may drain; Kubernetes' default (30 s) when unset.
+    pub termination_grace_period_seconds: Option<i64>,
+    /// What `drain::lifecycle` found wrong with the containers' probes and restart policies,
+    /// read while the full types are at hand.
+    pub lifecycle: Vec<PodFinding>,
+}
+
+/// A finding about one pod, by its field under `spec.template.spec`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PodFinding {
+    pub field: String,
+    pub message: String,
 }
 
 /// A container's names, image, ports, mounts, environment and command line.
@@ -151,8 +166,11 @@ fn for_wiring(template: PodTemplateSpec) -> PodTemplate {
     let labels = template.metadata.and_then(|m| m.labels).unwrap_or_default();
     // Collected into new vectors (`Vec::from_iter` would keep the large ones' memory).
     let spec = template.spec.map(|spec| Pod {
+        lifecycle: super::drain::lifecycle(&spec),
+        termination_grace_period_seconds: spec.termination_grace_period_seconds,
         containers: std::iter::empty()
             .chain(spec.containers)
+            .chain(spec.init_containers.unwrap_or_default())
             .map(|c| PodContainer {
                 name: c.name,
                 image: c.image,

@@ -38,6 +38,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     template!("overlays/gvisor/patches/executor.Deployment.yaml.j2"),
     template!("overlays/scheduling/patches/workload.Deployment.yaml.j2"),
     template!("overlays/network-policy/executor.NetworkPolicy.yaml.j2"),
+    template!("overlays/disruption-budget/executor.PodDisruptionBudget.yaml.j2"),
 ];
 
 /// A bug in a template or in the context given to it: the tool's fault, never the admin's.

@@ -17,6 +17,7 @@ macro_rules! path {
 mod checker;
 mod dind;
 mod dockerd_args;
+mod drain;
 mod env;
 mod executor;
 pub mod kubernetes;
@@ -81,6 +82,8 @@ pub fn validate(
     let pull_policy = sourcegraph::pull_policy(sg, checker);
     let executor_image = sourcegraph::executor_image(mode, sg, ex, checker);
     let (max_jobs, max_runtime) = executor::job_limits(ex, checker);
+    let runtime_seconds = crate::config::defaults::duration_seconds(&max_runtime);
+    let (drain, kubernetes_version) = drain::drain(mode, spec, ex, runtime_seconds, checker);
     let log = executor::log(mode, ex, checker);
     let (pod_security_context, container_security_context) =
         executor::security_contexts(mode, ex, checker);
@@ -96,9 +99,9 @@ pub fn validate(
         mode,
         spec,
         ex,
+        (max_jobs, runtime_seconds),
         registry.as_ref(),
-        &name,
-        namespace.as_deref(),
+        (&name, namespace.as_deref()),
         checker,
     );
 
@@ -148,6 +151,8 @@ pub fn validate(
         kubernetes,
         storage_class,
         network_policy: network_policy(spec),
+        drain,
+        kubernetes_version,
     };
     // Before anything is rendered: refuse an output Kubernetes or this tool cannot take.
     size::check(&config, checker);
@@ -188,9 +193,9 @@ fn runtime(
     mode: Mode,
     spec: &RawSpec,
     ex: &RawExecutor,
+    (jobs, runtime_seconds): (u32, i64),
     registry: Option<&Registry>,
-    name: &str,
-    namespace: Option<&str>,
+    (name, namespace): (&str, Option<&str>),
     checker: &mut Checker<'_>,
 ) -> (Option<Dind>, Option<Kubernetes>) {
     match mode {
@@ -198,6 +203,7 @@ fn runtime(
             Some(dind::dind(
                 spec,
                 ex,
+                jobs,
                 registry.map(|r| r.name.as_str()),
                 namespace,
                 checker,
@@ -211,6 +217,7 @@ fn runtime(
                 namespace,
                 spec.storage_class.as_ref(),
                 name,
+                runtime_seconds,
                 checker,
             )),
         ),
