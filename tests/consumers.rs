@@ -368,3 +368,84 @@ fn a_mirror_in_daemon_json_is_checked_and_a_rename_it_did_not_follow_is_caught()
         assert!(run.stderr.contains("metadata.name"), "{}", run.stderr);
     }
 }
+
+#[test]
+fn a_patched_executor_stays_drain_safe_and_a_short_grace_period_is_caught() {
+    let ws = Workspace::new(&[("dind", DIND), ("k8s", K8S)]);
+    // An env variable and another executor image: the pod is still drain-safe.
+    let smp = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: executor}\nspec:\n  template:\n    spec:\n      containers:\n        - name: executor\n          env:\n            - {name: SRC_HEADER_X_TEAM, value: platform}\n";
+    for stack in ["dind", "k8s"] {
+        let stream = ws.kustomize(
+            &[stack],
+            "images:\n  - name: index.docker.io/sourcegraph/executor\n    newTag: 6.3.0\npatches:\n  - path: smp.yaml\n    target: {kind: Deployment, name: executor}",
+            &[("smp.yaml", smp)],
+        );
+        assert_wired(&stream, &format!("{stack} patched"));
+        let all = objects(&stream);
+        let pod = &get(&all, "Deployment", "executor")["spec"]["template"]["spec"];
+        assert!(pod["terminationGracePeriodSeconds"].as_i64() >= Some(1800 + 300));
+        if stack == "dind" {
+            let dind = &pod["initContainers"][0];
+            assert_eq!(dind["name"].as_str(), Some("dind"));
+            assert_eq!(dind["restartPolicy"].as_str(), Some("Always"));
+            assert!(dind["startupProbe"]["exec"]["command"].is_sequence());
+            assert_eq!(
+                pod["containers"].as_sequence().map(Vec::len),
+                Some(1),
+                "the patch added no second dind: {pod:?}"
+            );
+        }
+    }
+    // A patch back to Kubernetes' 30 s: running jobs would be killed.
+    let short =
+        "- op: replace\n  path: /spec/template/spec/terminationGracePeriodSeconds\n  value: 30\n";
+    for stack in ["dind", "k8s"] {
+        let stream = ws.kustomize(
+            &[stack],
+            "patches:\n  - path: short.yaml\n    target: {kind: Deployment, name: executor}",
+            &[("short.yaml", short)],
+        );
+        let run = check(&stream);
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        assert!(
+            run.stderr
+                .contains("Deployment/executor spec.template.spec.terminationGracePeriodSeconds")
+                && run
+                    .stderr
+                    .contains("the pod gets 30 s to stop, less than the 30m"),
+            "{}",
+            run.stderr
+        );
+    }
+    // A patch that turns the sidecar into a plain init container keeps its probe: refused
+    // by the API server, and by `check`.
+    let plain = "- op: remove\n  path: /spec/template/spec/initContainers/0/restartPolicy\n";
+    let stream = ws.kustomize(
+        &["dind"],
+        "patches:\n  - path: plain.yaml\n    target: {kind: Deployment, name: executor}",
+        &[("plain.yaml", plain)],
+    );
+    let run = check(&stream);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("spec.template.spec.initContainers[0].startupProbe"),
+        "{}",
+        run.stderr
+    );
+    // A patch that drops the sidecar's scratch mount: dockerd would not see the workspaces.
+    let unmounted = "- op: remove\n  path: /spec/template/spec/initContainers/0/volumeMounts/0\n";
+    let stream = ws.kustomize(
+        &["dind"],
+        "patches:\n  - path: unmounted.yaml\n    target: {kind: Deployment, name: executor}",
+        &[("unmounted.yaml", unmounted)],
+    );
+    let run = check(&stream);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("no other container mounts volume executor-scratch at /scratch"),
+        "{}",
+        run.stderr
+    );
+}

@@ -56,7 +56,7 @@ fn a_hand_edit_shows_as_a_unified_diff_from_golden_to_generated() {
         r#"--- a/executor-config.ConfigMap.yaml
 +++ b/executor-config.ConfigMap.yaml
 @@ -14,7 +14,7 @@
-   EXECUTOR_MAXIMUM_NUM_JOBS: "10"
+   EXECUTOR_MAXIMUM_NUM_JOBS: "1"
    EXECUTOR_MAXIMUM_RUNTIME_PER_JOB: 30m
    EXECUTOR_USE_FIRECRACKER: "false"
 -  SRC_LOG_LEVEL: dbug

@@ -165,7 +165,7 @@ fn documented_keys_carry_their_description_and_default() {
     let run = common::run_tool(&["schema"], None);
     let schema: Json = serde_json::from_str(&run.stdout).unwrap();
     let jobs = &schema["$defs"]["Values"]["properties"]["executor"]["properties"]["maximumNumJobs"];
-    assert_eq!(jobs["default"], 10, "{jobs}");
+    assert_eq!(jobs["default"], 1, "{jobs}");
     assert!(
         jobs["description"]
             .as_str()

@@ -69,7 +69,7 @@ fn init_in_kubernetes_mode_shows_the_native_charts_keys() {
         "mode: kubernetes",
         "# configureRbac: true",
         "kubernetesJob:",
-        "# deadline: 1200",
+        "# deadline: 1800",
     ] {
         assert!(init.stdout.contains(key), "{key}:\n{}", init.stdout);
     }

@@ -54,7 +54,7 @@ pub(super) fn needs(
 
 /// The container's variables as Kubernetes sets them: `envFrom` ConfigMaps first, `env`
 /// over them. A value the check cannot know (a Secret, a field) is `None`.
-fn environment<'a>(c: &'a Container, index: &'a Index<'_>) -> Env<'a> {
+pub(super) fn environment<'a>(c: &'a Container, index: &'a Index<'_>) -> Env<'a> {
     let mut env = Env::new();
     for from in c.env_from.iter().flatten() {
         let data = from
@@ -88,7 +88,7 @@ fn environment<'a>(c: &'a Container, index: &'a Index<'_>) -> Env<'a> {
 }
 
 /// A container's variables by name, borrowed from the objects where they can be.
-type Env<'a> = HashMap<Cow<'a, str>, Option<Cow<'a, str>>>;
+pub(super) type Env<'a> = HashMap<Cow<'a, str>, Option<Cow<'a, str>>>;
 
 /// Kubernetes' `$(VAR)` expansion: a known variable is replaced, `$$` escapes. Also says
 /// whether anything was replaced.

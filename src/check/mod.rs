@@ -10,6 +10,7 @@
 //! naming the object and the field; on a stream it is the admin's problem to fix.
 
 pub mod bundle;
+mod drain;
 mod executor;
 mod index;
 mod pod;

@@ -4,7 +4,7 @@
 //! allocating the whole Deployment to keep a little of it). Each type is taken apart field by
 //! field, so a field a new `k8s-openapi` adds is a build error here, not a string missed.
 
-use super::typed::{Pod, PodContainer, PodTemplate, PodVolume, Typed};
+use super::typed::{Pod, PodContainer, PodFinding, PodTemplate, PodVolume, Typed};
 use k8s_openapi::api::core::v1::{
     ConfigMapEnvSource, ConfigMapKeySelector, ConfigMapVolumeSource, ContainerPort, EnvFromSource,
     EnvVar, EnvVarSource, KeyToPath, ObjectFieldSelector, PersistentVolumeClaimVolumeSource,
@@ -41,6 +41,10 @@ impl Strings for bool {
 }
 
 impl Strings for i32 {
+    fn visit(&mut self, _: &mut dyn FnMut(&mut String)) {}
+}
+
+impl Strings for i64 {
     fn visit(&mut self, _: &mut dyn FnMut(&mut String)) {}
 }
 
@@ -90,7 +94,8 @@ strings! {
     LabelSelector { match_expressions, match_labels }
     LabelSelectorRequirement { key, operator, values }
     PodTemplate { labels, spec }
-    Pod { containers, volumes, service_account_name }
+    Pod { containers, volumes, service_account_name, termination_grace_period_seconds, lifecycle }
+    PodFinding { field, message }
     PodContainer { name, image, ports, volume_mounts, env_from, env, command, args }
     PodVolume { name, sources, config_map, persistent_volume_claim }
     ContainerPort { container_port, host_ip, host_port, name, protocol }

@@ -9,6 +9,7 @@ use k8s_openapi::api::core::v1::{
     ServiceAccount, Volume, VolumeMount,
 };
 use k8s_openapi::api::networking::v1::NetworkPolicy;
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
 use k8s_openapi::api::storage::v1::StorageClass;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
@@ -31,7 +32,7 @@ pub enum Typed {
 }
 
 /// The apiVersion each kind the tool knows is read with.
-const KINDS: [(&str, &str); 14] = [
+const KINDS: [(&str, &str); 15] = [
     ("Deployment", "apps/v1"),
     ("StatefulSet", "apps/v1"),
     ("Service", "v1"),
@@ -47,6 +48,7 @@ const KINDS: [(&str, &str); 14] = [
     // Custom resources: read as trees by `scaling`, their shapes checked against the CRDs.
     ("ScaledObject", "keda.sh/v1alpha1"),
     ("PrometheusRule", "monitoring.coreos.com/v1"),
+    ("PodDisruptionBudget", "policy/v1"),
 ];
 
 /// Whether the tool has a type for this kind at this apiVersion.
@@ -104,6 +106,7 @@ pub fn read(kind: &str, v: &serde_yaml::Value, how: Read) -> Result<Typed, Vec<r
         "StorageClass" => typed::<StorageClass>(v, how).map(|_| Typed::Other)?,
         "Namespace" => typed::<Namespace>(v, how).map(|_| Typed::Other)?,
         "ScaledObject" | "PrometheusRule" => Typed::Other,
+        "PodDisruptionBudget" => typed::<PodDisruptionBudget>(v, how).map(|_| Typed::Other)?,
         other => {
             return Err(vec![roundtrip::Lost {
                 path: "kind".into(),
@@ -127,6 +130,18 @@ pub struct Pod {
     pub containers: Vec<PodContainer>,
     pub volumes: Vec<PodVolume>,
     pub service_account_name: Option<String>,
+    /// How long a stopping pod may drain; Kubernetes' default (30 s) when unset.
+    pub termination_grace_period_seconds: Option<i64>,
+    /// What `drain::lifecycle` found wrong with the containers' probes and restart policies,
+    /// read while the full types are at hand.
+    pub lifecycle: Vec<PodFinding>,
+}
+
+/// A finding about one pod, by its field under `spec.template.spec`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PodFinding {
+    pub field: String,
+    pub message: String,
 }
 
 /// A container's names, image, ports, mounts, environment and command line.
@@ -155,8 +170,11 @@ fn for_wiring(template: PodTemplateSpec) -> PodTemplate {
     let labels = template.metadata.and_then(|m| m.labels).unwrap_or_default();
     // Collected into new vectors (`Vec::from_iter` would keep the large ones' memory).
     let spec = template.spec.map(|spec| Pod {
+        lifecycle: super::drain::lifecycle(&spec),
+        termination_grace_period_seconds: spec.termination_grace_period_seconds,
         containers: std::iter::empty()
             .chain(spec.containers)
+            .chain(spec.init_containers.unwrap_or_default())
             .map(|c| PodContainer {
                 name: c.name,
                 image: c.image,

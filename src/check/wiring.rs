@@ -3,10 +3,10 @@
 //! select each other's pods. What a pod needs of the objects around it is in `pod`, what
 //! an executor needs in `executor`.
 
-use super::executor;
 use super::index::{matches, Indexes, NO_LABELS};
 use super::pod::pod_spec;
 use super::typed::{PodTemplate, Typed};
+use super::{drain, executor};
 use super::{Report, Reporter};
 use crate::k8s::resid::ResId;
 use k8s_openapi::api::core::v1::Service;
@@ -48,6 +48,7 @@ pub(super) fn object(id: &ResId, t: &Typed, indexes: &Indexes<'_>, r: &mut Repor
             workload(selector, template, r);
             pod_spec(template, indexes.of(id), r);
             executor::needs(id, template, indexes, r);
+            drain::drain_safe(template, indexes.of(id), r);
         }
         Typed::Service(s) => service(s, indexes.of(id), r),
         Typed::RoleBinding(rb) => role_binding(rb, indexes.of(id), r),

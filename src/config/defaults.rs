@@ -14,8 +14,38 @@ pub const PULL_POLICY: &str = "IfNotPresent";
 /// `executor.image.name`, per mode.
 pub const EXECUTOR_IMAGE_NAME: &str = "executor";
 pub const EXECUTOR_KUBERNETES_IMAGE_NAME: &str = "executor-kubernetes";
-/// `executor.maximumNumJobs`.
-pub const MAXIMUM_NUM_JOBS: u32 = 10;
+/// `executor.maximumNumJobs`: what the dind chart really runs (it never renders the key),
+/// and the executor's own default.
+pub const MAXIMUM_NUM_JOBS: u32 = 1;
+/// `dind.resourcesPerJob`: Sourcegraph's sizing guide, per concurrent job.
+pub const JOB_CPU: &str = "4";
+pub const JOB_MEMORY: &str = "12Gi";
+pub const JOB_DISK: &str = "20Gi";
+/// `dind.dockerStorageSize`: dockerd's images and job containers, shared by the jobs.
+pub const DOCKER_STORAGE_SIZE: &str = "50Gi";
+/// What a stopping executor needs after its last job's runtime: reporting, teardown.
+pub const DRAIN_MARGIN_SECONDS: i64 = 300;
+/// `executor.doNotDisrupt`.
+pub const DO_NOT_DISRUPT: bool = true;
+/// `executor.podDisruptionBudget.maxUnavailable`, when enabled.
+pub const DISRUPTION_BUDGET_MAX_UNAVAILABLE: i64 = 1;
+/// `kubernetesVersion`: the oldest minor version EKS, GKE and AKS still support in
+/// December 2026 (EKS: 14 months standard plus 12 extended).
+pub const KUBERNETES_VERSION: &str = "1.32";
+/// The first Kubernetes minor version that runs native sidecars by default.
+pub const NATIVE_SIDECAR_MINOR: u32 = 29;
+
+/// `executor.terminationGracePeriodSeconds` for a runtime of `runtime_seconds`.
+pub fn grace_seconds(runtime_seconds: i64) -> i64 {
+    runtime_seconds.saturating_add(DRAIN_MARGIN_SECONDS)
+}
+
+/// Seconds of a Go duration the validation has accepted, rounded up.
+pub fn duration_seconds(text: &str) -> i64 {
+    crate::k8s::duration::parse(text).map_or(0, |nanos| {
+        nanos / 1_000_000_000 + i64::from(nanos % 1_000_000_000 > 0)
+    })
+}
 /// `executor.maximumRuntimePerJob`.
 pub const MAXIMUM_RUNTIME_PER_JOB: &str = "30m";
 /// `executor.log.level`.
@@ -25,8 +55,6 @@ pub const LOG_FORMAT_DIND: &str = "json";
 pub const LOG_FORMAT_KUBERNETES: &str = "condensed";
 /// `executor.replicaCount`, and each queue's.
 pub const REPLICA_COUNT: u32 = 1;
-/// `executor.storage.size` for an emptyDir scratch volume: the Kustomize component's cap.
-pub const SCRATCH_SIZE_LIMIT: &str = "20Gi";
 /// `dind.command`: dockerd, configured by daemon.json.
 pub const DIND_COMMAND: &str = "dockerd";
 /// `dind.gVisor.storageSize`: gVisor's dockerd keeps images on the vfs driver, a full copy
@@ -40,8 +68,13 @@ pub const REGISTRY_STORAGE_SIZE: &str = "10Gi";
 pub const NETWORK_POLICY_ENABLED: bool = true;
 /// `executor.configureRbac`.
 pub const CONFIGURE_RBAC: bool = true;
-/// `executor.kubernetesJob.deadline`, in seconds.
+/// `executor.kubernetesJob.deadline`, in seconds: the chart's, unless the runtime is longer.
 pub const JOB_DEADLINE: i64 = 1200;
+
+/// `executor.kubernetesJob.deadline` for a runtime of `runtime_seconds`.
+pub fn job_deadline(runtime_seconds: i64) -> i64 {
+    JOB_DEADLINE.max(runtime_seconds)
+}
 /// `executor.kubernetesJob.fsGroup`.
 pub const JOB_FS_GROUP: i64 = 1000;
 /// `executor.kubernetesJob.resources.requests.memory` and `.limits.memory`.
@@ -58,9 +91,12 @@ pub fn executor_resources() -> Value {
     json!({"limits": {"cpu": "1", "memory": "4Gi"}, "requests": {"cpu": "500m", "memory": "200Mi"}})
 }
 
-/// `dind.resources`: jobs share the dind container's limits.
-pub fn dind_resources() -> Value {
-    json!({"limits": {"cpu": "4", "memory": "12Gi"}, "requests": {"cpu": "1", "memory": "4Gi"}})
+/// `dind.resources` for `jobs` at once: `dind.resourcesPerJob` times the jobs, requested
+/// as much as limited so the scheduler places a pod only where its jobs fit.
+pub fn dind_resources(jobs: u32, cpu: &str, memory: &str) -> Value {
+    let times = |q: &str| crate::k8s::quantity::times(q, jobs).unwrap_or_else(|| q.to_string());
+    let each = json!({"cpu": times(cpu), "memory": times(memory)});
+    json!({"limits": each, "requests": each})
 }
 
 /// `privateDockerRegistry.resources`.

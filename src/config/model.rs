@@ -61,6 +61,8 @@ pub struct Config {
     pub workers: Vec<Worker>,
     /// True when the workers come from `queues[]` (the per-queue layer).
     pub per_queue: bool,
+    /// Jobs one executor pod runs at once (`EXECUTOR_MAXIMUM_NUM_JOBS`); read it through
+    /// `jobs_per_pod`.
     pub max_jobs: u32,
     pub max_runtime: String,
     pub log_level: String,
@@ -87,6 +89,10 @@ pub struct Config {
     pub storage_class: Option<StorageClass>,
     /// The `network-policy` layer: only the metrics port reaches the executor pods.
     pub network_policy: bool,
+    /// How executor pods stop without losing a running job.
+    pub drain: Drain,
+    /// `kubernetesVersion`, as written.
+    pub kubernetes_version: String,
     /// The `autoscaling` layer: what every ScaledObject shares; `None` when no worker scales.
     pub autoscaling: Option<Autoscaling>,
     /// The `alerts` layer.
@@ -136,6 +142,27 @@ pub struct Alerts {
     pub prometheus_operator: bool,
 }
 
+impl Config {
+    /// How many jobs one executor pod runs at once: what its resources are sized for, and
+    /// the unit an autoscaler divides the demand by.
+    pub fn jobs_per_pod(&self) -> u32 {
+        self.max_jobs
+    }
+}
+
+/// What lets an executor pod finish its jobs when it is stopped (rollout, scale-in, drain).
+#[derive(Debug, Clone, Serialize)]
+pub struct Drain {
+    /// `terminationGracePeriodSeconds` of every executor pod: at least the longest job.
+    pub grace_seconds: i64,
+    /// The node autoscalers' annotations that keep a running executor's node.
+    pub do_not_disrupt: bool,
+    /// `maxUnavailable` of a PodDisruptionBudget per executor Deployment, when asked for.
+    pub disruption_budget: Option<i64>,
+    /// dind runs as a native sidecar (Kubernetes 1.29 and later): an init container with
+    /// `restartPolicy: Always`, started before the executor and stopped after it.
+    pub native_sidecar: bool,
+}
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Password {
@@ -202,6 +229,9 @@ pub struct Dind {
     pub daemon_json: String,
     pub resources: Value,
     pub scratch: Scratch,
+    /// The size limit of dockerd's `/var/lib/docker` emptyDir outside gVisor; `None` is
+    /// unlimited.
+    pub docker_storage_limit: Option<String>,
     /// Set when `dind.gVisor.enabled`: the capabilities that replace `privileged`.
     pub gvisor: Option<GVisor>,
 }

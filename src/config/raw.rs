@@ -52,6 +52,9 @@ pub struct RawSpec {
     pub private_docker_registry: Option<RawRegistry>,
     /// Ours, not the charts': the `network-policy` layer.
     pub network_policy: Option<RawNetworkPolicy>,
+    /// Ours, not the charts': the oldest Kubernetes version the output must run on
+    /// (`1.29` and later run dind as a native sidecar).
+    pub kubernetes_version: Option<String>,
     /// Ours, not the charts': the `autoscaling` layer (KEDA ScaledObjects).
     pub autoscaling: Option<RawAutoscaling>,
     /// Ours, not the charts': the `alerts` layer (Prometheus rules).
@@ -230,6 +233,19 @@ pub struct RawExecutor {
     pub service_annotations: Option<IndexMap<String, String>>,
     pub service_labels: Option<IndexMap<String, String>>,
     pub service_type: Option<String>,
+    /// Ours, not the charts': how long a stopping pod may drain its jobs.
+    pub termination_grace_period_seconds: Option<i64>,
+    /// Ours, not the charts': the node autoscalers' do-not-evict annotations.
+    pub do_not_disrupt: Option<bool>,
+    /// Ours, not the charts': a PodDisruptionBudget per executor Deployment.
+    pub pod_disruption_budget: Option<RawDisruptionBudget>,
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawDisruptionBudget {
+    pub enabled: Option<bool>,
+    pub max_unavailable: Option<i64>,
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
@@ -337,6 +353,19 @@ pub struct RawDind {
     /// Ours, not the chart's: requests and limits for the dind sidecar.
     #[schemars(schema_with = "open_map")]
     pub resources: Option<Value>,
+    /// Ours, not the chart's: what one job needs, which the dind sidecar and the scratch
+    /// volume are sized by (times `executor.maximumNumJobs`).
+    pub resources_per_job: Option<RawPerJob>,
+    /// Ours, not the chart's: the size limit of dockerd's `/var/lib/docker` emptyDir.
+    pub docker_storage_size: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawPerJob {
+    pub cpu: Option<String>,
+    pub memory: Option<String>,
+    pub disk: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]

@@ -164,6 +164,34 @@ pub fn parse(s: &str) -> Result<Quantity, QuantityError> {
     })
 }
 
+/// A valid, non-negative quantity `n` times, written with its own suffix (`12Gi` × 4 =
+/// `48Gi`, `1.5` × 3 = `4.5`); `None` when the text is not such a quantity or the product
+/// is too large.
+pub fn times(text: &str, n: u32) -> Option<String> {
+    let q = parse(text).ok()?;
+    if q.is_negative() {
+        return None;
+    }
+    let rest = text.strip_prefix('+').unwrap_or(text);
+    let number_len = rest
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(rest.len());
+    let (number, suffix_text) = rest.split_at(number_len);
+    let (int_part, frac_part) = number.split_once('.').unwrap_or((number, ""));
+    let digits: u128 = format!("{int_part}{frac_part}").parse().ok()?;
+    let product = digits.checked_mul(u128::from(n))?.to_string();
+    let width = frac_part.len();
+    let padded = format!("{product:0>width$}", width = width + 1);
+    let (whole, frac) = padded.split_at(padded.len() - width);
+    let frac = frac.trim_end_matches('0');
+    let written = if frac.is_empty() {
+        format!("{whole}{suffix_text}")
+    } else {
+        format!("{whole}.{frac}{suffix_text}")
+    };
+    parse(&written).ok().map(|_| written)
+}
+
 /// The magnitude in steps of 10^-9: the digits times 10^exponent times 1024^binary.
 fn nanos(
     int_part: &str,
@@ -318,5 +346,17 @@ mod tests {
         assert!(q("1000000001n") > q("1"));
         assert!(q("1Gi") > q("1G"));
         assert_eq!(q("1e3"), q("1k"));
+    }
+
+    #[test]
+    fn times_keeps_the_suffix_and_is_exact() {
+        assert_eq!(times("12Gi", 4).as_deref(), Some("48Gi"));
+        assert_eq!(times("4", 10).as_deref(), Some("40"));
+        assert_eq!(times("1.5", 3).as_deref(), Some("4.5"));
+        assert_eq!(times("0.25", 4).as_deref(), Some("1"));
+        assert_eq!(times("500m", 3).as_deref(), Some("1500m"));
+        assert_eq!(times("+2G", 2).as_deref(), Some("4G"));
+        assert_eq!(times("-1", 2), None);
+        assert_eq!(times("8Ei", 2), None);
     }
 }

@@ -6,7 +6,7 @@ use std::cmp::Ordering;
 use std::fmt;
 
 /// Kinds in the order they are applied: what others refer to comes first.
-const KIND_ORDER: [&str; 14] = [
+const KIND_ORDER: [&str; 15] = [
     "Namespace",
     "StorageClass",
     "ServiceAccount",
@@ -18,6 +18,7 @@ const KIND_ORDER: [&str; 14] = [
     "PersistentVolumeClaim",
     "Deployment",
     "StatefulSet",
+    "PodDisruptionBudget",
     "NetworkPolicy",
     "ScaledObject",
     "PrometheusRule",

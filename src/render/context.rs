@@ -174,6 +174,15 @@ pub fn checksum(objects: &[&serde_yaml::Value]) -> String {
     crate::digest::digest(texts.iter().map(String::as_str))
 }
 
+/// dind's `preStop` where it cannot be a native sidecar: dockerd waits while the executor's
+/// health server answers (it drains, then exits) or a job's container runs; the grace
+/// period bounds it.
+fn dind_pre_stop() -> String {
+    format!(
+        "while wget -q -T 2 -O /dev/null http://127.0.0.1:{HEALTH_PORT}/healthz || [ -n \"$(docker --host {DOCKER_HOST} ps -q)\" ]; do sleep 2; done"
+    )
+}
+
 /// The context every template shares, built once per stack.
 fn base_context(c: &Config) -> Map<String, Value> {
     let names = names(c);
@@ -221,6 +230,14 @@ fn base_context(c: &Config) -> Map<String, Value> {
         ("docker_host", json!(DOCKER_HOST)),
         ("scratch_path", json!(SCRATCH_PATH)),
         ("scratch_empty_dir", scratch_empty_dir),
+        (
+            "docker_empty_dir",
+            match c.dind.as_ref().and_then(|d| d.docker_storage_limit.as_ref()) {
+                Some(limit) => json!({"sizeLimit": limit}),
+                None => json!({}),
+            },
+        ),
+        ("dind_pre_stop", json!(dind_pre_stop())),
         ("metrics_port", json!(METRICS_PORT)),
         ("registry_port", json!(REGISTRY_PORT)),
         (

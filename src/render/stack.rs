@@ -13,7 +13,7 @@ use minijinja::value::Value as JinjaValue;
 use serde_json::{json, Map, Value};
 
 /// The optional layers, in the order they apply (a later layer may patch an earlier one's objects).
-pub const LAYERS: [&str; 8] = [
+pub const LAYERS: [&str; 9] = [
     "private-registry",
     "per-queue",
     "ephemeral-scratch",
@@ -22,6 +22,7 @@ pub const LAYERS: [&str; 8] = [
     "network-policy",
     "autoscaling",
     "alerts",
+    "disruption-budget",
 ];
 
 /// One rendered object, or one patch, and the template it came from.
@@ -87,6 +88,25 @@ pub fn render_stack(c: &Config) -> Result<Stack, RenderError> {
     if let Some(layer) = alerts_layer(&r)? {
         layers.push(layer);
     }
+    if c.drain.disruption_budget.is_some() {
+        // One budget per executor Deployment, selecting its pods only (its name is also in
+        // the selector, so each is rendered, not copied).
+        layers.push(Layer {
+            name: "disruption-budget",
+            resources: c
+                .workers
+                .iter()
+                .map(|w| {
+                    r.worker(
+                        "overlays/disruption-budget/executor.PodDisruptionBudget.yaml.j2",
+                        w,
+                        &[],
+                    )
+                })
+                .collect::<Result<_, _>>()?,
+            patches: Vec::new(),
+        });
+    }
     add_common_annotations(c, &mut base, &mut layers);
     if let Some(ns) = &c.namespace {
         place_in_namespace(ns, &mut base, &mut layers);
@@ -144,6 +164,14 @@ fn pod_annotations(c: &Config, base: &[Rendered]) -> (&'static str, JinjaValue) 
         "kubectl.kubernetes.io/default-container".into(),
         json!("executor"),
     );
+    if c.drain.do_not_disrupt {
+        // Node autoscalers keep the node of a pod that may be running a job.
+        annotations.insert(
+            "cluster-autoscaler.kubernetes.io/safe-to-evict".into(),
+            json!("false"),
+        );
+        annotations.insert("karpenter.sh/do-not-disrupt".into(), json!("true"));
+    }
     for (k, v) in &c.pods.annotations {
         annotations.insert(k.clone(), json!(v));
     }

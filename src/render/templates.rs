@@ -41,6 +41,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     template!("overlays/autoscaling/executor.ScaledObject.yaml.j2"),
     template!("overlays/alerts/executor-alert-rules.ConfigMap.yaml.j2"),
     template!("overlays/alerts/executor.PrometheusRule.yaml.j2"),
+    template!("overlays/disruption-budget/executor.PodDisruptionBudget.yaml.j2"),
 ];
 
 /// The alerting rules of the `alerts` layer, as Prometheus reads a rules file; `promtool`

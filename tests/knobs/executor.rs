@@ -139,10 +139,10 @@ fn executor_missing_queue_is_refused() {
 
 #[test]
 fn executor_maximum_num_jobs_reaches_the_executor() {
-    // The dind chart drops it; the default is the chart's 10.
+    // The dind chart documents 10 but never renders it: its executors run one job.
     assert_eq!(
         render(DIND).config("EXECUTOR_MAXIMUM_NUM_JOBS").as_deref(),
-        Some("10")
+        Some("1")
     );
     let out = render(&with(DIND, "executor: {maximumNumJobs: 4}"));
     assert_eq!(

@@ -153,7 +153,7 @@ fn executor_kubernetes_job_deadline_reaches_the_executor() {
     );
     assert_eq!(
         (set.as_deref(), default.as_deref()),
-        (Some("1800"), Some("1200"))
+        (Some("1800"), Some("1800"))
     );
     refused_at(
         &with(K8S, "executor: {kubernetesJob: {deadline: 0}}"),

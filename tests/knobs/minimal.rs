@@ -19,7 +19,8 @@ fn minimal_dind_config_renders_the_executor_its_config_and_the_registry() {
         ]
     );
     assert_eq!(out.layers, ["private-registry", "network-policy"]);
-    assert_eq!(out.container_names("executor"), ["executor", "dind"]);
+    assert_eq!(out.container_names("executor"), ["executor"]);
+    assert_eq!(out.init_container_names("executor"), ["dind"]);
     assert_eq!(
         out.container("executor", "dind")["securityContext"],
         yaml("privileged: true")

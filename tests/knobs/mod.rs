@@ -218,9 +218,19 @@ impl Out {
             .collect()
     }
 
-    fn container(&self, deployment: &str, name: &str) -> &Value {
-        seq(&self.pod_spec(deployment)["containers"])
+    fn init_container_names(&self, deployment: &str) -> Vec<String> {
+        seq(&self.pod_spec(deployment)["initContainers"])
             .iter()
+            .map(|c| c["name"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    /// A container or init container (dind is a native sidecar) by name.
+    fn container(&self, deployment: &str, name: &str) -> &Value {
+        let spec = self.pod_spec(deployment);
+        seq(&spec["containers"])
+            .iter()
+            .chain(seq(&spec["initContainers"]))
             .find(|c| c["name"].as_str() == Some(name))
             .unwrap_or_else(|| {
                 panic!(
@@ -322,6 +332,7 @@ fn selects(selector: &Value, labels: &Value) -> bool {
 }
 
 mod dind;
+mod drain;
 mod executor;
 mod kubernetes;
 mod minimal;

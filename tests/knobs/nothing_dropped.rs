@@ -31,8 +31,8 @@ executor:
     );
     // A dind override stays dind.
     assert_eq!(
-        render(&with(DIND, "dind: {command: [dockerd]}")).container_names("executor"),
-        ["executor", "dind"]
+        render(&with(DIND, "dind: {command: [dockerd]}")).init_container_names("executor"),
+        ["dind"]
     );
 }
 

@@ -25,7 +25,8 @@ fn queues_render_one_deployment_per_entry_and_no_single_deployment() {
         ]
     );
     for d in ["executor-batches", "executor-codeintel"] {
-        assert_eq!(out.container_names(d), ["executor", "dind"]);
+        assert_eq!(out.container_names(d), ["executor"]);
+        assert_eq!(out.init_container_names(d), ["dind"]);
     }
     assert!(!render(DIND).has_layer("per-queue"));
 }

@@ -181,8 +181,8 @@ pub static ROWS: &[Row] = &[
                 .becomes(Env("EXECUTOR_MAXIMUM_NUM_JOBS")),
         ],
         chart: Chart::K8s,
-        what: "`EXECUTOR_MAXIMUM_NUM_JOBS`",
-        differs: "the dind chart declares it but never renders it, so its executors run one job at a time",
+        what: "`EXECUTOR_MAXIMUM_NUM_JOBS`: the jobs one executor pod runs at once, which its dind sidecar and scratch volume are sized for (`dind.resourcesPerJob` times this) and an autoscaler divides the demand by",
+        differs: "unset, 1, which is what every dind chart install runs: the chart documents 10 but never renders it (and refuses it in `executor.env`); set it and the pod is sized for it",
     },
     Row {
         keys: &[
@@ -191,8 +191,48 @@ pub static ROWS: &[Row] = &[
                 .becomes(Env("EXECUTOR_MAXIMUM_RUNTIME_PER_JOB")),
         ],
         chart: Chart::Both,
-        what: "`EXECUTOR_MAXIMUM_RUNTIME_PER_JOB`",
+        what: "`EXECUTOR_MAXIMUM_RUNTIME_PER_JOB`; also how long a stopping pod may drain (`executor.terminationGracePeriodSeconds`) and, in native mode, the job pods' deadline",
         differs: "checked as Go's `time.ParseDuration` reads it: positive, at most `2562047h47m16.854775807s`",
+    },
+    Row {
+        keys: &[
+            key("executor.terminationGracePeriodSeconds")
+                .default(Same(|| json!(d::grace_seconds(d::duration_seconds(d::MAXIMUM_RUNTIME_PER_JOB)))))
+                .becomes(Field(place("Deployment", "NAME", "spec/template/spec/terminationGracePeriodSeconds"))),
+        ],
+        chart: Chart::Ours,
+        what: "how long a stopping executor pod may finish its jobs (rollout, scale-in, node drain): on SIGTERM the executor stops dequeuing and waits for its running jobs, with no timeout of its own. The default is `maximumRuntimePerJob` plus 300 s for reporting and teardown; rollouts keep every old pod until its replacement is ready (`maxUnavailable: 0`)",
+        differs: "the charts leave Kubernetes' 30 s, after which running jobs are killed and requeued (or fail after three resets); shorter than `maximumRuntimePerJob` is an error",
+    },
+    Row {
+        keys: &[
+            key("executor.doNotDisrupt")
+                .default(Same(|| json!(d::DO_NOT_DISRUPT))),
+        ],
+        chart: Chart::Ours,
+        what: "the pod annotations `cluster-autoscaler.kubernetes.io/safe-to-evict: \"false\"` and `karpenter.sh/do-not-disrupt: \"true\"`: node autoscalers do not remove a node an executor runs on. Trade-off: an idle executor holds its node as much as a busy one, so scale the executors in (replicas, an autoscaler) to free nodes",
+        differs: "the charts set neither",
+    },
+    Row {
+        keys: &[
+            key("executor.podDisruptionBudget.enabled")
+                .default(Same(|| json!(false)))
+                .becomes(Layer("disruption-budget")),
+            key("executor.podDisruptionBudget.maxUnavailable")
+                .default(Same(|| json!(d::DISRUPTION_BUDGET_MAX_UNAVAILABLE))),
+        ],
+        chart: Chart::Ours,
+        what: "the `disruption-budget` layer: a PodDisruptionBudget per executor Deployment, so a node drain evicts at most `maxUnavailable` of its pods at a time (each still gets its grace period). `0` blocks every voluntary eviction: a drain or a managed node upgrade then waits until you scale the executors in, idle ones included",
+        differs: "the charts have none",
+    },
+    Row {
+        keys: &[
+            key("kubernetesVersion")
+                .default(Same(|| json!(d::KUBERNETES_VERSION))),
+        ],
+        chart: Chart::Ours,
+        what: "the oldest Kubernetes minor version the output runs on. From 1.29 dind is a native sidecar (an init container with `restartPolicy: Always` and a startup probe on the Docker API): the executor starts once dockerd answers, and dockerd stops only after the executor has drained its jobs. Below 1.29 dind is a regular container with a `preStop` hook that holds dockerd while the executor answers or job containers run, bounded by the grace period (a warning says so)",
+        differs: "the default is the oldest version EKS, GKE and AKS still support (December 2026); the charts run dind as a regular container, stopped with the executor",
     },
     Row {
         keys: &[
@@ -254,13 +294,13 @@ pub static ROWS: &[Row] = &[
             key("executor.storage.type")
                 .default(Dind(|| json!("emptyDir"))),
             key("executor.storage.size")
-                .default(Dind(|| json!(d::SCRATCH_SIZE_LIMIT)))
+                .default(Dind(|| json!(d::JOB_DISK)))
                 .becomes(Field(place("Deployment", "NAME", "spec/template/spec/volumes[executor-scratch]/emptyDir/sizeLimit"))),
             key("executor.storage.class"),
         ],
         chart: Chart::Dind,
         what: "`/scratch`: an emptyDir (`sizeLimit` from `size`) or, with `ephemeral`, the `ephemeral-scratch` layer's per-pod claim (`size` required, no class means the cluster default)",
-        differs: r#"an emptyDir is limited by default (the Kustomize component's limit) where the chart leaves it unlimited; `size: ""` is unlimited and warns"#,
+        differs: r#"an emptyDir is limited by default to `dind.resourcesPerJob.disk` times `executor.maximumNumJobs` (20Gi for one job) where the chart leaves it unlimited; a size below that warns; `size: ""` is unlimited and warns"#,
     },
     Row {
         keys: &[
@@ -297,13 +337,13 @@ pub static ROWS: &[Row] = &[
         keys: &[
             key("dind.image.registry")
                 .default(Dind(|| json!(m::DEFAULT_DIND_REGISTRY)))
-                .becomes(PartOf(place("Deployment", "NAME", "spec/template/spec/containers[dind]/image"))),
+                .becomes(PartOf(place("Deployment", "NAME", "spec/template/spec/initContainers[dind]/image"))),
             key("dind.image.repository")
                 .default(Dind(|| json!(m::DEFAULT_DIND_REPOSITORY)))
-                .becomes(PartOf(place("Deployment", "NAME", "spec/template/spec/containers[dind]/image"))),
+                .becomes(PartOf(place("Deployment", "NAME", "spec/template/spec/initContainers[dind]/image"))),
             key("dind.image.tag")
                 .default(Dind(|| json!(m::DEFAULT_DIND_TAG)))
-                .becomes(PartOf(place("Deployment", "NAME", "spec/template/spec/containers[dind]/image"))),
+                .becomes(PartOf(place("Deployment", "NAME", "spec/template/spec/initContainers[dind]/image"))),
         ],
         chart: Chart::Dind,
         what: "dind image",
@@ -313,7 +353,7 @@ pub static ROWS: &[Row] = &[
         keys: &[
             key("dind.command")
                 .default(Dind(|| json!([d::DIND_COMMAND])))
-                .becomes(Field(place("Deployment", "NAME", "spec/template/spec/containers[dind]/command"))),
+                .becomes(Field(place("Deployment", "NAME", "spec/template/spec/initContainers[dind]/command"))),
         ],
         chart: Chart::Dind,
         what: "dind command, read as dockerd reads its flags and as `sh -c` hands a script its arguments (the first after the script is its `$0`); any form gets the registry mirror (below)",
@@ -332,12 +372,35 @@ pub static ROWS: &[Row] = &[
     Row {
         keys: &[
             key("dind.resources")
-                .default(Dind(d::dind_resources))
-                .becomes(Field(place("Deployment", "NAME", "spec/template/spec/containers[dind]/resources"))),
+                .default(Dind(|| d::dind_resources(d::MAXIMUM_NUM_JOBS, d::JOB_CPU, d::JOB_MEMORY)))
+                .becomes(Field(place("Deployment", "NAME", "spec/template/spec/initContainers[dind]/resources"))),
         ],
         chart: Chart::Ours,
-        what: "dind container resources",
-        differs: "the chart has none",
+        what: "dind container resources, where every job's containers run: by default requests and limits of `dind.resourcesPerJob` times `executor.maximumNumJobs`",
+        differs: "the chart has none; set explicitly they win, with a warning when their limits cannot hold the jobs",
+    },
+    Row {
+        keys: &[
+            key("dind.resourcesPerJob.cpu")
+                .default(Dind(|| json!(d::JOB_CPU))),
+            key("dind.resourcesPerJob.memory")
+                .default(Dind(|| json!(d::JOB_MEMORY))),
+            key("dind.resourcesPerJob.disk")
+                .default(Dind(|| json!(d::JOB_DISK))),
+        ],
+        chart: Chart::Ours,
+        what: "what one job needs (Sourcegraph's sizing guide: about 4 CPU, 12 GB memory, 20 GB disk): the dind sidecar's requests and limits and the scratch volume's size limit are this times `executor.maximumNumJobs`",
+        differs: "the charts size the pod for one job whatever the jobs",
+    },
+    Row {
+        keys: &[
+            key("dind.dockerStorageSize")
+                .default(Dind(|| json!(d::DOCKER_STORAGE_SIZE)))
+                .becomes(Field(place("Deployment", "NAME", "spec/template/spec/volumes[docker]/emptyDir/sizeLimit"))),
+        ],
+        chart: Chart::Ours,
+        what: "the size limit of the emptyDir at dockerd's `/var/lib/docker` (images and job containers, shared by the jobs); under gVisor `dind.gVisor.storageSize` sets it instead",
+        differs: r#"the chart keeps it in the container's writable layer, on the node's disk outside any limit; below one job's disk it warns, `""` is unlimited and warns"#,
     },
     Row {
         keys: &[
@@ -550,7 +613,7 @@ pub static ROWS: &[Row] = &[
     Row {
         keys: &[
             key("executor.kubernetesJob.deadline")
-                .default(Kubernetes(|| json!(d::JOB_DEADLINE)))
+                .default(Kubernetes(|| json!(d::job_deadline(d::duration_seconds(d::MAXIMUM_RUNTIME_PER_JOB)))))
                 .becomes(Env("KUBERNETES_JOB_DEADLINE")),
             key("executor.kubernetesJob.runAsUser")
                 .becomes(Env("KUBERNETES_RUN_AS_USER")),
@@ -562,7 +625,7 @@ pub static ROWS: &[Row] = &[
         ],
         chart: Chart::K8s,
         what: "`KUBERNETES_JOB_DEADLINE`, `KUBERNETES_RUN_AS_USER`, `KUBERNETES_RUN_AS_GROUP`, `KUBERNETES_FS_GROUP`",
-        differs: "`runAsUser` and `runAsGroup` are written only when set: the chart writes an empty `KUBERNETES_RUN_AS_USER`, which fails the executor's config check",
+        differs: "`runAsUser` and `runAsGroup` are written only when set: the chart writes an empty `KUBERNETES_RUN_AS_USER`, which fails the executor's config check. Without `deadline`, the longer of the chart's 1200 s and `maximumRuntimePerJob` (the chart's 1200 s would stop a 30m job at 20 minutes); a deadline shorter than the runtime warns",
     },
     Row {
         keys: &[

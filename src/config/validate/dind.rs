@@ -7,9 +7,9 @@ use super::executor::scratch;
 use super::mirrors::{self, mirrors, Carrier};
 use super::{registry_image, Checker};
 use crate::config::model::*;
-use crate::config::raw::{RawDind, RawExecutor, RawGVisor, RawSpec};
+use crate::config::raw::{RawDind, RawExecutor, RawGVisor, RawPerJob, RawSpec};
 use crate::config::source::Segment;
-use crate::k8s::quantity::Min;
+use crate::k8s::quantity::{self, Min};
 use k8s_openapi::api::core::v1 as core;
 use serde_json::{json, Map, Value};
 
@@ -54,6 +54,7 @@ pub(super) fn yaml_map(
 pub(super) fn dind(
     spec: &RawSpec,
     ex: &RawExecutor,
+    jobs: u32,
     registry: Option<&str>,
     namespace: Option<&str>,
     checker: &mut Checker<'_>,
@@ -90,11 +91,22 @@ pub(super) fn dind(
     let gvisor = gvisor_raw
         .zip(gvisor_command)
         .and_then(|(g, command)| gvisor(g, command, &daemon, &mirror_flags, checker));
+    let per_job = per_job(raw, checker);
+    let jobs_disk = quantity::times(&per_job.disk, jobs);
     let resources = match &raw.resources {
-        Some(v) => checker
-            .resources(v, &path!["dind", "resources"])
-            .unwrap_or_default(),
-        None => crate::config::defaults::dind_resources(),
+        Some(v) => {
+            let written = checker
+                .resources(v, &path!["dind", "resources"])
+                .unwrap_or_default();
+            warn_when_too_small_for_jobs(&written, &per_job, jobs, checker);
+            written
+        }
+        None => crate::config::defaults::dind_resources(jobs, &per_job.cpu, &per_job.memory),
+    };
+    let docker_storage_limit = if gvisor.is_some() {
+        None
+    } else {
+        docker_storage(raw, &per_job, checker)
     };
     Dind {
         image,
@@ -105,7 +117,8 @@ pub(super) fn dind(
             .map(str::to_string),
         daemon_json,
         resources,
-        scratch: scratch(ex, checker),
+        scratch: scratch(ex, jobs_disk.as_deref(), checker),
+        docker_storage_limit,
         gvisor,
     }
 }
@@ -122,6 +135,95 @@ fn handed_on(command: &[String], flags: &[String]) -> Vec<String> {
         _ => None,
     };
     zero.into_iter().chain(flags.iter().cloned()).collect()
+}
+
+/// `dind.resourcesPerJob`: what one job needs, the sizing guide's figures by default.
+struct PerJob {
+    cpu: String,
+    memory: String,
+    disk: String,
+}
+
+fn per_job(raw: &RawDind, checker: &mut Checker<'_>) -> PerJob {
+    let default = RawPerJob::default();
+    let written = raw.resources_per_job.as_ref().unwrap_or(&default);
+    let mut one = |value: &Option<String>, default: &str, key: &str| match value {
+        Some(v) => {
+            let ok = checker
+                .quantity(v, &path!["dind", "resourcesPerJob", key], Min::AboveZero)
+                .is_some();
+            if ok {
+                v.clone()
+            } else {
+                default.to_string()
+            }
+        }
+        None => default.to_string(),
+    };
+    PerJob {
+        cpu: one(&written.cpu, crate::config::defaults::JOB_CPU, "cpu"),
+        memory: one(
+            &written.memory,
+            crate::config::defaults::JOB_MEMORY,
+            "memory",
+        ),
+        disk: one(&written.disk, crate::config::defaults::JOB_DISK, "disk"),
+    }
+}
+
+/// Explicit `dind.resources` win; said once when their limits cannot hold the jobs.
+fn warn_when_too_small_for_jobs(
+    written: &Value,
+    per_job: &PerJob,
+    jobs: u32,
+    checker: &mut Checker<'_>,
+) {
+    for (resource, each) in [("cpu", &per_job.cpu), ("memory", &per_job.memory)] {
+        let Some(limit) = written["limits"][resource].as_str() else {
+            continue;
+        };
+        let Some(needed) = quantity::times(each, jobs) else {
+            continue;
+        };
+        let (Ok(l), Ok(n)) = (quantity::parse(limit), quantity::parse(&needed)) else {
+            continue;
+        };
+        if l < n {
+            checker.warn(
+                &path!["dind", "resources", "limits", resource],
+                format!("a {resource} limit of {limit} cannot hold {jobs} job(s) of {each} each ({needed}): jobs share the dind container's limits and would be throttled or killed"),
+                "raise the limit, lower executor.maximumNumJobs, or remove dind.resources to get dind.resourcesPerJob times the jobs",
+            );
+        }
+    }
+}
+
+/// `dind.dockerStorageSize`: the `/var/lib/docker` emptyDir's limit outside gVisor.
+fn docker_storage(raw: &RawDind, per_job: &PerJob, checker: &mut Checker<'_>) -> Option<String> {
+    let p = path!["dind", "dockerStorageSize"];
+    match raw.docker_storage_size.as_deref() {
+        None => Some(crate::config::defaults::DOCKER_STORAGE_SIZE.to_string()),
+        Some("") => {
+            checker.warn(
+                &p,
+                "dockerd's /var/lib/docker emptyDir has no size limit",
+                "set dind.dockerStorageSize so images and job containers cannot fill the node's disk",
+            );
+            None
+        }
+        Some(size) => {
+            let written = checker.quantity(size, &p, Min::Zero)?;
+            let one_job = quantity::parse(&per_job.disk).ok();
+            if one_job.is_some_and(|one| written < one) {
+                checker.warn(
+                    &p,
+                    format!("{size} for dockerd's images is less than one job's disk ({}, dind.resourcesPerJob.disk)", per_job.disk),
+                    "raise it: a full emptyDir evicts the pod with all its jobs",
+                );
+            }
+            Some(size.to_string())
+        }
+    }
 }
 
 /// `dind.image`: pinned by default.

@@ -115,6 +115,26 @@ pub(super) const MANAGED_ENV: &[(&str, &str)] = &[
     ("KUBERNETES_FS_GROUP", "executor.kubernetesJob.fsGroup"),
 ];
 
+/// Variables that make the executor exit once it is done, which only a pod that is meant to
+/// complete can use: in a Deployment's pod the container restarts in place, forever.
+const EXITS_WHEN_DONE: [(&str, &str); 2] = [
+    ("EXECUTOR_NUM_TOTAL_JOBS", "after that many jobs"),
+    ("EXECUTOR_MAX_ACTIVE_TIME", "after that long"),
+];
+
+/// Refuses, at `p`, a variable that would make the executor exit when done.
+fn refuse_exit_when_done(name: &str, p: &[Segment], checker: &mut Checker<'_>) -> bool {
+    let Some((_, when)) = EXITS_WHEN_DONE.iter().find(|(n, _)| *n == name) else {
+        return false;
+    };
+    checker.error_key(
+        p,
+        format!("{name} makes the executor exit {when}, and in a Deployment's pod its container would restart in place, again and again"),
+        "remove it: executors here run as Deployments; scale them with replicaCount or an autoscaler",
+    );
+    true
+}
+
 /// What to do instead of setting a managed variable by hand.
 pub(super) fn managed_hint(key: &str) -> String {
     if key.starts_with("remove it") {
@@ -138,6 +158,9 @@ pub(super) fn env_map(
                 format!("`{name}` is not a valid environment variable name"),
                 "use letters, digits, `_`, `-` and `.`, not starting with a digit",
             );
+            continue;
+        }
+        if refuse_exit_when_done(name, &p, checker) {
             continue;
         }
         if let Some((_, key)) = MANAGED_ENV.iter().find(|(n, _)| *n == name) {
@@ -193,6 +216,9 @@ pub(super) fn extra_env(
             .unwrap_or_default()
             .to_string();
         let vp = [&p[..], &path![i, "name"]].concat();
+        if refuse_exit_when_done(&name, &vp, checker) {
+            continue;
+        }
         if let Some((_, key)) = MANAGED_ENV.iter().find(|(n, _)| *n == name) {
             checker.error(
                 &vp,

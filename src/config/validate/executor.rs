@@ -166,7 +166,13 @@ pub(super) fn legacy_pod_security_context(
     (!m.is_empty()).then_some(Value::Object(m))
 }
 
-pub(super) fn scratch(ex: &RawExecutor, checker: &mut Checker<'_>) -> Scratch {
+/// The scratch volume; an emptyDir is limited to `jobs_disk` (the jobs' disk) unless its
+/// size is set, which should hold them.
+pub(super) fn scratch(
+    ex: &RawExecutor,
+    jobs_disk: Option<&str>,
+    checker: &mut Checker<'_>,
+) -> Scratch {
     let default_storage = RawStorage::default();
     let s = ex.storage.as_ref().unwrap_or(&default_storage);
     let size = s.size.clone().filter(|v| !v.is_empty());
@@ -178,7 +184,17 @@ pub(super) fn scratch(ex: &RawExecutor, checker: &mut Checker<'_>) -> Scratch {
             StorageType::EmptyDir => Min::Zero,
             StorageType::Ephemeral => Min::AboveZero,
         };
-        checker.quantity(size, &sp, min);
+        let written = checker.quantity(size, &sp, min);
+        let needed = jobs_disk.and_then(|d| crate::k8s::quantity::parse(d).ok());
+        if let (Some(written), Some(needed)) = (written, needed) {
+            if written < needed {
+                checker.warn(
+                    &sp,
+                    format!("{size} of scratch cannot hold the workspaces of the jobs one pod runs ({} in all, dind.resourcesPerJob.disk times executor.maximumNumJobs)", jobs_disk.unwrap_or_default()),
+                    "raise it, or remove it to get the jobs' size; a full emptyDir evicts the pod with all its jobs",
+                );
+            }
+        }
     }
     match kind {
         StorageType::EmptyDir => {
@@ -189,11 +205,15 @@ pub(super) fn scratch(ex: &RawExecutor, checker: &mut Checker<'_>) -> Scratch {
                     "remove it, or set type: ephemeral",
                 );
             }
-            // Upstream caps scratch at 20Gi; the chart leaves it unlimited, which risks disk pressure.
+            // The chart leaves scratch unlimited, which risks disk pressure: sized for the jobs.
             let size_limit = if s.size.is_some() {
                 size
             } else {
-                Some(crate::config::defaults::SCRATCH_SIZE_LIMIT.into())
+                Some(
+                    jobs_disk
+                        .unwrap_or(crate::config::defaults::JOB_DISK)
+                        .into(),
+                )
             };
             Scratch::EmptyDir { size_limit }
         }

@@ -44,6 +44,7 @@ pub fn kubernetes(
     ex: &RawExecutor,
     storage_class: Option<&RawStorageClass>,
     name: &str,
+    runtime_seconds: i64,
     checker: &mut Checker<'_>,
 ) -> Kubernetes {
     let job = ex.kubernetes_job.as_ref();
@@ -52,7 +53,7 @@ pub fn kubernetes(
     node_settings(job, &mut settings, checker);
     json_settings(job, &mut settings, checker);
     resource_settings(job, &mut settings, checker);
-    deadline_and_ids(ex, &mut settings, checker);
+    deadline_and_ids(ex, runtime_seconds, &mut settings, checker);
     let data_volume = data_volume(ex, storage_class, name, &mut settings, checker);
     let configure_rbac = ex
         .configure_rbac
@@ -289,18 +290,27 @@ fn resource_settings(
 /// `executor.debug.keepJobs`.
 fn deadline_and_ids(
     ex: &RawExecutor,
+    runtime_seconds: i64,
     settings: &mut Vec<(String, String)>,
     checker: &mut Checker<'_>,
 ) {
     let job = ex.kubernetes_job.as_ref();
+    let p = path!["executor", "kubernetesJob", "deadline"];
+    // The chart's 1200 s would end a job the executor still gives time (30m by default).
     let deadline = job
         .and_then(|j| j.deadline)
-        .unwrap_or(crate::config::defaults::JOB_DEADLINE);
+        .unwrap_or_else(|| crate::config::defaults::job_deadline(runtime_seconds));
     if deadline <= 0 {
         checker.error(
-            &path!["executor", "kubernetesJob", "deadline"],
+            &p,
             format!("{deadline} is not a positive number of seconds"),
-            "use e.g. 1200",
+            "use e.g. 1800",
+        );
+    } else if deadline < runtime_seconds {
+        checker.warn(
+            &p,
+            format!("job pods are stopped after {deadline} s, before the {runtime_seconds} s executor.maximumRuntimePerJob gives a job"),
+            format!("raise it to at least {runtime_seconds}, or remove it to follow the runtime"),
         );
     }
     set(settings, "KUBERNETES_JOB_DEADLINE", deadline.to_string());

@@ -19,6 +19,7 @@ mod checker;
 mod daemon_json;
 mod dind;
 mod dockerd_args;
+mod drain;
 mod env;
 mod executor;
 pub mod kubernetes;
@@ -83,6 +84,8 @@ pub fn validate(
     let pull_policy = sourcegraph::pull_policy(sg, checker);
     let executor_image = sourcegraph::executor_image(mode, sg, ex, checker);
     let (max_jobs, max_runtime) = executor::job_limits(ex, checker);
+    let runtime_seconds = crate::config::defaults::duration_seconds(&max_runtime);
+    let (drain, kubernetes_version) = drain::drain(mode, spec, ex, runtime_seconds, checker);
     let log = executor::log(mode, ex, checker);
     let (pod_security_context, container_security_context) =
         executor::security_contexts(mode, ex, checker);
@@ -109,9 +112,9 @@ pub fn validate(
         mode,
         spec,
         ex,
+        (max_jobs, runtime_seconds),
         registry.as_ref(),
-        &name,
-        namespace.as_deref(),
+        (&name, namespace.as_deref()),
         checker,
     );
 
@@ -163,6 +166,8 @@ pub fn validate(
         network_policy: network_policy(spec),
         autoscaling,
         alerts: alerts(spec),
+        drain,
+        kubernetes_version,
     };
     // Before anything is rendered: refuse an output Kubernetes or this tool cannot take.
     size::check(&config, checker);
@@ -213,9 +218,9 @@ fn runtime(
     mode: Mode,
     spec: &RawSpec,
     ex: &RawExecutor,
+    (jobs, runtime_seconds): (u32, i64),
     registry: Option<&Registry>,
-    name: &str,
-    namespace: Option<&str>,
+    (name, namespace): (&str, Option<&str>),
     checker: &mut Checker<'_>,
 ) -> (Option<Dind>, Option<Kubernetes>) {
     match mode {
@@ -223,6 +228,7 @@ fn runtime(
             Some(dind::dind(
                 spec,
                 ex,
+                jobs,
                 registry.map(|r| r.name.as_str()),
                 namespace,
                 checker,
@@ -235,6 +241,7 @@ fn runtime(
                 ex,
                 spec.storage_class.as_ref(),
                 name,
+                runtime_seconds,
                 checker,
             )),
         ),

@@ -91,8 +91,10 @@ mod base {
     pub const DOCKER_CONFIG: Size = size(384, 24);
     pub const SECRET: Size = size(384, 24);
     pub const SERVICE: Size = size(768, 49);
-    pub const DEPLOYMENT_DIND: Size = size(4096, 275);
-    pub const DEPLOYMENT_KUBERNETES: Size = size(2560, 174);
+    pub const DEPLOYMENT_DIND: Size = size(4096, 310);
+    /// dind without native sidecars: its preStop hook and readiness probe.
+    pub const LEGACY_DIND: Size = size(448, 28);
+    pub const DEPLOYMENT_KUBERNETES: Size = size(2688, 184);
     pub const REGISTRY_DEPLOYMENT: Size = size(1792, 124);
     pub const REGISTRY_SERVICE: Size = size(640, 44);
     pub const CLAIM: Size = size(512, 39);
@@ -101,6 +103,7 @@ mod base {
     pub const ROLE_BINDING: Size = size(640, 39);
     pub const STORAGE_CLASS: Size = size(512, 29);
     pub const NETWORK_POLICY: Size = size(640, 44);
+    pub const DISRUPTION_BUDGET: Size = size(640, 40);
     /// What the scheduling, gVisor and ephemeral-scratch layers add to a Deployment.
     pub const SCHEDULING: Size = size(128, 12);
     pub const GVISOR: Size = size(512, 29);
@@ -243,6 +246,14 @@ pub(super) fn objects(c: &Config, keys: &Keys, each: &mut dyn FnMut(Object)) {
     }
     if let Some(r) = &c.registry {
         registry(r, &shared, each);
+    }
+    if c.drain.disruption_budget.is_some() {
+        for w in &c.workers {
+            // Its name again in the selector.
+            let mut o = shared.plain("PodDisruptionBudget", &w.name, base::DISRUPTION_BUDGET);
+            o.add("queues", text(&w.name, 6));
+            each(o);
+        }
     }
     if let Some(a) = &c.autoscaling {
         for (w, scaling) in c
@@ -446,6 +457,9 @@ impl ExecutorParts {
             }
         }
         if let Some(d) = &c.dind {
+            if !c.drain.native_sidecar {
+                after.push(("kubernetesVersion", base::LEGACY_DIND));
+            }
             after.extend([
                 ("dind.image", text(&d.image, 10)),
                 ("dind.command", list_size(&d.command, 10)),
