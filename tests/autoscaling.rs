@@ -207,10 +207,7 @@ fn check_reads_what_a_scaled_object_needs() {
     );
     let err =
         checked(|o| scaled_object(o)["spec"]["triggers"][0]["metadata"]["threshold"] = "4".into());
-    assert!(
-        err.contains("does not match the 10 job(s) per pod"),
-        "{err}"
-    );
+    assert!(err.contains("does not match the 1 job(s) per pod"), "{err}");
     let err = checked(|o| {
         scaled_object(o)["spec"]["triggers"][0]["metadata"]["ignoreNullValues"] = "true".into()
     });
