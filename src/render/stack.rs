@@ -223,8 +223,9 @@ fn dind_layers(r: &Renderer<'_>) -> Result<Vec<Layer>, RenderError> {
         .collect()
 }
 
-/// One KEDA ScaledObject per executor Deployment that autoscales, rendered for each worker
-/// directly (a handful of small objects, each with its own query).
+/// One KEDA ScaledObject per executor Deployment that autoscales, through the one path for
+/// per-worker objects (each worker's query names its own queues, so each is rendered for
+/// its worker).
 fn autoscaling_layer(r: &Renderer<'_>) -> Result<Option<Layer>, RenderError> {
     const TEMPLATE: &str = "overlays/autoscaling/executor.ScaledObject.yaml.j2";
     let c = r.config();
@@ -232,12 +233,13 @@ fn autoscaling_layer(r: &Renderer<'_>) -> Result<Option<Layer>, RenderError> {
         return Ok(None);
     };
     let extra = [("autoscaling", value(autoscaling))];
-    let resources = c
+    let scaled: Vec<_> = c
         .workers
         .iter()
         .filter(|w| w.scaling.is_some())
-        .map(|w| r.worker(TEMPLATE, w, &extra))
-        .collect::<Result<Vec<_>, _>>()?;
+        .cloned()
+        .collect();
+    let resources = per_worker(&scaled, |w| r.worker(TEMPLATE, w, &extra))?;
     Ok(Some(Layer {
         name: "autoscaling",
         resources,
