@@ -4,10 +4,10 @@
 //!
 //! Run with `cargo bench --bench pipeline` (add `-- render` to run one phase).
 
-use sg_executor_gen::check::bundle;
+use sg_executor_gen::check;
 use sg_executor_gen::component::layout;
 use sg_executor_gen::config::{self, source, Overrides};
-use sg_executor_gen::render::stack;
+use sg_executor_gen::render::{bundle, stack};
 
 const QUEUES: [usize; 4] = [1, 100, 1_000, 10_000];
 
@@ -94,14 +94,18 @@ fn render(bencher: divan::Bencher, queues: usize) {
 #[divan::bench(args = QUEUES)]
 fn check(bencher: divan::Bencher, queues: usize) {
     let stack = stack::render_stack(&loaded(&config_with_queues(queues))).expect("renders");
-    bencher.bench(|| bundle::assemble(divan::black_box(&stack)).expect("checks"));
+    bencher.bench(|| {
+        let bundle = bundle::assemble(divan::black_box(&stack)).expect("assembles");
+        check::check(bundle.iter()).expect("checks");
+        bundle
+    });
 }
 
 /// Bundle → the YAML stream `render` prints.
 #[divan::bench(args = QUEUES)]
 fn write(bencher: divan::Bencher, queues: usize) {
     let stack = stack::render_stack(&loaded(&config_with_queues(queues))).expect("renders");
-    let bundle = bundle::assemble(&stack).expect("checks");
+    let bundle = bundle::assemble(&stack).expect("assembles");
     bencher.bench(|| {
         let mut out = Vec::with_capacity(1 << 20);
         bundle.write_stream(&mut out).expect("writes to memory");

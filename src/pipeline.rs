@@ -2,13 +2,13 @@
 //! config → validated config → templates → typed check → bundle and component tree.
 //! No I/O here, so tests drive it directly.
 
-use crate::check::bundle::{self, Bundle};
-use crate::check::CheckError;
+use crate::check::{self, CheckError};
 use crate::component::layout::{self, Tree};
 use crate::config::layers::Layer;
 use crate::config::load::{self, ConfigError};
 use crate::config::validate::Overrides;
 use crate::diagnostic::Problem;
+use crate::render::bundle::{self, Bundle};
 use crate::render::stack::{self, Stack};
 use crate::render::templates::RenderError;
 
@@ -60,6 +60,8 @@ pub fn generate_layered(
     let loaded = load::load_layers(layers, overrides, read_file)?;
     let stack = stack::render_stack(&loaded.config)?;
     let bundle = bundle::assemble(&stack)?;
+    // Nothing is printed or written unless it passed.
+    check::check(bundle.iter())?;
     Ok(Generated {
         warnings: loaded.warnings,
         warnings_not_shown: loaded.not_shown,

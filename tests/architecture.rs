@@ -1,6 +1,8 @@
 //! The module rule in ARCHITECTURE.md, enforced: every `crate::…` path in a top-level
 //! module names a module that its row allows, every top-level module has a row, and the
-//! allowed dependencies have no cycle, so the tree stays the pipeline's diagram.
+//! allowed dependencies have no cycle, so the tree stays the pipeline's diagram. And the
+//! map stays whole: every file under `src/` has its line in "Modules, one line each", and
+//! every line there names a file that exists.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -39,6 +41,27 @@ fn rules() -> BTreeMap<String, Option<BTreeSet<String>>> {
     }
     assert!(rules.len() > 5, "the table was not found or is empty");
     rules
+}
+
+/// The files the "Modules, one line each" table names, relative to `src/`.
+fn rows() -> Vec<String> {
+    let text = std::fs::read_to_string(Path::new(ROOT).join("ARCHITECTURE.md")).unwrap();
+    let table = text
+        .split("## Modules, one line each")
+        .nth(1)
+        .expect("ARCHITECTURE.md has a `## Modules, one line each` section");
+    let rows: Vec<String> = table
+        .lines()
+        .skip_while(|l| !l.starts_with('|'))
+        .take_while(|l| l.starts_with('|'))
+        .filter_map(|line| {
+            let cell = line.split('|').nth(1)?.trim();
+            let file = cell.strip_prefix('`')?.strip_suffix('`')?;
+            Some(file.to_string())
+        })
+        .collect();
+    assert!(rows.len() > 5, "the table was not found or is empty");
+    rows
 }
 
 fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -126,4 +149,42 @@ fn the_allowed_dependencies_have_no_cycle() {
         left.is_empty(),
         "these modules depend on each other in a cycle: {left:?}"
     );
+}
+
+#[test]
+fn every_file_under_src_has_one_line_in_architecture_md_and_every_line_a_file() {
+    let src = Path::new(ROOT).join("src");
+    let mut files = Vec::new();
+    sources(&src, &mut files);
+    let files: BTreeSet<String> = files
+        .iter()
+        .map(|f| {
+            let rel = f.strip_prefix(&src).unwrap();
+            rel.components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/")
+        })
+        .collect();
+    let rows = rows();
+    let mut broken = Vec::new();
+    let mut seen = BTreeSet::new();
+    for row in &rows {
+        if !seen.insert(row) {
+            broken.push(format!("{row}: two lines in the table"));
+        }
+        if !files.contains(row) {
+            broken.push(format!(
+                "{row}: a line in the table, but no such file under src/"
+            ));
+        }
+    }
+    for file in &files {
+        if !seen.contains(file) {
+            broken.push(format!(
+                "{file}: no line in ARCHITECTURE.md's \"Modules, one line each\""
+            ));
+        }
+    }
+    assert!(broken.is_empty(), "{}", broken.join("\n"));
 }

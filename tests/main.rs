@@ -24,6 +24,7 @@ mod knobs;
 mod kpt;
 mod kustomize_roundtrip;
 mod layers;
+mod native_sidecars;
 mod properties;
 mod schema;
 mod size_estimate;

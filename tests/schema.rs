@@ -1,8 +1,8 @@
 //! The JSON Schema (`sg-executor-gen schema`) against a real JSON Schema validator (boon,
 //! draft 2020-12) and against the tool itself: every bundled example, every `init` output
 //! and every documented default written out validate; configs the tool refuses for their
-//! shape (unknown keys, wrong types) are refused by the schema too; Helm's loose scalars,
-//! which the tool reads, pass.
+//! keys and types (an unknown key, a wrong type) are refused by the schema too; Helm's loose
+//! scalars, which the tool reads, pass.
 
 use crate::common;
 
@@ -129,7 +129,7 @@ fn helm_style_loose_values_pass_as_the_tool_reads_them() {
     }
 }
 
-/// Refused by the tool for their shape, each for another reason.
+/// Refused by the tool for their keys and types, each for another reason.
 const BAD: [&str; 15] = [
     "executr: {}\n",
     "executor: {frontendUrl: http://f:30080, frontendExistingSecret: fe, queueNmae: batches}\n",
@@ -149,7 +149,7 @@ const BAD: [&str; 15] = [
 ];
 
 #[test]
-fn configs_the_tool_refuses_for_their_shape_are_refused() {
+fn configs_the_tool_refuses_for_their_keys_and_types_are_refused() {
     let v = validator();
     for config in BAD {
         assert!(!renders(config), "the tool takes:\n{config}");

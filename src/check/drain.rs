@@ -107,8 +107,10 @@ fn workspaces_shared(
         );
         return;
     };
-    let shared = spec.containers.iter().enumerate().any(|(i, other)| {
-        i != ci
+    // Any other container or init container (dind runs as a native sidecar).
+    let this = format!("containers[{ci}]");
+    let shared = spec.all_containers().any(|(field, other)| {
+        field != this
             && other
                 .volume_mounts
                 .iter()

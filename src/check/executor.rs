@@ -4,7 +4,8 @@
 //! one it names), and the claim named in `EXECUTOR_KUBERNETES_PERSISTENCE_VOLUME_NAME`
 //! exists. Mirrors come from dockerd's flags, after Kubernetes expands `$(VAR)` from the
 //! container's environment, and from the `daemon.json` mounted from a ConfigMap, so the
-//! mirror is checked the same way whichever carries it. A mirror at a Service that is not
+//! mirror is checked the same way whichever carries it, and whether dockerd runs in a
+//! container or an init container (a native sidecar). A mirror at a Service that is not
 //! there is a problem when it is surely the stack's (built from its variable) or when a
 //! registry Service it most likely meant is there under another name (a rename it did not
 //! follow); otherwise the Service may live in the cluster, and it is noted.
@@ -34,8 +35,8 @@ pub(super) fn needs(
         return;
     };
     let index = indexes.of(id);
-    for (ci, c) in spec.containers.iter().enumerate() {
-        let cpath = format!("spec.template.spec.containers[{ci}]");
+    for (field, c) in spec.all_containers() {
+        let cpath = format!("spec.template.spec.{field}");
         let env = environment(c, index);
         let instance = template.labels.get(INSTANCE_LABEL).map(String::as_str);
         for mirror in mirrors(c, &env, &spec.volumes, index) {

@@ -1,15 +1,15 @@
 //! Phase 3, the typed check: every object is read into its `k8s-openapi` type (keys that do
 //! not survive the round trip are unknown fields), its required fields are checked, and the
 //! objects are checked against each other, namespace by namespace (`wiring`, `pod`), and as
-//! an executor needs them (`executor`: dockerd's mirrors, the executor's claim). `bundle`
-//! runs it on the assembled stack and yields the ordered objects every output is made from;
-//! `stream` runs it on any manifest stream, such as what `kubectl kustomize` built from the
-//! component after a consumer's own patches.
+//! an executor needs them (`executor`: dockerd's mirrors, the executor's claim). `check`
+//! runs it on the bundle `render` assembled, before anything prints it; `stream` runs it on
+//! any manifest stream, such as what `kubectl kustomize` built from the component after a
+//! consumer's own patches. Objects are read as the plain trees they are (`Object::tree`);
+//! workloads of one shape share one strict read (`shape`).
 //!
 //! On the tool's own output a finding is a bug in the tool, reported as an internal error
 //! naming the object and the field; on a stream it is the admin's problem to fix.
 
-pub mod bundle;
 mod drain;
 mod executor;
 mod index;
@@ -19,21 +19,16 @@ mod scaling;
 mod shape;
 mod size;
 pub mod stream;
-mod strings;
 mod typed;
 mod values;
 mod wiring;
 
 use crate::k8s::resid::ResId;
 use crate::parallel;
-use crate::render::object::{put_in, CopyScratch, Object};
+use crate::render::object::Object;
 use index::Indexes;
-use serde_yaml::Value;
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
-use typed::Typed;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
@@ -132,28 +127,6 @@ enum Unread {
     Lost(Vec<crate::k8s::roundtrip::Lost>),
 }
 
-thread_local! {
-    /// Where each thread makes the workers' copies it reads.
-    static SCRATCH: RefCell<CopyScratch> = Default::default();
-    /// The summary of the last prototype each thread read, with its stand-ins.
-    static PROTOTYPE_SUMMARY: RefCell<Option<(Arc<Value>, Typed)>> = const { RefCell::new(None) };
-}
-
-/// A copy's summary: its prototype's (read once per thread and kept), with the copy's name
-/// and queue put in place of the stand-ins, as its tree has them (`strings`). `None` when the
-/// prototype does not read as a workload.
-fn copy_summary(kind: &str, prototype: &Arc<Value>, name: &str, queue: &str) -> Option<Typed> {
-    PROTOTYPE_SUMMARY.with_borrow_mut(|kept| {
-        if !matches!(kept, Some((p, _)) if Arc::ptr_eq(p, prototype)) {
-            let summary = typed::read(kind, prototype, typed::Read::ShapeChecked).ok()?;
-            *kept = Some((Arc::clone(prototype), summary));
-        }
-        let mut summary = kept.as_ref()?.1.clone();
-        let filled = strings::workload_strings(&mut summary, &mut |s| put_in(s, name, queue));
-        filled.then_some(summary)
-    })
-}
-
 /// The typed check, then the checks between objects, for objects of the given scope.
 pub fn check_objects<'o>(
     objects: impl IntoIterator<Item = (&'o ResId, &'o Object)>,
@@ -162,24 +135,11 @@ pub fn check_objects<'o>(
     let mut report = Report::default();
     let objects: Vec<(&ResId, &Object)> = objects.into_iter().collect();
     // Workloads of one shape are read strictly once (see `shape`): the first of each, and any
-    // whose hash matches but whose shape does not, are read in full. A copy's shape is its
-    // prototype's (strings do not count), so a prototype is hashed once for all its copies.
-    let mut prototype_hashes: HashMap<usize, Option<u64>> = HashMap::new();
-    for (_, object) in objects.iter().filter(|(id, _)| shape::applies_to(&id.kind)) {
-        if let Some(key) = object.prototype_key() {
-            prototype_hashes
-                .entry(key)
-                .or_insert_with(|| shape::hash(object.shape()));
-        }
-    }
+    // whose hash matches but whose shape does not, are read in full.
     let hashes = parallel::map(&objects, |(id, object)| {
-        if !shape::applies_to(&id.kind) {
-            return None;
-        }
-        match object.prototype_key() {
-            Some(key) => prototype_hashes[&key],
-            None => shape::hash(object.shape()),
-        }
+        shape::applies_to(&id.kind)
+            .then(|| shape::hash(object.shape()))
+            .flatten()
     });
     let mut first_of_shape: HashMap<u64, usize> = HashMap::new();
     let firsts: Vec<Option<usize>> = hashes
@@ -189,8 +149,7 @@ pub fn check_objects<'o>(
         .collect();
     let read_one = |i: usize, how: typed::Read| {
         let (id, object) = objects[i];
-        SCRATCH.with_borrow_mut(|scratch| {
-            let object = object.tree_in(scratch);
+        object.with_tree(|object| {
             let over = size::over_limits(id, object);
             let api_version = object
                 .get("apiVersion")
@@ -205,29 +164,10 @@ pub fn check_objects<'o>(
                     ))),
                 );
             }
-            let summary = match (how, objects[i].1) {
-                (
-                    typed::Read::ShapeChecked,
-                    Object::Copy {
-                        prototype,
-                        name,
-                        queue,
-                    },
-                ) => copy_summary(&id.kind, prototype, name, queue),
-                _ => None,
-            };
-            let read = match summary {
-                Some(summary) => {
-                    debug_assert_eq!(
-                        Some(&summary),
-                        typed::read(&id.kind, object, how).as_ref().ok(),
-                        "{id}: a copy's summary is the one its tree gives"
-                    );
-                    Ok(summary)
-                }
-                None => typed::read(&id.kind, object, how),
-            };
-            (over, read.map_err(Unread::Lost))
+            (
+                over,
+                typed::read(&id.kind, object, how).map_err(Unread::Lost),
+            )
         })
     };
     // First every object that starts a shape (or has none), strictly; then the others,
@@ -246,7 +186,7 @@ pub fn check_objects<'o>(
     let rest_read = parallel::map(&rest, |&i| {
         let first = firsts[i].expect("only workloads with a shape are left");
         let (lead, this) = (objects[first].1, objects[i].1);
-        let same_shape = lead.same_prototype(this) || shape::same(lead.shape(), this.shape());
+        let same_shape = shape::same(lead.shape(), this.shape());
         let how = if passed(first) && same_shape {
             typed::Read::ShapeChecked
         } else {

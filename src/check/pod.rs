@@ -1,6 +1,7 @@
 //! What a pod needs of itself and of the objects around it: each volume has one source and
 //! is mounted, each mount names a declared volume, `subPath` keys exist in their ConfigMap,
-//! referenced ConfigMaps, claims and keys exist, and no variable is set twice.
+//! referenced ConfigMaps, claims and keys exist, and no variable is set twice. Init
+//! containers (native sidecars among them) are checked exactly as containers.
 
 use super::index::Index;
 use super::typed::{PodContainer as Container, PodTemplate, PodVolume as Volume};
@@ -26,8 +27,15 @@ pub(super) fn pod_spec(template: &PodTemplate, index: &Index<'_>, r: &mut Report
     if spec.containers.is_empty() {
         r.found(&format!("{BASE}.containers"), "no containers".into());
     }
-    for (ci, c) in spec.containers.iter().enumerate() {
-        container(ci, c, &by_name, index, &mut mounted, r);
+    for (field, c) in spec.all_containers() {
+        container(
+            &format!("{BASE}.{field}"),
+            c,
+            &by_name,
+            index,
+            &mut mounted,
+            r,
+        );
     }
     for v in volumes {
         if !mounted.contains(v.name.as_str()) {
@@ -88,15 +96,15 @@ fn check_volumes(volumes: &[Volume], index: &Index<'_>, r: &mut Reporter<'_>) {
     }
 }
 
+/// One container (or init container) at `cpath`.
 fn container<'v>(
-    ci: usize,
+    cpath: &str,
     c: &Container,
     volumes: &HashMap<&'v str, &'v Volume>,
     index: &Index<'_>,
     mounted: &mut HashSet<&'v str>,
     r: &mut Reporter<'_>,
 ) {
-    let cpath = format!("{BASE}.containers[{ci}]");
     if c.name.is_empty() {
         r.found(&format!("{cpath}.name"), "empty container name".into());
     }
@@ -142,7 +150,7 @@ fn container<'v>(
             }
         }
     }
-    env(&cpath, c, index, r);
+    env(cpath, c, index, r);
 }
 
 fn env(cpath: &str, c: &Container, index: &Index<'_>, r: &mut Reporter<'_>) {

@@ -88,8 +88,12 @@ fn kind(v: &Value) -> u8 {
 }
 
 /// Whether two objects have the same shape: the same keys in the same order, the same
-/// numbers, booleans and nulls, strings where the other has strings.
+/// numbers, booleans and nulls, strings where the other has strings. A tree is its own
+/// shape, found without a walk (objects may share the tree of their shape).
 pub fn same(a: &Value, b: &Value) -> bool {
+    if std::ptr::eq(a, b) {
+        return true;
+    }
     match (a, b) {
         (Value::String(_), Value::String(_)) => true,
         (Value::Sequence(x), Value::Sequence(y)) => {

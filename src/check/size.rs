@@ -3,7 +3,7 @@
 //! annotations (256 KiB, keys and values), a ConfigMap's or Secret's data (1 MiB).
 //!
 //! The config phase refuses a config whose estimated output is over these
-//! (`config/validate/size.rs`), at the key to blame; a finding here means that estimate
+//! (`config/validate/size/`), at the key to blame; a finding here means that estimate
 //! missed something, so, like every check here, it is a bug in the tool.
 
 use crate::k8s::resid::ResId;

@@ -222,7 +222,7 @@ pub fn check_streams(texts: &[&str]) -> Result<StreamReport, StreamError> {
     }
     let unknown: HashSet<&ResId> = objects
         .iter()
-        .filter(|(id, o)| !typed::known(&id.kind, api_version(o)))
+        .filter(|(id, o)| !typed::known(&id.kind, &api_version(o)))
         .map(|(id, _)| id)
         .collect();
     let mut unchecked: HashMap<String, usize> = HashMap::new();
@@ -300,14 +300,12 @@ pub fn check_streams(texts: &[&str]) -> Result<StreamReport, StreamError> {
     })
 }
 
-fn api_version(o: &Object) -> &str {
-    match o {
-        Object::Whole(v) => v
-            .get("apiVersion")
-            .and_then(Value::as_str)
-            .unwrap_or_default(),
-        _ => "",
-    }
+fn api_version(o: &Object) -> String {
+    o.tree()
+        .get("apiVersion")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// Finds the line and column of a field in its document, reading the document's text into

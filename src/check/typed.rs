@@ -4,7 +4,7 @@
 use crate::k8s::roundtrip;
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::core::v1::{
-    ConfigMap, ConfigMapVolumeSource, ContainerPort, EnvFromSource, EnvVar, Namespace,
+    ConfigMap, ConfigMapVolumeSource, Container, ContainerPort, EnvFromSource, EnvVar, Namespace,
     PersistentVolumeClaim, PersistentVolumeClaimVolumeSource, PodTemplateSpec, Secret, Service,
     ServiceAccount, Volume, VolumeMount,
 };
@@ -128,6 +128,9 @@ pub struct PodTemplate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pod {
     pub containers: Vec<PodContainer>,
+    /// Kept and checked exactly as `containers`: a native sidecar (`restartPolicy: Always`)
+    /// such as dind runs beside them, and any init container mounts, reads and runs alike.
+    pub init_containers: Vec<PodContainer>,
     pub volumes: Vec<PodVolume>,
     pub service_account_name: Option<String>,
     /// How long a stopping pod may drain; Kubernetes' default (30 s) when unset.
@@ -144,10 +147,33 @@ pub struct PodFinding {
     pub message: String,
 }
 
+impl Pod {
+    /// Every container with its field path under the pod spec: `containers[i]`, then
+    /// `initContainers[i]`.
+    pub fn all_containers(&self) -> impl Iterator<Item = (String, &PodContainer)> {
+        let at = |list: &'static str| move |(i, c)| (format!("{list}[{i}]"), c);
+        (self.containers.iter().enumerate().map(at("containers"))).chain(
+            self.init_containers
+                .iter()
+                .enumerate()
+                .map(at("initContainers")),
+        )
+    }
+
+    /// The containers that run as long as the pod: its containers and its native sidecars.
+    pub fn running_containers(&self) -> impl Iterator<Item = &PodContainer> {
+        self.containers
+            .iter()
+            .chain(self.init_containers.iter().filter(|c| c.is_sidecar()))
+    }
+}
+
 /// A container's names, image, ports, mounts, environment and command line.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PodContainer {
     pub name: String,
+    /// `Always` makes an init container a native sidecar.
+    pub restart_policy: Option<String>,
     pub image: Option<String>,
     pub ports: Option<Vec<ContainerPort>>,
     pub volume_mounts: Option<Vec<VolumeMount>>,
@@ -166,26 +192,40 @@ pub struct PodVolume {
     pub persistent_volume_claim: Option<PersistentVolumeClaimVolumeSource>,
 }
 
+impl PodContainer {
+    /// Whether it is an init container that runs beside the others (a native sidecar).
+    pub fn is_sidecar(&self) -> bool {
+        self.restart_policy.as_deref() == Some("Always")
+    }
+}
+
+/// The containers of one list, reduced to what the checks read.
+fn for_wiring_containers(list: Vec<Container>) -> Vec<PodContainer> {
+    // Collected into a new vector (`Vec::from_iter` would keep the large one's memory).
+    std::iter::empty()
+        .chain(list)
+        .map(|c| PodContainer {
+            name: c.name,
+            restart_policy: c.restart_policy,
+            image: c.image,
+            ports: c.ports,
+            volume_mounts: c.volume_mounts,
+            env_from: c.env_from,
+            env: c.env,
+            command: c.command,
+            args: c.args,
+        })
+        .collect()
+}
+
 fn for_wiring(template: PodTemplateSpec) -> PodTemplate {
     let labels = template.metadata.and_then(|m| m.labels).unwrap_or_default();
     // Collected into new vectors (`Vec::from_iter` would keep the large ones' memory).
     let spec = template.spec.map(|spec| Pod {
         lifecycle: super::drain::lifecycle(&spec),
         termination_grace_period_seconds: spec.termination_grace_period_seconds,
-        containers: std::iter::empty()
-            .chain(spec.containers)
-            .chain(spec.init_containers.unwrap_or_default())
-            .map(|c| PodContainer {
-                name: c.name,
-                image: c.image,
-                ports: c.ports,
-                volume_mounts: c.volume_mounts,
-                env_from: c.env_from,
-                env: c.env,
-                command: c.command,
-                args: c.args,
-            })
-            .collect(),
+        containers: for_wiring_containers(spec.containers),
+        init_containers: for_wiring_containers(spec.init_containers.unwrap_or_default()),
         volumes: std::iter::empty()
             .chain(spec.volumes.unwrap_or_default())
             .map(|v| PodVolume {

@@ -99,9 +99,9 @@ fn service(s: &Service, index: &super::index::Index<'_>, r: &mut Reporter<'_>) {
             .clone()
             .unwrap_or(IntOrString::Int(port.port));
         for w in &selected {
+            // As Kubernetes finds a named port: in the containers and the native sidecars.
             let declared = w.template.spec.as_ref().is_some_and(|p| {
-                p.containers
-                    .iter()
+                p.running_containers()
                     .flat_map(|c| c.ports.iter().flatten())
                     .any(|cp| match &target {
                         IntOrString::Int(n) => cp.container_port == *n,

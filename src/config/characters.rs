@@ -5,8 +5,8 @@
 //! byte-order mark only at the very start. yaml-rust2 ends the stream at the first NUL, so
 //! whatever followed one was silently ignored. Here every such character is an error at its
 //! line and column, and the parser sees U+FFFD in its place, so nothing after it is lost and
-//! the key path of the value that held it can still be named. Then the stand-ins are taken
-//! out of the tree, so they cause no second problem (an unknown key `\u{fffd}name`).
+//! the key path of the value that held it can still be named. Then the replacements are
+//! taken out of the tree, so they cause no second problem (an unknown key `\u{fffd}name`).
 //!
 //! Values are checked once more after parsing, for what an escape (`"\x7f"`) put there, and
 //! for the few printable characters no config value needs (the Unicode line separators).
@@ -20,8 +20,8 @@ use std::borrow::Cow;
 
 /// The byte-order mark: skipped at the start of the text, an error anywhere else.
 const BOM: char = '\u{feff}';
-/// What the parser reads in place of a forbidden character.
-const STAND_IN: char = '\u{fffd}';
+/// What the parser reads in place of a forbidden character: U+FFFD, the replacement character.
+const REPLACEMENT: char = '\u{fffd}';
 
 /// The text to parse and the forbidden characters found in it.
 pub struct Scanned<'a> {
@@ -65,7 +65,7 @@ pub fn scan(text: &str) -> Scanned<'_> {
     } else {
         Cow::Owned(
             text.chars()
-                .map(|c| if forbidden_in_yaml(c) { STAND_IN } else { c })
+                .map(|c| if forbidden_in_yaml(c) { REPLACEMENT } else { c })
                 .collect(),
         )
     };
@@ -73,8 +73,8 @@ pub fn scan(text: &str) -> Scanned<'_> {
 }
 
 /// One problem for each of the first `limit` characters `found`, located at the key path
-/// of the value or key that held it where there is one; then the stand-ins are removed from
-/// the tree.
+/// of the value or key that held it where there is one; then the replacements are removed
+/// from the tree.
 pub fn forbidden_problems(
     found: &[(Location, char)],
     root: Option<&mut Node>,
@@ -86,7 +86,7 @@ pub fn forbidden_problems(
     let starts = match root {
         Some(root) => {
             let starts = node_starts(root);
-            remove_stand_ins(root);
+            remove_replacements(root);
             starts
         }
         None => Vec::new(),
@@ -96,7 +96,7 @@ pub fn forbidden_problems(
         .take(limit)
         .map(|&(at, c)| {
             let p = Problem::error(describe(c)).at(at).hint("remove it");
-            // The node that starts last before the character holds it, if it holds a stand-in.
+            // The node that starts last before the character holds it, if it holds a replacement.
             let holder = starts.partition_point(|(start, _)| *start <= at);
             match holder.checked_sub(1).and_then(|i| starts[i].1.as_deref()) {
                 Some(path) => p.path(path),
@@ -115,9 +115,9 @@ fn describe(c: char) -> String {
     }
 }
 
-/// A path as it reads once the stand-ins are gone.
+/// A path as it reads once the replacements are gone.
 fn shown(path: &[Segment]) -> String {
-    path_to_string(path).replace(STAND_IN, "")
+    path_to_string(path).replace(REPLACEMENT, "")
 }
 
 /// Calls `f` with the text, position and path of every key and scalar, in file order.
@@ -142,31 +142,32 @@ fn each_text(node: &Node, path: &mut Vec<Segment>, f: &mut impl FnMut(&str, Loca
     }
 }
 
-/// Where each key and scalar starts, sorted, with its path when its text holds a stand-in.
+/// Where each key and scalar starts, sorted, with its path when its text holds a
+/// replacement.
 fn node_starts(root: &Node) -> Vec<(Location, Option<String>)> {
     let mut out = Vec::new();
     each_text(root, &mut Vec::new(), &mut |text, at, path| {
-        out.push((at, text.contains(STAND_IN).then(|| shown(path))));
+        out.push((at, text.contains(REPLACEMENT).then(|| shown(path))));
     });
     // Stable: an alias's copy keeps its anchor's positions and comes later; the anchor wins.
     out.sort_by_key(|(at, _)| *at);
     out
 }
 
-/// Takes the stand-ins out of every key and value.
-fn remove_stand_ins(node: &mut Node) {
+/// Takes the replacements out of every key and value.
+fn remove_replacements(node: &mut Node) {
     let clean = |text: &mut String| {
-        if text.contains(STAND_IN) {
-            text.retain(|c| c != STAND_IN);
+        if text.contains(REPLACEMENT) {
+            text.retain(|c| c != REPLACEMENT);
         }
     };
     match &mut node.value {
         NodeValue::Scalar(text, _) => clean(text),
-        NodeValue::Seq(items) => items.iter_mut().for_each(remove_stand_ins),
+        NodeValue::Seq(items) => items.iter_mut().for_each(remove_replacements),
         NodeValue::Map(entries) => {
             for (key, value) in entries {
                 clean(&mut key.name);
-                remove_stand_ins(value);
+                remove_replacements(value);
             }
         }
     }
@@ -266,7 +267,7 @@ mod tests {
             ]
         );
         assert!(!s.text.contains(['\0', '\x07', '\u{ffff}', BOM]));
-        assert_eq!(s.text.matches(STAND_IN).count(), 4);
+        assert_eq!(s.text.matches(REPLACEMENT).count(), 4);
     }
 
     #[test]
@@ -306,7 +307,7 @@ mod tests {
         assert_eq!(
             root.get("a").unwrap().value,
             NodeValue::Scalar("xy".into(), crate::config::source::ScalarStyle::Plain),
-            "no stand-in is left to cause a second problem"
+            "no replacement is left to cause a second problem"
         );
         let shown: Vec<_> = problems.iter().map(|p| (p.at, p.path.as_str())).collect();
         assert_eq!(shown, vec![(Some(at(1, 5)), "a"), (Some(at(3, 3)), "")]);

@@ -90,7 +90,7 @@ pub fn load_layers(
         at_least,
     } = found;
     let mut checker = Checker::new(&root, prefix);
-    // Shape errors leave the rest of the file readable; check it too so nothing is hidden.
+    // A wrong key or type leaves the rest of the file readable; check it too so nothing is hidden.
     let config = validate(krm.as_ref(), &spec, overrides, &mut checker);
     // A typo of a required key, a key (or block) in the wrong place, or a block of the
     // wrong type is reported once, as the cause, not also as the keys it leaves missing.

@@ -1,4 +1,4 @@
-//! The validated config: every default filled, every rule checked, in the shape the
+//! The validated config: every default filled, every rule checked, in the form the
 //! templates need. Nothing downstream looks at `RawSpec` or re-checks a value.
 //!
 //! Kubernetes sub-objects (resources, affinity, …) are kept as canonical JSON produced by

@@ -1,5 +1,5 @@
 //! The config exactly as the admin wrote it: the Helm charts' value names, every key
-//! optional, unknown keys refused. Nothing here is checked beyond its shape; `config`
+//! optional, unknown keys refused. Nothing here is checked beyond its keys and types; `config`
 //! turns it into the `Config` the rest of the tool uses.
 //!
 //! Values that are Kubernetes objects in their own right (`resources`, `affinity`,
@@ -7,7 +7,7 @@
 //! against their `k8s-openapi` types by `config`, which knows where they stood in the file.
 //!
 //! The JSON Schema (`config::schema`) is derived from these types (schemars), so it has the
-//! same keys and shapes; such a value is an open object or list there.
+//! same keys and types; such a value is an open object or list there.
 
 use crate::config::schema::{open_list, open_map};
 use indexmap::IndexMap;

@@ -1,7 +1,7 @@
 //! The JSON Schema of the config, for editors (`sg-executor-gen schema`): both forms, the KRM
 //! `ExecutorDeployment` and the bare Helm values, and both charts' keys.
 //!
-//! The shape is derived (schemars) from the very types the parser reads (`raw`), so a key the
+//! The schema is derived (schemars) from the very types the parser reads (`raw`), so a key the
 //! tool refuses is refused here (`deny_unknown_fields` becomes `additionalProperties: false`).
 //! The parser reads scalars as Helm does (a plain `3` is a fine string, a quoted `"10"` a fine
 //! number), so the derived scalar types are widened to match. Descriptions and defaults come

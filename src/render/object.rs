@@ -1,163 +1,222 @@
-//! A rendered object, whole or as a copy: a thousand queues are a thousand Deployments that
-//! differ only in a worker's name and queue, so each worker's is kept as its shape's
-//! prototype (rendered once, with stand-ins for those two strings) and the two strings, and
-//! made into a tree only while it is read, checked or written. Memory then grows with the
-//! shapes, not with the queues.
+//! A rendered object, whole or a worker's copy. A thousand queues are a thousand
+//! Deployments that differ only in their workers' own strings (name, queue), so render keeps
+//! each as a prototype shared by alike workers (rendered once, with a stand-in for each of
+//! those strings) and the worker's strings, and makes it into a tree only while it is read
+//! or checked. Memory then grows with the prototypes, not with the queues.
+//!
+//! Copies are render's own matter: the rest of the crate sees an `Object` as the tree it
+//! is (`tree`). Each fast path over copies is checked against the plain path it replaces,
+//! in one place for every kind: the copies themselves when they are made (`per_worker`), a
+//! change to all objects (`change_each`), a layer's patch (`Patcher`) and the YAML text
+//! (`Writer`), each on the first copy of a prototype always and on every copy in debug
+//! builds; a prototype whose copy differs is not used.
 
 use super::yaml_out::{one_line_string, to_yaml, write_yaml};
+use crate::config::model::Worker;
 use serde_yaml::Value;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// Stand-ins for the two strings in which workers of one shape differ: private-use
-/// characters, which no config value holds.
-pub(crate) const NAME_STAND_IN: &str = "\u{f8ff}sg-executor-gen worker name\u{f8ff}";
-pub(crate) const QUEUE_STAND_IN: &str = "\u{f8ff}sg-executor-gen worker queue\u{f8ff}";
-
-/// Which of the two strings a stand-in stands for.
+/// The strings in which alike workers differ, each with the stand-in that takes its place in
+/// their prototype. A stand-in is made of private-use characters, which a config value is
+/// unlikely to hold; one that holds it anyway is kept as written, since each fast path
+/// compares its result with the plain one.
+///
+/// A string a worker adds (a scaler's name) is a variant here, a field of `Worker`, and a
+/// line in `stand_in_worker`; until then its objects are rendered one worker at a time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum StandIn {
+pub(super) enum StandIn {
+    /// The Deployment's name, also its pods' `app` label and the name of each object that
+    /// belongs to the worker or names its Deployment.
     Name,
+    /// The value of the worker's queue variable.
     Queue,
 }
 
 impl StandIn {
-    const ALL: [StandIn; 2] = [StandIn::Name, StandIn::Queue];
+    pub(super) const ALL: [StandIn; 2] = [StandIn::Name, StandIn::Queue];
+
+    /// The text that stands in for the worker's string.
+    pub(super) const fn text(self) -> &'static str {
+        match self {
+            StandIn::Name => "\u{f8ff}sg-executor-gen worker name\u{f8ff}",
+            StandIn::Queue => "\u{f8ff}sg-executor-gen worker queue\u{f8ff}",
+        }
+    }
 
     /// The stand-in `s` is, if it is one.
     fn of(s: &str) -> Option<StandIn> {
-        match s {
-            NAME_STAND_IN => Some(StandIn::Name),
-            QUEUE_STAND_IN => Some(StandIn::Queue),
-            _ => None,
-        }
+        StandIn::ALL.into_iter().find(|w| w.text() == s)
     }
 
-    fn text(self) -> &'static str {
+    /// The worker's own string.
+    fn of_worker(self, w: &Worker) -> &str {
         match self {
-            StandIn::Name => NAME_STAND_IN,
-            StandIn::Queue => QUEUE_STAND_IN,
-        }
-    }
-
-    /// The worker's string it stands for.
-    fn pick<'a>(self, name: &'a str, queue: &'a str) -> &'a str {
-        match self {
-            StandIn::Name => name,
-            StandIn::Queue => queue,
+            StandIn::Name => &w.name,
+            StandIn::Queue => &w.queue_value,
         }
     }
 }
 
-/// Puts the worker's name or queue in place of `s` when `s` is a stand-in.
-pub(crate) fn put_in(s: &mut String, name: &str, queue: &str) {
-    if let Some(stand_in) = StandIn::of(s) {
-        stand_in.pick(name, queue).clone_into(s);
+/// The worker with a stand-in in place of each of its own strings: what alike workers'
+/// prototype is rendered from, and what makes them alike (every other field is equal).
+pub(super) fn stand_in_worker(w: &Worker) -> Worker {
+    // Every field named, so that a new one is decided here.
+    let Worker {
+        name: _,
+        queue_var,
+        queue_value: _,
+        replicas,
+        scaling,
+        resources,
+        env,
+    } = w;
+    Worker {
+        name: StandIn::Name.text().into(),
+        queue_var,
+        queue_value: StandIn::Queue.text().into(),
+        replicas: *replicas,
+        // Its query names the worker's queues: autoscaled workers are each alike to no other.
+        scaling: scaling.clone(),
+        resources: Arc::clone(resources),
+        env: Arc::clone(env),
     }
 }
+
+/// A worker's own strings, in the order of `StandIn::ALL`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Strings([String; StandIn::ALL.len()]);
+
+impl Strings {
+    pub(super) fn of(w: &Worker) -> Strings {
+        Strings(StandIn::ALL.map(|s| s.of_worker(w).to_string()))
+    }
+
+    fn get(&self, s: StandIn) -> &str {
+        &self.0[s as usize]
+    }
+
+    /// Puts the worker's string in place of `s` when `s` is a stand-in.
+    pub(super) fn put_in(&self, s: &mut String) {
+        if let Some(stand_in) = StandIn::of(s) {
+            self.get(stand_in).clone_into(s);
+        }
+    }
+
+    /// Puts the worker's strings in place of the stand-ins among `v`'s values (not keys).
+    fn fill(&self, v: &mut Value) {
+        match v {
+            Value::String(s) => self.put_in(s),
+            Value::Sequence(items) => items.iter_mut().for_each(|i| self.fill(i)),
+            Value::Mapping(m) => m.values_mut().for_each(|i| self.fill(i)),
+            _ => {}
+        }
+    }
+}
+
+/// One rendered object, or one patch.
+#[derive(Debug, Clone)]
+pub struct Object(Repr);
 
 #[derive(Debug, Clone)]
-pub enum Object {
+enum Repr {
     /// Shared, not copied, by the bundle when no layer patches it.
     Whole(Arc<Value>),
-    /// A worker's copy of its shape's prototype.
+    /// A worker's copy: its prototype with the worker's strings in place of the stand-ins.
     Copy {
         prototype: Arc<Value>,
-        name: String,
-        queue: String,
+        strings: Strings,
     },
 }
 
 impl Object {
     pub fn new(value: Value) -> Self {
-        Object::Whole(Arc::new(value))
+        Object(Repr::Whole(Arc::new(value)))
     }
 
-    /// A copy of `prototype` with `name` and `queue` in place of the stand-ins.
-    pub(crate) fn copy(prototype: &Arc<Value>, name: &str, queue: &str) -> Self {
-        Object::Copy {
+    /// A worker's copy of `prototype`.
+    pub(super) fn copy(prototype: &Arc<Value>, strings: Strings) -> Self {
+        Object(Repr::Copy {
             prototype: Arc::clone(prototype),
-            name: name.into(),
-            queue: queue.into(),
+            strings,
+        })
+    }
+
+    /// The object's tree, shared, to make copies of: the prototype when rendered from a
+    /// worker with stand-ins.
+    pub(super) fn into_prototype(self) -> Arc<Value> {
+        match self.0 {
+            Repr::Whole(tree) => tree,
+            Repr::Copy { .. } => Arc::new(self.tree().into_owned()),
         }
     }
 
     /// The object as a tree: borrowed when whole, made when a copy.
     pub fn tree(&self) -> Cow<'_, Value> {
-        match self {
-            Object::Whole(v) => Cow::Borrowed(v.as_ref()),
-            Object::Copy {
-                prototype,
-                name,
-                queue,
-            } => {
+        match &self.0 {
+            Repr::Whole(v) => Cow::Borrowed(v.as_ref()),
+            Repr::Copy { prototype, strings } => {
                 let mut v = Value::clone(prototype);
-                fill(&mut v, name, queue);
+                strings.fill(&mut v);
                 Cow::Owned(v)
             }
         }
     }
 
-    /// The object as a tree, a copy made in `scratch`: copies of one prototype differ only
-    /// where its stand-ins stand, so the next copy of the same prototype costs two strings
-    /// set in place, not a new tree. For reading thousands of copies, one after another.
-    pub fn tree_in<'s>(&'s self, scratch: &'s mut CopyScratch) -> &'s Value {
-        let (prototype, name, queue) = match self {
-            Object::Whole(tree) => return tree,
-            Object::Copy {
-                prototype,
-                name,
-                queue,
-            } => (prototype, name, queue),
+    /// Calls `f` with the object's tree. A copy is made in a tree kept per thread: copies of
+    /// one prototype differ only where its stand-ins stand, so reading thousands of them one
+    /// after another costs their strings, not a tree each.
+    pub fn with_tree<R>(&self, f: impl FnOnce(&Value) -> R) -> R {
+        let Repr::Copy { prototype, strings } = &self.0 else {
+            return f(&self.tree());
         };
-        let fresh = !matches!(&scratch.made, Some(made) if Arc::ptr_eq(&made.prototype, prototype));
-        if fresh {
-            scratch.made = Some(Made {
-                prototype: Arc::clone(prototype),
-                tree: Value::clone(prototype),
-                places: stand_in_places(prototype),
-            });
-        }
-        let made = scratch.made.as_mut().expect("made above");
-        for (path, stand_in) in &made.places {
-            if let Some(Value::String(s)) = at_mut(&mut made.tree, path) {
-                stand_in.pick(name, queue).clone_into(s);
+        SCRATCH.with(|scratch| {
+            // Taken out while `f` runs, so that an `f` that reads another copy makes its own.
+            let mut made = scratch
+                .take()
+                .filter(|m| Arc::ptr_eq(&m.prototype, prototype))
+                .unwrap_or_else(|| Made {
+                    prototype: Arc::clone(prototype),
+                    tree: Value::clone(prototype),
+                    places: stand_in_places(prototype),
+                });
+            for (path, stand_in) in &made.places {
+                if let Some(Value::String(s)) = at_mut(&mut made.tree, path) {
+                    strings.get(*stand_in).clone_into(s);
+                }
             }
+            debug_assert_eq!(made.tree, *self.tree());
+            let result = f(&made.tree);
+            scratch.set(Some(made));
+            result
+        })
+    }
+
+    /// A tree of the object's shape: its keys, numbers, booleans and nulls, with strings
+    /// where it has strings (not necessarily its own). Objects that differ only in their
+    /// strings may share one, so comparing their shapes costs nothing.
+    pub fn shape(&self) -> &Value {
+        match &self.0 {
+            Repr::Whole(v) | Repr::Copy { prototype: v, .. } => v,
         }
-        &made.tree
     }
 
     /// The tree to change: a copy is made whole first.
-    pub fn to_mut(&mut self) -> &mut Value {
-        if let Object::Copy { .. } = self {
-            *self = Object::Whole(Arc::new(self.tree().into_owned()));
+    pub(super) fn to_mut(&mut self) -> &mut Value {
+        if let Repr::Copy { .. } = self.0 {
+            self.0 = Repr::Whole(Arc::new(self.tree().into_owned()));
         }
-        match self {
-            Object::Whole(v) => Arc::make_mut(v),
-            Object::Copy { .. } => unreachable!("made whole above"),
-        }
-    }
-
-    /// The tree of the object's keys, numbers and booleans: a copy's is its prototype's,
-    /// which differs from it only in two strings.
-    pub fn shape(&self) -> &Value {
-        match self {
-            Object::Whole(v) | Object::Copy { prototype: v, .. } => v,
+        match &mut self.0 {
+            Repr::Whole(v) => Arc::make_mut(v),
+            Repr::Copy { .. } => unreachable!("made whole above"),
         }
     }
 
-    /// The same number for the copies of one prototype (its address), `None` when whole.
-    pub fn prototype_key(&self) -> Option<usize> {
-        match self {
-            Object::Copy { prototype, .. } => Some(Arc::as_ptr(prototype) as usize),
-            Object::Whole(_) => None,
-        }
-    }
-
-    /// Whether two objects are copies of one prototype, so of one shape.
-    pub fn same_prototype(&self, other: &Object) -> bool {
-        matches!((self, other), (Object::Copy { prototype: a, .. }, Object::Copy { prototype: b, .. }) if Arc::ptr_eq(a, b))
+    /// Whether two objects are copies of one prototype.
+    #[cfg(test)]
+    pub(super) fn same_prototype(&self, other: &Object) -> bool {
+        matches!((&self.0, &other.0), (Repr::Copy { prototype: a, .. }, Repr::Copy { prototype: b, .. }) if Arc::ptr_eq(a, b))
     }
 }
 
@@ -167,11 +226,27 @@ impl PartialEq for Object {
     }
 }
 
-/// Changes every object by `change`, which must not depend on a worker's name or queue: a
-/// copy's prototype is changed once for all the copies that share it. A change that adds or
-/// removes a stand-in (a config value that happens to be one) would be filled per worker:
-/// that prototype's copies are made whole and changed one by one instead.
-pub(crate) fn change_each<'o>(
+/// Whether `copy`'s text is `plain`'s: texts, since YAML maps compare equal in any key order
+/// and the output does not.
+fn same_text(copy: &Value, plain: &Value) -> bool {
+    to_yaml(copy) == to_yaml(plain)
+}
+
+/// How many of each stand-in `v` holds.
+fn stand_in_counts(v: &Value) -> [usize; StandIn::ALL.len()] {
+    let mut counts = [0; StandIn::ALL.len()];
+    for (_, s) in stand_in_places(v) {
+        counts[s as usize] += 1;
+    }
+    counts
+}
+
+/// Changes every object by `change`, which must not depend on a worker's strings: a copy's
+/// prototype is changed once for all the copies that share it, as long as the change keeps
+/// its stand-ins (a config value that happens to be one would be filled per worker) and the
+/// first copy changed that way is the copy's tree changed; else that prototype's copies are
+/// made whole and changed one by one. Debug builds compare every copy.
+pub(super) fn change_each<'o>(
     objects: impl Iterator<Item = &'o mut Object>,
     change: impl Fn(&mut Value),
 ) {
@@ -179,61 +254,46 @@ pub(crate) fn change_each<'o>(
     // `None` when its copies must be changed whole.
     let mut changed: HashMap<*const Value, (Arc<Value>, Option<Arc<Value>>)> = HashMap::new();
     for object in objects {
-        let new = match object {
-            Object::Whole(v) => {
+        let (prototype, strings) = match &mut object.0 {
+            Repr::Whole(v) => {
                 change(Arc::make_mut(v));
                 continue;
             }
-            Object::Copy { prototype, .. } => {
-                let (_, new) = changed.entry(Arc::as_ptr(prototype)).or_insert_with(|| {
-                    let mut new = Value::clone(prototype);
-                    change(&mut new);
-                    let count = |v: &Value| {
-                        let places = stand_in_places(v);
-                        let names = places.iter().filter(|(_, s)| *s == StandIn::Name).count();
-                        (names, places.len() - names)
-                    };
-                    let same = count(&new) == count(prototype);
-                    (Arc::clone(prototype), same.then(|| Arc::new(new)))
-                });
-                match new {
-                    Some(new) => {
-                        *prototype = Arc::clone(new);
-                        continue;
-                    }
-                    None => object.to_mut(),
-                }
-            }
+            Repr::Copy { prototype, strings } => (prototype, strings),
         };
-        change(new);
+        let plain = || {
+            let mut tree = Object::copy(prototype, strings.clone()).tree().into_owned();
+            change(&mut tree);
+            tree
+        };
+        let (_, new) = changed.entry(Arc::as_ptr(prototype)).or_insert_with(|| {
+            let mut new = Value::clone(prototype);
+            change(&mut new);
+            let new = Arc::new(new);
+            let safe = stand_in_counts(&new) == stand_in_counts(prototype)
+                && same_text(&Object::copy(&new, strings.clone()).tree(), &plain());
+            (Arc::clone(prototype), safe.then_some(new))
+        });
+        match new {
+            Some(new) => {
+                debug_assert!(same_text(
+                    &Object::copy(new, strings.clone()).tree(),
+                    &plain()
+                ));
+                *prototype = Arc::clone(new);
+            }
+            None => change(object.to_mut()),
+        }
     }
 }
 
-/// A prototype of a patch every worker gets under its own name: the patch with a stand-in
-/// for its `metadata.name`, so a worker's copy (`Object::copy`) is the patch renamed. `None`
-/// when the patch has no name to stand in for, or holds a stand-in already (a config value
-/// that happens to be one).
-pub(crate) fn named_prototype(patch: &Value) -> Option<Arc<Value>> {
-    if !stand_in_places(patch).is_empty() {
-        return None;
-    }
-    let mut prototype = patch.clone();
-    let Some(Value::String(name)) = prototype
-        .get_mut("metadata")
-        .and_then(|m| m.get_mut("name"))
-    else {
-        return None;
-    };
-    NAME_STAND_IN.clone_into(name);
-    Some(Arc::new(prototype))
-}
-
-/// Applies the layers' patches. A worker's copy patched by its copy of a patch prototype
-/// stays a copy: the two prototypes are merged once for all the workers, as long as the
-/// merge cannot depend on the two strings (no stand-in is a merge key or a `$patch`) and the
-/// first worker's merged copy is the merge of its trees; debug builds compare every copy.
+/// Applies the layers' patches. A worker's copy patched by the same worker's copy of a
+/// patch stays a copy: the two prototypes are merged once for all the workers, as long as
+/// the merge cannot depend on the workers' strings (no stand-in is a merge key or a
+/// `$patch`) and the first worker's merged copy is the merge of its trees; debug builds
+/// compare every copy.
 #[derive(Default)]
-pub struct Patcher {
+pub(super) struct Patcher {
     /// By the target's and the patch's prototype addresses.
     merged: HashMap<(usize, usize), Merged>,
 }
@@ -247,9 +307,9 @@ struct Merged {
 }
 
 impl Patcher {
-    pub fn apply(&mut self, target: &mut Object, patch: &Object) {
+    pub(super) fn apply(&mut self, target: &mut Object, patch: &Object) {
         if let Some(merged) = self.merged_prototype(target, patch) {
-            if let Object::Copy { prototype, .. } = target {
+            if let Repr::Copy { prototype, .. } = &mut target.0 {
                 *prototype = merged;
             }
             return;
@@ -259,21 +319,19 @@ impl Patcher {
 
     fn merged_prototype(&mut self, target: &Object, patch: &Object) -> Option<Arc<Value>> {
         let (
-            Object::Copy {
+            Repr::Copy {
                 prototype: target_prototype,
-                name,
-                queue,
+                strings,
             },
-            Object::Copy {
+            Repr::Copy {
                 prototype: patch_prototype,
-                name: patch_name,
-                ..
+                strings: patch_strings,
             },
-        ) = (target, patch)
+        ) = (&target.0, &patch.0)
         else {
             return None;
         };
-        if name != patch_name {
+        if strings != patch_strings {
             return None;
         }
         let whole = || {
@@ -291,7 +349,7 @@ impl Patcher {
             let merged = Arc::new(merged);
             let safe = !stand_in_steers_merge(target_prototype)
                 && !stand_in_steers_merge(patch_prototype)
-                && to_yaml(&Object::copy(&merged, name, queue).tree()) == to_yaml(&whole());
+                && same_text(&Object::copy(&merged, strings.clone()).tree(), &whole());
             Merged {
                 _target: Arc::clone(target_prototype),
                 _patch: Arc::clone(patch_prototype),
@@ -299,10 +357,10 @@ impl Patcher {
             }
         });
         let merged = entry.prototype.clone()?;
-        debug_assert_eq!(
-            to_yaml(&Object::copy(&merged, name, queue).tree()),
-            to_yaml(&whole())
-        );
+        debug_assert!(same_text(
+            &Object::copy(&merged, strings.clone()).tree(),
+            &whole()
+        ));
         Some(merged)
     }
 }
@@ -327,7 +385,7 @@ fn stand_in_steers_merge(v: &Value) -> bool {
     }
 }
 
-/// Writes objects as YAML text, a copy by putting its two strings into its prototype's
+/// Writes objects as YAML text, a copy by putting its worker's strings into its prototype's
 /// text (written once): a string of one line is written alike wherever it stands, so this
 /// gives the bytes the copy's tree would. The first copy of each prototype is compared with
 /// its tree's text, and a prototype whose copies would differ is never used (debug builds
@@ -349,13 +407,13 @@ impl Writer {
     pub fn new<'o>(objects: impl IntoIterator<Item = &'o Object>) -> Writer {
         let mut prototypes = HashMap::new();
         for object in objects {
-            if let Object::Copy { prototype, .. } = object {
+            if let Repr::Copy { prototype, strings } = &object.0 {
                 prototypes
-                    .entry(object.prototype_key().expect("a copy"))
+                    .entry(Arc::as_ptr(prototype) as usize)
                     .or_insert_with(|| {
                         let pieces = pieces(&to_yaml(prototype));
                         let mut text = String::new();
-                        let fast = fill_text(&pieces, object, &mut text)
+                        let fast = fill_text(&pieces, strings, &mut text)
                             && text == to_yaml(&object.tree());
                         (Arc::clone(prototype), fast.then_some(pieces))
                     });
@@ -366,10 +424,11 @@ impl Writer {
 
     /// Appends one object as a YAML document (no `---`).
     pub fn write(&self, object: &Object, out: &mut String) {
-        if let Some(key) = object.prototype_key() {
+        if let Repr::Copy { prototype, strings } = &object.0 {
+            let key = Arc::as_ptr(prototype) as usize;
             if let Some((_, Some(pieces))) = self.prototypes.get(&key) {
                 let start = out.len();
-                if fill_text(pieces, object, out) {
+                if fill_text(pieces, strings, out) {
                     debug_assert_eq!(out[start..], to_yaml(&object.tree()));
                     return;
                 }
@@ -408,40 +467,52 @@ fn pieces(text: &str) -> Vec<Piece> {
     }
 }
 
-/// Appends a copy's text from its prototype's pieces; false when its name or queue has
+/// Appends a copy's text from its prototype's pieces; false when one of its strings has
 /// several lines (then its text depends on where the string stands).
-fn fill_text(pieces: &[Piece], copy: &Object, out: &mut String) -> bool {
-    let Object::Copy { name, queue, .. } = copy else {
-        return false;
-    };
-    let (Some(name), Some(queue)) = (one_line_string(name), one_line_string(queue)) else {
+fn fill_text(pieces: &[Piece], strings: &Strings, out: &mut String) -> bool {
+    let Some(written) = StandIn::ALL
+        .iter()
+        .map(|s| one_line_string(strings.get(*s)))
+        .collect::<Option<Vec<String>>>()
+    else {
         return false;
     };
     for piece in pieces {
         out.push_str(match piece {
             Piece::Text(text) => text,
-            Piece::StandIn(s) => s.pick(&name, &queue),
+            Piece::StandIn(s) => &written[*s as usize],
         });
     }
     true
 }
 
-/// Where `Object::tree_in` makes copies; one per thread.
-#[derive(Default)]
-pub struct CopyScratch {
-    made: Option<Made>,
+thread_local! {
+    /// The last copy `Object::with_tree` made on this thread.
+    static SCRATCH: std::cell::Cell<Option<Made>> = const { std::cell::Cell::new(None) };
 }
 
-/// The last copy made, and where in it its two strings stand.
+/// A copy made, and where in it its worker's strings stand.
 struct Made {
     /// Held, so that no other prototype can take its address while it is compared.
     prototype: Arc<Value>,
     tree: Value,
-    /// Each stand-in's path (the index at each level).
     places: Vec<(Vec<usize>, StandIn)>,
 }
 
-/// The places `fill` puts the name and queue: values (not keys) that are a stand-in.
+/// The value at `path` (an index at each level).
+fn at_mut<'v>(mut v: &'v mut Value, path: &[usize]) -> Option<&'v mut Value> {
+    for &i in path {
+        v = match v {
+            Value::Sequence(items) => items.get_mut(i)?,
+            Value::Mapping(m) => m.values_mut().nth(i)?,
+            _ => return None,
+        };
+    }
+    Some(v)
+}
+
+/// The places a copy's strings go: values (not keys) that are a stand-in, each by its path
+/// (the index at each level).
 fn stand_in_places(prototype: &Value) -> Vec<(Vec<usize>, StandIn)> {
     fn walk(v: &Value, path: &mut Vec<usize>, places: &mut Vec<(Vec<usize>, StandIn)>) {
         let mut each = |i: usize, item: &Value, path: &mut Vec<usize>| {
@@ -461,44 +532,34 @@ fn stand_in_places(prototype: &Value) -> Vec<(Vec<usize>, StandIn)> {
     places
 }
 
-/// The value at `path` (an index at each level).
-fn at_mut<'v>(mut v: &'v mut Value, path: &[usize]) -> Option<&'v mut Value> {
-    for &i in path {
-        v = match v {
-            Value::Sequence(items) => items.get_mut(i)?,
-            Value::Mapping(m) => m.values_mut().nth(i)?,
-            _ => return None,
-        };
-    }
-    Some(v)
-}
-
-/// Puts the worker's name and queue in place of the stand-ins.
-fn fill(v: &mut Value, name: &str, queue: &str) {
-    match v {
-        Value::String(s) => put_in(s, name, queue),
-        Value::Sequence(items) => items.iter_mut().for_each(|i| fill(i, name, queue)),
-        Value::Mapping(m) => m.values_mut().for_each(|i| fill(i, name, queue)),
-        _ => {}
-    }
-}
-
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use std::cell::Cell;
 
+    pub(in crate::render) const N: &str = StandIn::Name.text();
+    pub(in crate::render) const Q: &str = StandIn::Queue.text();
+
+    /// A worker's strings.
+    pub(in crate::render) fn strings(name: &str, queue: &str) -> Strings {
+        Strings([name.into(), queue.into()])
+    }
+
     fn prototype() -> Arc<Value> {
         let text = format!(
-            "kind: Deployment\nmetadata: {{name: '{NAME_STAND_IN}', labels: {{app: '{NAME_STAND_IN}'}}}}\nspec:\n  env: [{{name: QUEUE, value: '{QUEUE_STAND_IN}'}}, {{name: OTHER, value: kept}}]\n"
+            "kind: Deployment\nmetadata: {{name: '{N}', labels: {{app: '{N}'}}}}\nspec:\n  env: [{{name: QUEUE, value: '{Q}'}}, {{name: OTHER, value: kept}}]\n"
         );
         Arc::new(serde_yaml::from_str(&text).unwrap())
     }
 
+    fn copy(p: &Arc<Value>, name: &str, queue: &str) -> Object {
+        Object::copy(p, strings(name, queue))
+    }
+
     #[test]
-    fn a_copy_is_its_prototype_with_the_two_strings_put_in() {
+    fn a_copy_is_its_prototype_with_the_workers_strings_put_in() {
         let p = prototype();
-        let copy = Object::copy(&p, "executor-a", "batches");
+        let copy = copy(&p, "executor-a", "batches");
         let expected: Value = serde_yaml::from_str(
             "kind: Deployment\nmetadata: {name: executor-a, labels: {app: executor-a}}\nspec:\n  env: [{name: QUEUE, value: batches}, {name: OTHER, value: kept}]\n",
         )
@@ -506,8 +567,6 @@ mod tests {
         assert_eq!(*copy.tree(), expected);
         assert_eq!(copy, Object::new(expected));
         assert!(std::ptr::eq(copy.shape(), p.as_ref()));
-        assert!(copy.same_prototype(&Object::copy(&p, "executor-b", "codeintel")));
-        assert!(!copy.same_prototype(&Object::copy(&prototype(), "executor-a", "batches")));
     }
 
     /// Whatever the strings, a copy is written as its tree would be.
@@ -515,7 +574,7 @@ mod tests {
     fn a_copy_is_written_as_its_tree() {
         let embedded = Arc::new(
             serde_yaml::from_str::<Value>(&format!(
-                "metadata: {{name: '{NAME_STAND_IN}'}}\nnote: 'worker {NAME_STAND_IN}'\n"
+                "metadata: {{name: '{N}'}}\nnote: 'worker {N}'\n"
             ))
             .unwrap(),
         );
@@ -530,7 +589,7 @@ mod tests {
         ];
         let copies: Vec<Object> = cases
             .iter()
-            .map(|(p, name, queue)| Object::copy(p, name, queue))
+            .map(|(p, name, queue)| copy(p, name, queue))
             .collect();
         let writer = Writer::new(&copies);
         for copy in &copies {
@@ -549,65 +608,70 @@ mod tests {
         );
     }
 
-    #[test]
-    fn copies_made_in_one_scratch_are_each_their_own() {
-        let (p, other) = (prototype(), prototype());
-        let copies = [
-            Object::copy(&p, "executor-a", "batches"),
-            Object::copy(&p, "executor-b", "codeintel"),
-            Object::copy(&other, "executor-c", "batches"),
-            Object::copy(&p, "executor-d", "codeintel"),
-            Object::new(serde_yaml::from_str("kind: ConfigMap").unwrap()),
-        ];
-        let mut scratch = CopyScratch::default();
-        for copy in &copies {
-            assert_eq!(*copy.tree_in(&mut scratch), *copy.tree());
-        }
-    }
-
     /// Workers' copies patched by their copies of one patch stay copies of one merged
     /// prototype, each the merge of its own trees; a stand-in that would pick the items to
     /// merge makes the workers be patched whole, with the same result.
     #[test]
     fn copies_patched_by_copies_share_one_merged_prototype() {
-        let patch: Value = serde_yaml::from_str(
-            "kind: Deployment\nmetadata: {name: executor-a}\nspec: {template: {spec: {containers: [{name: dind, image: gvisor}]}}}",
-        )
-        .unwrap();
-        let patch = named_prototype(&patch).expect("a patch with a name");
+        let patch = Arc::new(
+            serde_yaml::from_str::<Value>(&format!(
+                "kind: Deployment\nmetadata: {{name: '{N}'}}\nspec: {{template: {{spec: {{containers: [{{name: dind, image: gvisor}}]}}}}}}"
+            ))
+            .unwrap(),
+        );
         let keyed_by_name = Arc::new(
             serde_yaml::from_str::<Value>(&format!(
-                "kind: Deployment\nmetadata: {{name: '{NAME_STAND_IN}'}}\nspec: {{template: {{spec: {{containers: [{{name: '{NAME_STAND_IN}'}}, {{name: dind, image: docker}}]}}}}}}"
+                "kind: Deployment\nmetadata: {{name: '{N}'}}\nspec: {{template: {{spec: {{containers: [{{name: '{N}'}}, {{name: dind, image: docker}}]}}}}}}"
             ))
             .unwrap(),
         );
         for (target, shared) in [(prototype(), true), (keyed_by_name, false)] {
             let mut patcher = Patcher::default();
             let mut workers = [
-                Object::copy(&target, "executor-a", "batches"),
-                Object::copy(&target, "executor-b", "codeintel"),
+                copy(&target, "executor-a", "batches"),
+                copy(&target, "executor-b", "codeintel"),
             ];
-            for (w, name) in workers.iter_mut().zip(["executor-a", "executor-b"]) {
+            for (w, (name, queue)) in workers
+                .iter_mut()
+                .zip([("executor-a", "batches"), ("executor-b", "codeintel")])
+            {
                 let mut direct = w.tree().into_owned();
-                let patch = Object::copy(&patch, name, "unused");
+                let patch = copy(&patch, name, queue);
                 super::super::patch::apply(&mut direct, &patch.tree());
                 patcher.apply(w, &patch);
                 assert_eq!(*w.tree(), direct, "{name}");
             }
             assert_eq!(workers[0].same_prototype(&workers[1]), shared);
         }
-        let holds_stand_in: Value =
-            serde_yaml::from_str(&format!("metadata: {{name: a}}\nnote: '{QUEUE_STAND_IN}'"))
-                .unwrap();
-        assert!(named_prototype(&holds_stand_in).is_none());
+    }
+
+    #[test]
+    fn copies_read_one_after_another_are_each_their_own() {
+        let (p, other) = (prototype(), prototype());
+        let copies = [
+            copy(&p, "executor-a", "batches"),
+            copy(&p, "executor-b", "codeintel"),
+            copy(&other, "executor-c", "batches"),
+            copy(&p, "executor-d", "codeintel"),
+            Object::new(serde_yaml::from_str("kind: ConfigMap").unwrap()),
+        ];
+        for copy in &copies {
+            assert_eq!(copy.with_tree(Value::clone), *copy.tree());
+        }
+        // One read inside another.
+        let nested = copies[0].with_tree(|a| copies[1].with_tree(|b| (a.clone(), b.clone())));
+        assert_eq!(
+            nested,
+            (copies[0].tree().into_owned(), copies[1].tree().into_owned())
+        );
     }
 
     #[test]
     fn a_copy_changed_alone_is_made_whole_first() {
         let p = prototype();
-        let mut copy = Object::copy(&p, "executor-a", "batches");
+        let mut copy = copy(&p, "executor-a", "batches");
         copy.to_mut()["kind"] = "StatefulSet".into();
-        assert!(matches!(copy, Object::Whole(_)));
+        assert!(matches!(copy.0, Repr::Whole(_)));
         assert_eq!(copy.tree()["metadata"]["name"], "executor-a");
         assert_eq!(copy.tree()["kind"], "StatefulSet");
         assert_eq!(p["kind"], "Deployment", "the prototype is not changed");
@@ -617,19 +681,21 @@ mod tests {
     fn a_shared_prototype_is_changed_once_for_all_its_copies() {
         let p = prototype();
         let mut objects = [
-            Object::copy(&p, "executor-a", "batches"),
+            copy(&p, "executor-a", "batches"),
             Object::new(serde_yaml::from_str("kind: ConfigMap").unwrap()),
-            Object::copy(&p, "executor-b", "codeintel"),
+            copy(&p, "executor-b", "codeintel"),
         ];
         let calls = Cell::new(0);
         change_each(objects.iter_mut(), |v| {
             calls.set(calls.get() + 1);
             v["metadata"]["namespace"] = "sg".into();
         });
+        // Debug builds also change every copy's tree, to compare.
+        let compared = if cfg!(debug_assertions) { 2 } else { 0 };
         assert_eq!(
             calls.get(),
-            2,
-            "once for the prototype, once for the ConfigMap"
+            3 + compared,
+            "once for the prototype, once for the first copy's tree, once for the ConfigMap"
         );
         assert!(objects[0].same_prototype(&objects[2]));
         for (object, name) in [(&objects[0], "executor-a"), (&objects[2], "executor-b")] {
@@ -638,5 +704,21 @@ mod tests {
         }
         assert_eq!(objects[1].tree()["metadata"]["namespace"], "sg");
         assert!(p.get("metadata").unwrap().get("namespace").is_none());
+    }
+
+    /// A change that puts a stand-in in (a config value equal to one) is made to each copy.
+    #[test]
+    fn a_change_that_adds_a_stand_in_is_made_to_each_copy() {
+        let p = prototype();
+        let mut objects = [
+            copy(&p, "executor-a", "batches"),
+            copy(&p, "executor-b", "codeintel"),
+        ];
+        change_each(objects.iter_mut(), |v| v["note"] = N.into());
+        for (object, name) in objects.iter().zip(["executor-a", "executor-b"]) {
+            assert!(matches!(object.0, Repr::Whole(_)));
+            assert_eq!(object.tree()["note"], N);
+            assert_eq!(object.tree()["metadata"]["name"], name);
+        }
     }
 }

@@ -1,14 +1,13 @@
 //! Renders the stack: the base objects, and for each optional layer the config switches on,
 //! its extra objects and its strategic-merge patches. One function per part of the stack.
 
-use super::context::{checksum, value, Extra, Renderer};
-use super::object::{change_each, named_prototype, Object, NAME_STAND_IN, QUEUE_STAND_IN};
+use super::context::{checksum, value, Renderer};
+use super::object::{change_each, Object};
 use super::patch::set_namespace;
+use super::per_worker::per_worker;
 use super::templates::{RenderError, ALERT_RULES};
-use super::yaml_out::to_yaml;
-use crate::config::model::{Config, Password, PodSettings, Scratch, Worker};
+use crate::config::model::{Config, Password, PodSettings, Scratch};
 use crate::k8s::resid::ResId;
-use crate::parallel;
 use minijinja::value::Value as JinjaValue;
 use serde_json::{json, Map, Value};
 
@@ -54,7 +53,9 @@ pub fn render_stack(c: &Config) -> Result<Stack, RenderError> {
     let r = Renderer::new(c);
     let mut base = base_objects(&r)?;
     let pod_annotations = pod_annotations(c, &base);
-    let deployments = deployments(&r, &c.workers, std::slice::from_ref(&pod_annotations))?;
+    let deployments = per_worker(&c.workers, |w| {
+        r.worker(DEPLOYMENT, w, std::slice::from_ref(&pod_annotations))
+    })?;
     let mut layers = Vec::new();
     if c.registry.is_some() {
         layers.push(registry_layer(&r)?);
@@ -89,21 +90,17 @@ pub fn render_stack(c: &Config) -> Result<Stack, RenderError> {
         layers.push(layer);
     }
     if c.drain.disruption_budget.is_some() {
-        // One budget per executor Deployment, selecting its pods only (its name is also in
-        // the selector, so each is rendered, not copied).
+        // One budget per executor Deployment, selecting its pods only, through the one path
+        // for per-worker objects: its name and selector are the worker's.
         layers.push(Layer {
             name: "disruption-budget",
-            resources: c
-                .workers
-                .iter()
-                .map(|w| {
-                    r.worker(
-                        "overlays/disruption-budget/executor.PodDisruptionBudget.yaml.j2",
-                        w,
-                        &[],
-                    )
-                })
-                .collect::<Result<_, _>>()?,
+            resources: per_worker(&c.workers, |w| {
+                r.worker(
+                    "overlays/disruption-budget/executor.PodDisruptionBudget.yaml.j2",
+                    w,
+                    &[],
+                )
+            })?,
             patches: Vec::new(),
         });
     }
@@ -226,126 +223,9 @@ fn dind_layers(r: &Renderer<'_>) -> Result<Vec<Layer>, RenderError> {
         .collect()
 }
 
-/// One Deployment per worker. Workers that differ only in their name and queue share a
-/// shape (the queue variable, replicas, resources, env): its Deployment is rendered once
-/// with stand-ins for those two strings, and each worker's is a copy (`Object::Copy`), so a
-/// thousand queues of one shape cost two renders and one tree. The first worker of each
-/// shape is also rendered directly and must come out the same, else (a template that uses
-/// the name other than as a whole value) every worker of the shape is rendered directly;
-/// debug builds compare every copy.
-fn deployments(
-    r: &Renderer<'_>,
-    workers: &[Worker],
-    extra: Extra<'_>,
-) -> Result<Vec<Rendered>, RenderError> {
-    // Each shape's first worker and its number of workers, in the workers' order.
-    let mut shapes: std::collections::HashMap<String, usize> = Default::default();
-    let mut firsts: Vec<(&Worker, usize)> = Vec::new();
-    let mut shape_of = Vec::with_capacity(workers.len());
-    for w in workers {
-        let key = serde_json::to_string(&(w.queue_var, w.replicas, &w.resources, &w.env))
-            .expect("a worker serializes");
-        let shape = *shapes.entry(key).or_insert(firsts.len());
-        if shape == firsts.len() {
-            firsts.push((w, 0));
-        }
-        firsts[shape].1 += 1;
-        shape_of.push(shape);
-    }
-    // A shape of one worker is rendered directly: a copy would cost a render more.
-    let mut prototypes: Vec<Option<Rendered>> = Vec::with_capacity(firsts.len());
-    for (first, count) in firsts {
-        if count == 1 {
-            prototypes.push(None);
-            continue;
-        }
-        let stand_in = Worker {
-            name: NAME_STAND_IN.into(),
-            queue_value: QUEUE_STAND_IN.into(),
-            ..first.clone()
-        };
-        let direct = r.worker(DEPLOYMENT, first, extra)?;
-        let prototype = r.worker(DEPLOYMENT, &stand_in, extra).ok();
-        // Compared as text: YAML maps compare equal in any key order, the output does not.
-        let same = |p: &Rendered| {
-            to_yaml(&filled(p, first).object.tree()) == to_yaml(&direct.object.tree())
-        };
-        prototypes.push(prototype.filter(same));
-    }
-    // Copies need no threads; workers of a shape of their own are rendered on every core.
-    let singles: Vec<&Worker> = shape_of
-        .iter()
-        .zip(workers)
-        .filter(|(shape, _)| prototypes[**shape].is_none())
-        .map(|(_, w)| w)
-        .collect();
-    let mut rendered = parallel::map(&singles, |w| r.worker(DEPLOYMENT, w, extra)).into_iter();
-    shape_of
-        .iter()
-        .zip(workers)
-        .map(|(shape, w)| match &prototypes[*shape] {
-            Some(prototype) => {
-                let copy = filled(prototype, w);
-                debug_assert_eq!(Some(&copy), r.worker(DEPLOYMENT, w, extra).ok().as_ref());
-                Ok(copy)
-            }
-            None => rendered.next().expect("one render per single worker"),
-        })
-        .collect()
-}
-
-/// A worker's copy of its shape's Deployment.
-fn filled(prototype: &Rendered, worker: &Worker) -> Rendered {
-    let Object::Whole(tree) = &prototype.object else {
-        unreachable!("a prototype is rendered whole");
-    };
-    let mut id = prototype.id.clone();
-    id.name.clone_from(&worker.name);
-    Rendered {
-        id,
-        object: Object::copy(tree, &worker.name, &worker.queue_value),
-    }
-}
-
-/// A patch for every worker that differs only in the worker's name: rendered once (for
-/// the first worker), then copied under each name (`named_prototype`), so many queues cost
-/// one render and one tree.
-fn per_worker(
-    workers: &[Worker],
-    render: impl FnOnce(&Worker) -> Result<Rendered, RenderError>,
-) -> Result<Vec<Rendered>, RenderError> {
-    let Some(first) = workers.first() else {
-        return Ok(Vec::new());
-    };
-    let once = render(first)?;
-    let Some(prototype) = named_prototype(&once.object.tree()) else {
-        return Ok(workers.iter().map(|w| renamed(&once, &w.name)).collect());
-    };
-    Ok(workers
-        .iter()
-        .map(|w| {
-            let mut id = once.id.clone();
-            id.name.clone_from(&w.name);
-            Rendered {
-                id,
-                object: Object::copy(&prototype, &w.name, &w.queue_value),
-            }
-        })
-        .collect())
-}
-
-/// A copy of a rendered object under another name.
-fn renamed(r: &Rendered, name: &str) -> Rendered {
-    let mut copy = r.clone();
-    if let Some(serde_yaml::Value::Mapping(meta)) = copy.object.to_mut().get_mut("metadata") {
-        meta.insert("name".into(), name.into());
-    }
-    copy.id.name = name.to_string();
-    copy
-}
-
-/// One KEDA ScaledObject per executor Deployment that autoscales, rendered for each worker
-/// directly (a handful of small objects, each with its own query).
+/// One KEDA ScaledObject per executor Deployment that autoscales, through the one path for
+/// per-worker objects (each worker's query names its own queues, so each is rendered for
+/// its worker).
 fn autoscaling_layer(r: &Renderer<'_>) -> Result<Option<Layer>, RenderError> {
     const TEMPLATE: &str = "overlays/autoscaling/executor.ScaledObject.yaml.j2";
     let c = r.config();
@@ -353,12 +233,13 @@ fn autoscaling_layer(r: &Renderer<'_>) -> Result<Option<Layer>, RenderError> {
         return Ok(None);
     };
     let extra = [("autoscaling", value(autoscaling))];
-    let resources = c
+    let scaled: Vec<_> = c
         .workers
         .iter()
         .filter(|w| w.scaling.is_some())
-        .map(|w| r.worker(TEMPLATE, w, &extra))
-        .collect::<Result<Vec<_>, _>>()?;
+        .cloned()
+        .collect();
+    let resources = per_worker(&scaled, |w| r.worker(TEMPLATE, w, &extra))?;
     Ok(Some(Layer {
         name: "autoscaling",
         resources,
@@ -490,14 +371,33 @@ fn add_annotations(
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::config::load::load;
+    use crate::render::object::tests::{N, Q};
 
-    /// Workers of one shape keep one tree between them, through the namespace and the
-    /// common annotations, and each still reads as its own Deployment.
+    /// A config: the KRM `metadata` (a flow mapping), the frontend and more `spec` keys
+    /// (lines indented by four go on `executor`, by two make sections of their own), and
+    /// `queues` (list items indented by four).
+    pub(in crate::render) fn config(metadata: &str, spec: &str, queues: &str) -> Config {
+        let text = format!(
+            "apiVersion: sg-executor-gen/v1alpha1
+kind: ExecutorDeployment
+metadata: {metadata}
+spec:
+  executor:
+    frontendUrl: https://sg.example.com
+    frontendExistingSecret: executor-frontend
+{spec}  queues:
+{queues}"
+        );
+        load(&text, &Default::default()).expect("loads").config
+    }
+
+    /// Alike workers keep one tree between them, through the namespace and the common
+    /// annotations, and each still reads as its own Deployment.
     #[test]
-    fn workers_of_one_shape_share_one_tree() {
+    fn alike_workers_share_one_tree() {
         let queues: String = (0..50)
             .map(|i| {
                 format!(
@@ -506,10 +406,11 @@ mod tests {
                 )
             })
             .collect();
-        let text = format!(
-            "apiVersion: sg-executor-gen/v1alpha1\nkind: ExecutorDeployment\nmetadata: {{name: executor, namespace: sg, annotations: {{team: code}}}}\nspec:\n  executor:\n    frontendUrl: https://sg.example.com\n    frontendExistingSecret: executor-frontend\n  queues:\n{queues}"
+        let config = config(
+            "{name: executor, namespace: sg, annotations: {team: code}}",
+            "",
+            &queues,
         );
-        let config = load(&text, &Default::default()).expect("loads").config;
         let stack = render_stack(&config).expect("renders");
         let workers: Vec<&Rendered> = stack
             .base
@@ -540,22 +441,11 @@ mod tests {
     /// (its prototype is not shared then), as it would if each were rendered on its own.
     #[test]
     fn a_config_value_equal_to_a_stand_in_is_kept_as_written() {
-        let text = r#"apiVersion: sg-executor-gen/v1alpha1
-kind: ExecutorDeployment
-metadata:
-  name: executor
-  annotations:
-    n: "\uF8FFsg-executor-gen worker name\uF8FF"
-    q: "\uF8FFsg-executor-gen worker queue\uF8FF"
-spec:
-  executor:
-    frontendUrl: https://sg.example.com
-    frontendExistingSecret: executor-frontend
-  queues:
-    - {name: a, queueName: batches}
-    - {name: b, queueName: batches}
-"#;
-        let config = load(text, &Default::default()).expect("loads").config;
+        let config = config(
+            r#"{name: executor, annotations: {n: "\uF8FFsg-executor-gen worker name\uF8FF", q: "\uF8FFsg-executor-gen worker queue\uF8FF"}}"#,
+            "",
+            "    - {name: a, queueName: batches}\n    - {name: b, queueName: batches}\n",
+        );
         let stack = render_stack(&config).expect("renders");
         let workers: Vec<&Rendered> = stack
             .base
@@ -570,8 +460,8 @@ spec:
         for w in workers {
             let tree = w.object.tree();
             for at in [&tree["metadata"], &tree["spec"]["template"]["metadata"]] {
-                assert_eq!(at["annotations"]["n"], NAME_STAND_IN, "{}", w.id);
-                assert_eq!(at["annotations"]["q"], QUEUE_STAND_IN, "{}", w.id);
+                assert_eq!(at["annotations"]["n"], N, "{}", w.id);
+                assert_eq!(at["annotations"]["q"], Q, "{}", w.id);
             }
             assert_eq!(tree["metadata"]["name"], w.id.name.as_str());
         }

@@ -51,13 +51,67 @@ pub const ALERT_RULES: &str = include_str!(concat!(
     "/overlays/alerts/executors_rules.yml"
 ));
 
-/// A bug in a template or in the context given to it: the tool's fault, never the admin's.
+/// Templates only the tests render: an object per worker that holds the worker's strings
+/// in several fields, as one that names its worker's Deployment would (a scaler, a
+/// disruption budget), and one that derives a string from them.
+#[cfg(test)]
+pub(super) const TEST_TEMPLATES: &[(&str, &str)] = &[
+    (
+        "test/worker-probe.ScaledObject.yaml.j2",
+        "apiVersion: keda.sh/v1alpha1
+kind: ScaledObject
+metadata:
+  name: {{ worker.name }}
+  labels: {{ worker_selector }}
+spec:
+  scaleTargetRef:
+    name: {{ worker.name }}
+  selector:
+    matchLabels: {{ worker_selector }}
+  minReplicaCount: {{ worker.replicas }}
+  triggers:
+    - type: prometheus
+      metadata:
+        query: {{ worker.queue_value }}
+        queue: {{ worker.queue_value }}
+",
+    ),
+    (
+        "test/worker-derived.ScaledObject.yaml.j2",
+        "apiVersion: keda.sh/v1alpha1
+kind: ScaledObject
+metadata:
+  name: {{ worker.name ~ \"-scaler\" }}
+spec:
+  scaleTargetRef:
+    name: {{ worker.name }}
+  triggers:
+    - type: prometheus
+      metadata:
+        query: {{ \"queue=\" ~ worker.queue_value }}
+",
+    ),
+];
+
+/// Every template, those only the tests render included.
+fn embedded() -> impl Iterator<Item = &'static (&'static str, &'static str)> {
+    #[cfg(test)]
+    let tests = TEST_TEMPLATES;
+    #[cfg(not(test))]
+    let tests: &[(&str, &str)] = &[];
+    TEMPLATES.iter().chain(tests)
+}
+
+/// A bug in a template, in the context given to it or in the layers' patches: the tool's
+/// fault, never the admin's.
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
     #[error("internal error: template {template} failed: {message}; please file an issue")]
     Template { template: String, message: String },
     #[error("internal error: template {template} did not produce one YAML mapping: {message}; please file an issue")]
     NotAnObject { template: String, message: String },
+    #[error("internal error: the stack's objects and patches do not fit together; please file an issue with your config\n{}", .problems.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n"))]
+    Assemble { problems: Vec<String> },
 }
 
 pub fn environment() -> Environment<'static> {
@@ -85,8 +139,7 @@ pub fn environment() -> Environment<'static> {
     // Compiled when first used: a stack uses a few of them, and compiling all would take a
     // third of a small stack's time.
     env.set_loader(|name| {
-        Ok(TEMPLATES
-            .iter()
+        Ok(embedded()
             .find(|(n, _)| *n == name)
             .map(|(_, source)| source.to_string()))
     });

@@ -205,10 +205,12 @@ fn get<'a>(v: &'a Value, path: &[&str]) -> Option<&'a Value> {
     path.iter().try_fold(v, |v, k| v.get(*k))
 }
 
+/// A container by name, in `containers` or `initContainers` (native sidecars among them).
 fn container<'a>(deployment: &'a Value, name: &str) -> Option<&'a Value> {
-    get(deployment, &["spec", "template", "spec", "containers"])?
-        .as_sequence()?
+    ["containers", "initContainers"]
         .iter()
+        .filter_map(|list| get(deployment, &["spec", "template", "spec", list])?.as_sequence())
+        .flatten()
         .find(|c| c.get("name").and_then(Value::as_str) == Some(name))
 }
 

@@ -1,6 +1,6 @@
 //! The rows of the chart-key table, in the README's order. Each key's default is built from
 //! `config::defaults` or the pinned images in `config::model`, the values validation uses;
-//! `becomes` says where the key ends up, and `tests/key_docs.rs` renders each default to
+//! `becomes` says where the key ends up, and `tests/key_defaults.rs` renders each default to
 //! check that it really does.
 
 use super::Becomes::{Env, Field, Layer, PartOf};
