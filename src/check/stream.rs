@@ -11,6 +11,7 @@ use crate::config::source::{parse_document, Node, Segment};
 use crate::diagnostic::{Location, Problem};
 use crate::k8s::resid::ResId;
 use crate::render::object::Object;
+use crate::yaml::{self, Limits, Schema};
 use serde_yaml::Value;
 use std::collections::{HashMap, HashSet};
 
@@ -89,21 +90,29 @@ fn documents(
     source: u16,
     docs: &mut Vec<(Document, Value)>,
 ) -> Result<(), StreamError> {
+    // Read within the limits every reader of untrusted YAML keeps, values as kubectl
+    // reads them (`crate::yaml`); each document's text is found below by its first line.
+    let mut parsed: HashMap<usize, Value> = yaml::documents(text, Schema::Kubectl, Limits::STREAM)
+        .map_err(|mut problem| {
+            problem.at = problem.at.map(|at| at.in_source(source));
+            if problem.hint.is_none() {
+                problem =
+                    problem.hint("pass the output of kubectl kustomize, or a file of manifests");
+            }
+            StreamError { problem }
+        })?
+        .into_iter()
+        .filter(|d| !d.value.is_null())
+        .map(|d| (d.line, d.value))
+        .collect();
     let mut start_line = 1;
     let mut start_byte = 0;
     let mut chunk = String::new();
-    let flush = |chunk: &mut String,
-                 line: usize,
-                 range: std::ops::Range<usize>,
-                 docs: &mut Vec<(Document, Value)>| {
-        let value: Value = serde_yaml::from_str(chunk).map_err(|e| {
-            let at = e.location().map_or(line, |l| line + l.line() - 1);
-            StreamError {
-                problem: Problem::error(format!("not YAML: {e}"))
-                    .at(Location::new(at, 1).in_source(source))
-                    .hint("pass the output of kubectl kustomize, or a file of manifests"),
-            }
-        })?;
+    let mut flush = |chunk: &mut String,
+                     line: usize,
+                     range: std::ops::Range<usize>,
+                     docs: &mut Vec<(Document, Value)>| {
+        let value = parsed.remove(&line).unwrap_or(Value::Null);
         chunk.clear();
         match value {
             Value::Null => {}
@@ -148,6 +157,14 @@ fn documents(
         chunk.push('\n');
     }
     flush(&mut chunk, start_line, start_byte..text.len(), docs)?;
+    if !parsed.is_empty() {
+        return Err(StreamError {
+            problem: Problem::error(
+                "internal error: a document was read but not found in the text; please file an issue",
+            )
+            .at(Location::new(1, 1).in_source(source)),
+        });
+    }
     Ok(())
 }
 
