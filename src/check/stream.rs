@@ -92,31 +92,34 @@ fn documents(
 ) -> Result<(), StreamError> {
     // Read within the limits every reader of untrusted YAML keeps, values as kubectl
     // reads them (`crate::yaml`); each document's text is found below by its first line.
-    let mut parsed: HashMap<usize, Value> = yaml::documents(text, Schema::Kubectl, Limits::STREAM)
-        .map_err(|mut problem| {
-            problem.at = problem.at.map(|at| at.in_source(source));
-            if problem.hint.is_none() {
-                problem =
-                    problem.hint("pass the output of kubectl kustomize, or a file of manifests");
-            }
-            StreamError { problem }
-        })?
-        .into_iter()
-        .filter(|d| !d.value.is_null())
-        .map(|d| (d.line, d.value))
-        .collect();
+    let mut parsed: std::collections::BTreeMap<usize, Value> =
+        yaml::documents(text, Schema::Kubectl, Limits::STREAM)
+            .map_err(|mut problem| {
+                problem.at = problem.at.map(|at| at.in_source(source));
+                if problem.hint.is_none() {
+                    problem = problem
+                        .hint("pass the output of kubectl kustomize, or a file of manifests");
+                }
+                StreamError { problem }
+            })?
+            .into_iter()
+            .filter(|d| !d.value.is_null())
+            .map(|d| (d.line, d.value))
+            .collect();
     let mut start_line = 1;
     let mut start_byte = 0;
     let mut chunk = String::new();
+    // The documents read from the lines `from..to` (a JSON stream has several, no `---`).
     let mut flush = |chunk: &mut String,
-                     line: usize,
+                     from: usize,
+                     to: usize,
                      range: std::ops::Range<usize>,
                      docs: &mut Vec<(Document, Value)>| {
-        let value = parsed.remove(&line).unwrap_or(Value::Null);
         chunk.clear();
-        match value {
-            Value::Null => {}
-            value if is_list(&value) => {
+        let lines: Vec<usize> = parsed.range(from..to).map(|(l, _)| *l).collect();
+        for line in lines {
+            let value = parsed.remove(&line).unwrap_or(Value::Null);
+            if is_list(&value) {
                 let items = value.get("items").and_then(Value::as_sequence);
                 for (i, item) in items.into_iter().flatten().enumerate() {
                     let doc = Document {
@@ -127,18 +130,17 @@ fn documents(
                     };
                     docs.push((doc, item.clone()));
                 }
-            }
-            value => {
+            } else {
                 let doc = Document {
                     source,
                     line,
-                    text: range,
+                    text: range.clone(),
                     item: None,
                 };
                 docs.push((doc, value));
             }
         }
-        Ok(())
+        Ok::<(), StreamError>(())
     };
     let mut byte = 0;
     for (i, line) in text.split_inclusive('\n').enumerate() {
@@ -148,7 +150,13 @@ fn documents(
         let marker = content.starts_with("---")
             && content[3..].chars().next().is_none_or(char::is_whitespace);
         if marker || content == "..." {
-            flush(&mut chunk, start_line, start_byte..byte - line.len(), docs)?;
+            flush(
+                &mut chunk,
+                start_line,
+                i + 2,
+                start_byte..byte - line.len(),
+                docs,
+            )?;
             start_line = i + 2;
             start_byte = byte;
             continue;
@@ -156,7 +164,13 @@ fn documents(
         chunk.push_str(content);
         chunk.push('\n');
     }
-    flush(&mut chunk, start_line, start_byte..text.len(), docs)?;
+    flush(
+        &mut chunk,
+        start_line,
+        usize::MAX,
+        start_byte..text.len(),
+        docs,
+    )?;
     if !parsed.is_empty() {
         return Err(StreamError {
             problem: Problem::error(
