@@ -19,3 +19,4 @@ pub mod krm;
 pub mod parallel;
 pub mod pipeline;
 pub mod render;
+pub mod yaml;

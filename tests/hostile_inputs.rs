@@ -1,6 +1,10 @@
-//! Inputs a transcript cannot hold: a named pipe, and configs generated large on purpose.
-//! Each must be refused at once, with its located message, in bounded time and memory;
-//! the binary runs under a deadline, so a hang fails the test instead of blocking it.
+//! Inputs a transcript cannot hold: a named pipe, configs generated large on purpose, and
+//! streams built to exhaust a YAML reader (alias bombs, deep nesting, a million tiny
+//! documents, dense values, more than the size limit) for every reader of untrusted YAML:
+//! `check`, `fn` and the config. Each must be refused at once, with its located message,
+//! in bounded time and memory: the binary runs under a deadline (a hang fails the test
+//! instead of blocking it) and an address-space limit (`prlimit`), and its peak memory is
+//! measured (`/usr/bin/time`) against the bound the README states.
 
 use crate::common;
 
@@ -11,6 +15,7 @@ use std::time::{Duration, Instant};
 /// How one run of the binary ended.
 struct Timed {
     code: Option<i32>,
+    stdout: String,
     stderr: String,
     elapsed: Duration,
     /// Peak resident memory, when `/usr/bin/time` is there to measure it.
@@ -19,21 +24,46 @@ struct Timed {
 
 /// Runs the binary with `args` in `cwd`, killing it after `deadline`.
 fn run_with_deadline(cwd: &Path, args: &[&str], deadline: Duration) -> Timed {
+    run_bounded(cwd, args, None, deadline, None)
+}
+
+/// Runs the binary with `args` in `cwd`, standard input from `stdin` (else none), killing
+/// it after `deadline`; with `address_space`, under that limit (`prlimit --as`), so an
+/// unbounded reader dies instead of taking the machine's memory.
+fn run_bounded(
+    cwd: &Path,
+    args: &[&str],
+    stdin: Option<&Path>,
+    deadline: Duration,
+    address_space: Option<u64>,
+) -> Timed {
     let time = Path::new("/usr/bin/time");
     let bin = env!("CARGO_BIN_EXE_sg-executor-gen");
     let measured = cwd.join("time.out");
-    let mut command = if time.exists() {
-        let mut c = Command::new(time);
-        c.arg("-f").arg("%M").arg("-o").arg(&measured).arg(bin);
-        c
-    } else {
-        Command::new(bin)
-    };
+    let mut words: Vec<String> = Vec::new();
+    if time.exists() {
+        words.extend(["/usr/bin/time", "-f", "%M", "-o"].map(String::from));
+        words.push(measured.display().to_string());
+    }
+    if let Some(bytes) = address_space {
+        assert!(
+            Command::new("prlimit").arg("--version").output().is_ok(),
+            "prlimit (util-linux) is needed to bound the tool's memory"
+        );
+        words.extend(["prlimit".to_string(), format!("--as={bytes}"), "--".into()]);
+    }
+    words.push(bin.to_string());
+    let mut command = Command::new(&words[0]);
+    command.args(&words[1..]);
+    let stdout_path = cwd.join("stdout.out");
     let mut child = command
         .args(args)
         .current_dir(cwd)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
+        .stdin(match stdin {
+            Some(path) => Stdio::from(std::fs::File::open(path).unwrap()),
+            None => Stdio::null(),
+        })
+        .stdout(Stdio::from(std::fs::File::create(&stdout_path).unwrap()))
         .stderr(Stdio::piped())
         .spawn()
         .expect("the binary runs");
@@ -45,8 +75,11 @@ fn run_with_deadline(cwd: &Path, args: &[&str], deadline: Duration) -> Timed {
             let max_rss_kib = std::fs::read_to_string(&measured)
                 .ok()
                 .and_then(|t| t.lines().last()?.trim().parse().ok());
+            // /usr/bin/time reports a signal as exit status 128 + N.
+            let code = status.code().filter(|c| !(time.exists() && *c > 128));
             return Timed {
-                code: status.code(),
+                code,
+                stdout: std::fs::read_to_string(&stdout_path).unwrap_or_default(),
                 stderr,
                 elapsed: started.elapsed(),
                 max_rss_kib,
@@ -213,4 +246,166 @@ fn a_config_file_name_with_a_newline_never_reaches_a_generated_file() {
             );
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// Streams built to exhaust a YAML reader
+// ---------------------------------------------------------------------------------------
+
+/// The README's bound on peak memory for a stream of `len` bytes: 24 times its size, plus
+/// 32 MiB (the worst measured is about 18 times, plus the binary's own 30 MiB).
+fn memory_bound_kib(len: usize) -> u64 {
+    (24 * len as u64 + (32 << 20)) / 1024
+}
+
+/// An address-space limit that an unbounded reader hits long before the machine does.
+const ADDRESS_SPACE: u64 = 2 << 30;
+
+/// Runs `args` on `text`, under the address-space limit: from a file (`-f FILE` added),
+/// or, for `fn` and a `-f -`, from standard input. The run must end with `code`, say
+/// `message` (on stderr, or in the results `fn` prints) and stay within the memory bound.
+fn assert_refused_within_bounds(what: &str, args: &[&str], text: &str, code: i32, message: &str) {
+    let dir = TempDir::new("stream");
+    let file = dir.0.join("input.yaml");
+    std::fs::write(&file, text).unwrap();
+    let from_stdin = args[0] == "fn" || args.contains(&"-");
+    let mut args: Vec<&str> = args.to_vec();
+    if !from_stdin {
+        args.extend(["-f", "input.yaml"]);
+    }
+    let stdin = from_stdin.then_some(file.as_path());
+    let run = run_bounded(
+        &dir.0,
+        &args,
+        stdin,
+        Duration::from_secs(300),
+        Some(ADDRESS_SPACE),
+    );
+    let said = format!("{}{}", run.stderr, run.stdout);
+    assert_eq!(
+        run.code,
+        Some(code),
+        "{what}: {args:?} ended with {:?} after {:?}: {}",
+        run.code,
+        run.elapsed,
+        said.chars().take(2000).collect::<String>()
+    );
+    assert!(said.contains(message), "{what}: {said}");
+    let bound = memory_bound_kib(text.len());
+    let rss = run
+        .max_rss_kib
+        .expect("/usr/bin/time measures the peak memory");
+    eprintln!(
+        "{what}: {} bytes, refused in {:?}, peak {} KiB (bound {bound} KiB)",
+        text.len(),
+        run.elapsed,
+        rss
+    );
+    assert!(
+        rss <= bound,
+        "{what}: peak {rss} KiB, more than {bound} KiB"
+    );
+}
+
+/// An anchor of `n` scalars, then `aliases` aliases of it: about 2 bytes a copy of `n`.
+fn alias_bomb(indent: &str, n: usize, aliases: usize) -> String {
+    format!(
+        "{indent}a: &a [{}x]\n{indent}b: [{}*a]\n",
+        "x,".repeat(n - 1),
+        "*a,".repeat(aliases - 1)
+    )
+}
+
+const OBJECT: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n";
+
+fn list(items: &str) -> String {
+    format!(
+        "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {{name: x}}\n  data:\n{items}functionConfig: {{kind: ExecutorDeployment}}\n"
+    )
+}
+
+/// 1 MB of aliases asked `check` for 2.9 GB and `fn` for more than 4 GB: an alias now
+/// costs what it copies, and the copies may add no more than the text writes out.
+#[test]
+fn an_alias_bomb_is_refused_within_bounds_by_every_reader() {
+    let copies = "its aliases copy more than the stream writes out";
+    let check = format!("{OBJECT}data:\n{}", alias_bomb("  ", 100_000, 300_000));
+    assert_refused_within_bounds("check", &["check"], &check, 2, copies);
+    let items = list(&alias_bomb("    ", 100_000, 300_000));
+    assert_refused_within_bounds("fn", &["fn"], &items, 1, copies);
+    // The config reader had its limits already; they hold.
+    let config = format!("{}{}", common::CONFIG, alias_bomb("", 10_000, 100_000));
+    assert_refused_within_bounds("render", &["render"], &config, 2, "expands to more than");
+}
+
+/// Nesting cost the square of its depth: 200 KB took 29 s. It is refused at depth 100,
+/// before the parser reads deeper.
+#[test]
+fn deep_nesting_is_refused_at_once_by_every_reader() {
+    let flow = format!("a: {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
+    let block: String = (0..600).map(|i| format!("{}a:\n", " ".repeat(i))).collect();
+    for (shape, text) in [("flow", &flow), ("block", &block)] {
+        let what = format!("check, {shape}");
+        assert_refused_within_bounds(&what, &["check"], text, 2, "nests deeper than 100 levels");
+        let items = format!(
+            "    x:\n{}",
+            text.lines()
+                .map(|l| format!("      {l}\n"))
+                .collect::<String>()
+        );
+        let what = format!("fn, {shape}");
+        assert_refused_within_bounds(
+            &what,
+            &["fn"],
+            &list(&items),
+            1,
+            "nests deeper than 100 levels",
+        );
+        let what = format!("render, {shape}");
+        assert_refused_within_bounds(
+            &what,
+            &["render"],
+            &format!("{}{text}", common::CONFIG),
+            2,
+            "nesting deeper than",
+        );
+    }
+}
+
+/// A million tiny documents (61 MB) took 4 GB: a stream holds at most 100,000 documents,
+/// and every document's values count against the stream's.
+#[test]
+fn a_million_tiny_documents_are_refused_within_bounds() {
+    let text = format!("{OBJECT}---\n").repeat(1_000_000);
+    assert_refused_within_bounds("check", &["check"], &text, 2, "more than 100000 documents");
+    let tiny = "a: 1\n---\n".repeat(1_000_000);
+    assert_refused_within_bounds(
+        "check, tinier",
+        &["check", "-f", "-"],
+        &tiny,
+        2,
+        "more than 100000 documents",
+    );
+}
+
+/// Values cost memory whatever their text: a stream may hold one for every 8 bytes of its
+/// text (plus 250,000), so memory stays a multiple of the text.
+#[test]
+fn dense_values_are_refused_within_bounds() {
+    let dense = format!("a: [{}x]\n", "x,".repeat(2_000_000));
+    let maps = "- {a: b}\n".repeat(500_000);
+    let too_many = "too many for its size";
+    assert_refused_within_bounds("check, a dense list", &["check"], &dense, 2, too_many);
+    assert_refused_within_bounds("check, small mappings", &["check"], &maps, 2, too_many);
+    let items: String = format!("    a: [{}x]\n", "x,".repeat(2_000_000));
+    assert_refused_within_bounds("fn, a dense list", &["fn"], &list(&items), 1, too_many);
+}
+
+/// 256 MiB of input was accepted; a stream is at most 64 MiB now, the largest output
+/// `render` makes, and no more is read.
+#[test]
+fn a_stream_larger_than_64_mib_is_refused_without_reading_it_all() {
+    let text = "# padding\n".repeat((64 << 20) / 10 + 1);
+    assert_refused_within_bounds("check", &["check"], &text, 2, "larger than 65536 KiB");
+    assert_refused_within_bounds("fn", &["fn"], &text, 2, "larger than 65536 KiB");
 }

@@ -8,6 +8,7 @@ mod alerts;
 mod architecture;
 mod autoscaling;
 mod chart_keys;
+mod check_as_kubectl;
 mod check_stream;
 mod cli;
 mod completions;

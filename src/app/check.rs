@@ -10,11 +10,9 @@ use crate::check::report;
 use crate::check::stream::{check_streams, StreamReport};
 use crate::cli::{CheckArgs, ReportFormat};
 use crate::diagnostic::{Origin, Origins, Problem};
+use crate::yaml::MAX_STREAM_BYTES;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-
-/// The largest stream read: ten thousand executor Deployments are about 60 MB.
-const MAX_STREAM_BYTES: u64 = 256 << 20;
 
 /// The extensions of manifest files in a directory.
 const MANIFEST_EXTENSIONS: [&str; 3] = ["yaml", "yml", "json"];

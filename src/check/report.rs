@@ -230,7 +230,8 @@ mod tests {
     use super::*;
     use crate::check::stream::check_streams;
 
-    const STREAM: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: n}\n---\napiVersion: x.io/v1\nkind: Foo\nmetadata: {name: f}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d, namespace: n}\nspec:\n  selector: {matchLabels: {app: d}}\n  template:\n    metadata: {labels: {app: d}}\n    spec:\n      containers: [{name: c, image: i, imagePullPolicy: \"<bad>\"}]\n";
+    // `ns`, not `n`: kubectl reads a plain `n` as the boolean false (YAML 1.1).
+    const STREAM: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: ns}\n---\napiVersion: x.io/v1\nkind: Foo\nmetadata: {name: f}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d, namespace: ns}\nspec:\n  selector: {matchLabels: {app: d}}\n  template:\n    metadata: {labels: {app: d}}\n    spec:\n      containers: [{name: c, image: i, imagePullPolicy: \"<bad>\"}]\n";
 
     #[test]
     fn junit_has_a_case_per_object_failed_skipped_or_passed() {
@@ -242,7 +243,7 @@ mod tests {
         );
         assert!(
             xml.contains(
-                "<testcase classname=\"n\" name=\"ConfigMap/a\" file=\"m.yaml\" line=\"1\"/>"
+                "<testcase classname=\"ns\" name=\"ConfigMap/a\" file=\"m.yaml\" line=\"1\"/>"
             ),
             "{xml}"
         );
@@ -251,7 +252,7 @@ mod tests {
             xml.contains("<failure message=\"`&lt;bad&gt;` is not an image pull policy"),
             "{xml}"
         );
-        assert!(xml.contains(">m.yaml:17:40: error: Deployment/d (namespace n) spec.template.spec.containers[0].imagePullPolicy: "), "{xml}");
+        assert!(xml.contains(">m.yaml:17:40: error: Deployment/d (namespace ns) spec.template.spec.containers[0].imagePullPolicy: "), "{xml}");
     }
 
     #[test]
@@ -276,7 +277,7 @@ mod tests {
                 &17.into(),
                 &"Deployment".into(),
                 &"d".into(),
-                &"n".into()
+                &"ns".into()
             )
         );
         assert_eq!(

@@ -11,6 +11,7 @@ use crate::config::source::{parse_document, Node, Segment};
 use crate::diagnostic::{Location, Problem};
 use crate::k8s::resid::ResId;
 use crate::render::object::Object;
+use crate::yaml::{self, Limits, Schema};
 use serde_yaml::Value;
 use std::collections::{HashMap, HashSet};
 
@@ -89,25 +90,36 @@ fn documents(
     source: u16,
     docs: &mut Vec<(Document, Value)>,
 ) -> Result<(), StreamError> {
+    // Read within the limits every reader of untrusted YAML keeps, values as kubectl
+    // reads them (`crate::yaml`); each document's text is found below by its first line.
+    let mut parsed: std::collections::BTreeMap<usize, Value> =
+        yaml::documents(text, Schema::Kubectl, Limits::STREAM)
+            .map_err(|mut problem| {
+                problem.at = problem.at.map(|at| at.in_source(source));
+                if problem.hint.is_none() {
+                    problem = problem
+                        .hint("pass the output of kubectl kustomize, or a file of manifests");
+                }
+                StreamError { problem }
+            })?
+            .into_iter()
+            .filter(|d| !d.value.is_null())
+            .map(|d| (d.line, d.value))
+            .collect();
     let mut start_line = 1;
     let mut start_byte = 0;
     let mut chunk = String::new();
-    let flush = |chunk: &mut String,
-                 line: usize,
-                 range: std::ops::Range<usize>,
-                 docs: &mut Vec<(Document, Value)>| {
-        let value: Value = serde_yaml::from_str(chunk).map_err(|e| {
-            let at = e.location().map_or(line, |l| line + l.line() - 1);
-            StreamError {
-                problem: Problem::error(format!("not YAML: {e}"))
-                    .at(Location::new(at, 1).in_source(source))
-                    .hint("pass the output of kubectl kustomize, or a file of manifests"),
-            }
-        })?;
+    // The documents read from the lines `from..to` (a JSON stream has several, no `---`).
+    let mut flush = |chunk: &mut String,
+                     from: usize,
+                     to: usize,
+                     range: std::ops::Range<usize>,
+                     docs: &mut Vec<(Document, Value)>| {
         chunk.clear();
-        match value {
-            Value::Null => {}
-            value if is_list(&value) => {
+        let lines: Vec<usize> = parsed.range(from..to).map(|(l, _)| *l).collect();
+        for line in lines {
+            let value = parsed.remove(&line).unwrap_or(Value::Null);
+            if is_list(&value) {
                 let items = value.get("items").and_then(Value::as_sequence);
                 for (i, item) in items.into_iter().flatten().enumerate() {
                     let doc = Document {
@@ -118,18 +130,17 @@ fn documents(
                     };
                     docs.push((doc, item.clone()));
                 }
-            }
-            value => {
+            } else {
                 let doc = Document {
                     source,
                     line,
-                    text: range,
+                    text: range.clone(),
                     item: None,
                 };
                 docs.push((doc, value));
             }
         }
-        Ok(())
+        Ok::<(), StreamError>(())
     };
     let mut byte = 0;
     for (i, line) in text.split_inclusive('\n').enumerate() {
@@ -139,7 +150,13 @@ fn documents(
         let marker = content.starts_with("---")
             && content[3..].chars().next().is_none_or(char::is_whitespace);
         if marker || content == "..." {
-            flush(&mut chunk, start_line, start_byte..byte - line.len(), docs)?;
+            flush(
+                &mut chunk,
+                start_line,
+                i + 2,
+                start_byte..byte - line.len(),
+                docs,
+            )?;
             start_line = i + 2;
             start_byte = byte;
             continue;
@@ -147,7 +164,21 @@ fn documents(
         chunk.push_str(content);
         chunk.push('\n');
     }
-    flush(&mut chunk, start_line, start_byte..text.len(), docs)?;
+    flush(
+        &mut chunk,
+        start_line,
+        usize::MAX,
+        start_byte..text.len(),
+        docs,
+    )?;
+    if !parsed.is_empty() {
+        return Err(StreamError {
+            problem: Problem::error(
+                "internal error: a document was read but not found in the text; please file an issue",
+            )
+            .at(Location::new(1, 1).in_source(source)),
+        });
+    }
     Ok(())
 }
 

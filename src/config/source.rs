@@ -311,6 +311,12 @@ struct Builder<'a> {
 impl Builder<'_> {
     fn next(&mut self) -> Result<(Event, Marker), Problem> {
         self.parser.next_token().map_err(|e| {
+            // The scanner looks ahead through flow collections and stops at 255 levels.
+            if e.info() == "recursion limit exceeded" {
+                return Problem::error(format!("nesting deeper than {MAX_DEPTH} levels"))
+                    .at(location(e.marker()))
+                    .hint("flatten the config");
+            }
             let info = e.info().to_string();
             Problem::error(format!("YAML syntax error: {info}"))
                 .at(location(e.marker()))

@@ -27,6 +27,24 @@ const KIND_ORDER: [&str; 15] = [
 /// Kinds that live outside any namespace.
 const CLUSTER_SCOPED: [&str; 2] = ["Namespace", "StorageClass"];
 
+/// Whether two apiVersions of one kind name the same resource on the API server: the
+/// same group, whatever the version, or a group the kind moved between (a Deployment of
+/// `extensions/v1beta1` is the Deployment of `apps/v1` of that name).
+pub fn same_resource(kind: &str, api_version: &str, other: &str) -> bool {
+    let group = |v: &str| v.rsplit_once('/').map_or("", |(g, _)| g).to_string();
+    let (a, b) = (group(api_version), group(other));
+    if a == b {
+        return true;
+    }
+    let moved: &[&str] = match kind {
+        "Deployment" | "DaemonSet" | "ReplicaSet" | "StatefulSet" => &["apps", "extensions"],
+        "NetworkPolicy" | "Ingress" => &["networking.k8s.io", "extensions"],
+        "PodSecurityPolicy" => &["policy", "extensions"],
+        _ => &[],
+    };
+    moved.contains(&a.as_str()) && moved.contains(&b.as_str())
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ResId {
     pub kind: String,
@@ -98,6 +116,24 @@ impl fmt::Display for ResId {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn old_api_versions_name_the_same_resource() {
+        assert!(same_resource("Deployment", "apps/v1", "extensions/v1beta1"));
+        assert!(same_resource("Deployment", "apps/v1", "apps/v1beta2"));
+        assert!(same_resource(
+            "NetworkPolicy",
+            "networking.k8s.io/v1",
+            "extensions/v1beta1"
+        ));
+        assert!(same_resource(
+            "Role",
+            "rbac.authorization.k8s.io/v1",
+            "rbac.authorization.k8s.io/v1beta1"
+        ));
+        assert!(!same_resource("Service", "v1", "serving.knative.dev/v1"));
+        assert!(!same_resource("Deployment", "apps/v1", "example.com/v1"));
+    }
 
     fn id(kind: &str, name: &str) -> ResId {
         ResId {

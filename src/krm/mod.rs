@@ -18,11 +18,11 @@ use crate::diagnostic::{Problem, Severity};
 use crate::pipeline::{self, PipelineError};
 use crate::render::yaml_out::to_yaml;
 use ownership::{Claim, Stack};
-use resource_list::{Out, ResourceList};
+use resource_list::ResourceList;
 use serde_yaml::{Mapping, Value};
 
-/// The largest `ResourceList` read: a package of many stacks and everything else in it.
-pub const MAX_INPUT_BYTES: u64 = 256 << 20;
+/// The largest `ResourceList` read, as every stream of untrusted YAML.
+pub const MAX_INPUT_BYTES: u64 = crate::yaml::MAX_STREAM_BYTES;
 
 /// Annotation prefixes that describe a file to kpt and kustomize, never the stack.
 const FILE_ANNOTATIONS: [&str; 4] = [
@@ -45,12 +45,7 @@ pub fn run(input: &str) -> FnRun {
         Ok(list) => list,
         Err(message) => {
             return FnRun {
-                output: resource_list::write(
-                    "config.kubernetes.io/v1",
-                    0,
-                    &[],
-                    &[result(Severity::Error, &message, None)],
-                ),
+                output: resource_list::results_only(&[result(Severity::Error, &message, None)]),
                 failed: true,
             }
         }
@@ -74,11 +69,14 @@ pub fn run(input: &str) -> FnRun {
         &config.name,
         objects.iter().map(|(id, o)| (*id, o.as_ref())),
     );
+    let mut keep = Vec::with_capacity(list.items.len());
     let mut kept = Vec::new();
     let mut replaced = Vec::new();
     let mut clashes = Vec::new();
     for item in &list.items {
-        match stack.claim(&item.value) {
+        let claim = stack.claim(&item.value);
+        keep.push(!matches!(claim, Claim::Ours));
+        match claim {
             Claim::Theirs => kept.push(item),
             Claim::Ours => replaced.push(&item.value),
             Claim::Clash(what) => {
@@ -91,24 +89,24 @@ pub fn run(input: &str) -> FnRun {
         return unchanged(&list, clashes);
     }
     let new = stack.placed(&replaced, &kept);
-    let mut items: Vec<Out<'_>> = kept.into_iter().map(Out::Kept).collect();
-    items.extend(new.iter().map(Out::New));
-    FnRun {
-        output: resource_list::write(
-            &list.api_version,
-            list.dash_column(),
-            &items,
-            &problems(&generated.warnings, &config),
-        ),
-        failed: false,
+    match list.write(&keep, &new, &problems(&generated.warnings, &config)) {
+        Ok(output) => FnRun {
+            output,
+            failed: false,
+        },
+        Err(message) => unchanged(&list, vec![result(Severity::Error, &message, None)]),
     }
 }
 
 /// The items back as they came, with the results: kpt writes nothing on exit 1.
 fn unchanged(list: &ResourceList, results: Vec<Value>) -> FnRun {
-    let items: Vec<Out<'_>> = list.items.iter().map(Out::Kept).collect();
+    let keep = vec![true; list.items.len()];
+    // Keeping every item cannot cut an anchor out from under an alias.
+    let output = list
+        .write(&keep, &[], &results)
+        .unwrap_or_else(|_| resource_list::results_only(&results));
     FnRun {
-        output: resource_list::write(&list.api_version, list.dash_column(), &items, &results),
+        output,
         failed: results.iter().any(|r| r["severity"] == "error"),
     }
 }

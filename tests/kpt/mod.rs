@@ -10,6 +10,8 @@
 
 use crate::common;
 
+mod passthrough;
+
 use common::{scratch_dir, untouched_tree};
 use serde::Deserialize;
 use serde_yaml::Value;
@@ -24,9 +26,18 @@ const BIN: &str = env!("CARGO_BIN_EXE_sg-executor-gen");
 const TEAM_FILE: &str = "# owned by the platform team\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: team-notes # keep\n  namespace: sourcegraph\ndata:\n  mode: 0644\n  note: \"on\"\n";
 
 fn config(queues: &str, mode: &str) -> String {
+    named_config("ci", queues, mode)
+}
+
+fn named_config(name: &str, queues: &str, mode: &str) -> String {
     format!(
-        "apiVersion: sg-executor-gen/v1alpha1\nkind: ExecutorDeployment\nmetadata:\n  name: ci\n  namespace: sourcegraph\nspec:\n  mode: {mode}\n  executor:\n    frontendUrl: http://sourcegraph-frontend.sourcegraph.svc.cluster.local:30080\n    frontendExistingSecret: fe\n    queueName: batches\n{queues}"
+        "apiVersion: sg-executor-gen/v1alpha1\nkind: ExecutorDeployment\nmetadata:\n  name: {name}\n  namespace: sourcegraph\nspec:\n  mode: {mode}\n  executor:\n    frontendUrl: http://sourcegraph-frontend.sourcegraph.svc.cluster.local:30080\n    frontendExistingSecret: fe\n    queueName: batches\n{queues}"
     )
+}
+
+/// A dind stack `name` in namespace `sourcegraph`, with `queues` (a `  queues:` block).
+fn stack_config(name: &str, queues: &str) -> String {
+    named_config(name, queues, "dind")
 }
 
 const TWO_QUEUES: &str = "  queues:\n    - name: batches\n      queueName: batches\n    - name: codeintel\n      queueName: codeintel\n";
@@ -118,6 +129,19 @@ fn rendered(config: &Path) -> BTreeMap<String, Value> {
     let dir = scratch_dir("kpt-rendered");
     std::fs::write(dir.join("all.yaml"), run.stdout).unwrap();
     objects(&dir, &[])
+}
+
+/// A package `pkg` under a new scratch directory, holding `files` (relative paths).
+fn package_with(name: &str, files: &[(String, String)]) -> (PathBuf, PathBuf) {
+    let root = scratch_dir(name);
+    let pkg = root.join("pkg");
+    std::fs::create_dir(&pkg).unwrap();
+    for (path, text) in files {
+        let path = pkg.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    (root, pkg)
 }
 
 fn package(name: &str) -> (PathBuf, PathBuf) {
