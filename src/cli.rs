@@ -1,5 +1,6 @@
 //! The command line: the subcommands and their flags. Parsing only; `app` runs them.
 
+use crate::config::strvals::SetKind;
 use crate::config::Mode;
 use clap::{Args, Parser, Subcommand, ValueEnum, ValueHint};
 use std::path::PathBuf;
@@ -196,6 +197,11 @@ pub struct InitArgs {
         default_value = "sg-executor-gen.schema.json"
     )]
     pub schema: String,
+    /// Values set on the starter as on a config (`--set executor.maximumNumJobs=2`): each
+    /// set key is written in place of its commented default, and what is printed is
+    /// checked as `render` would read it
+    #[command(flatten)]
+    pub sets: SetArgs,
 }
 
 #[derive(Debug, Args)]
@@ -211,6 +217,23 @@ pub struct Input {
         required_unless_present_any = ["set", "set_string", "set_file"]
     )]
     pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub sets: SetArgs,
+    /// Put every object in this namespace (overrides metadata.namespace)
+    #[arg(short = 'n', long, value_name = "NS", value_hint = ValueHint::Other)]
+    pub namespace: Option<String>,
+    /// Executor flavour (overrides spec.mode); `k8s` is kubernetes
+    #[arg(long, value_enum)]
+    pub mode: Option<ModeArg>,
+    /// Turn the config's warnings into errors
+    #[arg(long)]
+    pub strict: bool,
+}
+
+/// `--set`, `--set-string` and `--set-file`, as Helm reads them: `render`, `build`, `diff`
+/// and `init` take the same flags.
+#[derive(Debug, Args)]
+pub struct SetArgs {
     /// Set values on the command line, after the files, as with helm: a.b=c, a[0].b=c,
     /// lists {x,y}; `\` escapes `,` `.` `=`; true/false, null (delete) and whole numbers are
     /// typed. Keys are the Helm value names (under `spec` in the KRM form); repeatable
@@ -222,15 +245,20 @@ pub struct Input {
     /// Like --set, each value the text of a file (applied last)
     #[arg(long = "set-file", value_name = "KEY=PATH", value_hint = ValueHint::Other)]
     pub set_file: Vec<String>,
-    /// Put every object in this namespace (overrides metadata.namespace)
-    #[arg(short = 'n', long, value_name = "NS", value_hint = ValueHint::Other)]
-    pub namespace: Option<String>,
-    /// Executor flavour (overrides spec.mode); `k8s` is kubernetes
-    #[arg(long, value_enum)]
-    pub mode: Option<ModeArg>,
-    /// Turn the config's warnings into errors
-    #[arg(long)]
-    pub strict: bool,
+}
+
+impl SetArgs {
+    /// Every argument in Helm's order: every --set, then every --set-string, then every
+    /// --set-file.
+    pub fn in_order(&self) -> impl Iterator<Item = (&str, SetKind)> {
+        let typed = self.set.iter().map(|a| (a.as_str(), SetKind::Typed));
+        let strings = self
+            .set_string
+            .iter()
+            .map(|a| (a.as_str(), SetKind::String));
+        let files = self.set_file.iter().map(|a| (a.as_str(), SetKind::File));
+        typed.chain(strings).chain(files)
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

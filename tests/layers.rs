@@ -257,3 +257,59 @@ fn set_alone_is_a_config_and_strict_refuses_warnings() {
         "--strict reports the warnings as errors, nothing else"
     );
 }
+
+/// `init` takes the same flags: each set key is written in place of its commented default,
+/// the comments kept, and the printed config renders exactly what the starter with the
+/// flags renders.
+#[test]
+fn init_writes_set_values_into_the_starter() {
+    let dir = dir_with_layers("layers-init");
+    let sets = [
+        "--set",
+        "executor.maximumNumJobs=2,queues[0].name=batches",
+        "--set-string",
+        "executor.log.level=debug",
+        "--set-file",
+        "executor.env.NOTE.value=note.txt",
+    ];
+    let starter = run_tool_in(&dir, &["init"], None);
+    assert_eq!(starter.code, 0, "{}", starter.stderr);
+    std::fs::write(dir.join("starter.yaml"), &starter.stdout).unwrap();
+    let mut init = vec!["init"];
+    init.extend(sets);
+    let with_sets = run_tool_in(&dir, &init, None);
+    assert_eq!(with_sets.code, 0, "{}", with_sets.stderr);
+    let printed = &with_sets.stdout;
+    assert!(printed.contains("\n    maximumNumJobs: 2\n"), "{printed}");
+    assert!(!printed.contains("# maximumNumJobs:"), "{printed}");
+    assert!(printed.contains("\n      level: debug\n"), "{printed}");
+    assert!(printed.contains("line one\\nline two\\n"), "{printed}");
+    // The key's documentation stays above it.
+    let doc = printed.find("`EXECUTOR_MAXIMUM_NUM_JOBS`").unwrap();
+    assert!(doc < printed.find("maximumNumJobs: 2").unwrap());
+    std::fs::write(dir.join("printed.yaml"), printed).unwrap();
+    let rendered = run_tool_in(&dir, &["render", "-f", "printed.yaml"], None);
+    let mut layered = vec!["render", "-f", "starter.yaml"];
+    layered.extend(sets);
+    let expected = run_tool_in(&dir, &layered, None);
+    assert_eq!(expected.code, 0, "{}", expected.stderr);
+    assert_eq!(rendered.code, 0, "{}", rendered.stderr);
+    assert_eq!(rendered.stdout, expected.stdout);
+    assert!(rendered
+        .stdout
+        .contains("EXECUTOR_MAXIMUM_NUM_JOBS: \"2\"\n"));
+}
+
+#[test]
+fn init_names_the_set_argument_that_is_wrong() {
+    let run = crate::common::run_tool(&["init", "--set", "executor.maximumNumJobs=x"], None);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+    assert!(
+        run.stderr.starts_with(
+            "--set executor.maximumNumJobs=x: error: spec.executor.maximumNumJobs: wrong type"
+        ),
+        "{}",
+        run.stderr
+    );
+}

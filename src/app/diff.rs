@@ -95,7 +95,10 @@ pub(super) fn diff(
 /// The config's sources in words: `a.yaml`, `a.yaml, b.yaml and --set`.
 fn sources(input: &Input) -> String {
     let mut names: Vec<String> = input.files.iter().map(|f| shown(f)).collect();
-    if !(input.set.is_empty() && input.set_string.is_empty() && input.set_file.is_empty()) {
+    if !(input.sets.set.is_empty()
+        && input.sets.set_string.is_empty()
+        && input.sets.set_file.is_empty())
+    {
         names.push("--set".into());
     }
     match names.split_last() {
@@ -111,9 +114,9 @@ fn arguments(input: &Input) -> String {
         args.push(format!("-f {}", shell_word(f.as_os_str().as_bytes())));
     }
     for (flag, values) in [
-        ("--set", &input.set),
-        ("--set-string", &input.set_string),
-        ("--set-file", &input.set_file),
+        ("--set", &input.sets.set),
+        ("--set-string", &input.sets.set_string),
+        ("--set-file", &input.sets.set_file),
     ] {
         for v in values {
             args.push(format!("{flag} {}", shell_word(v.as_bytes())));

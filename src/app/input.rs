@@ -7,7 +7,6 @@ use super::AppError;
 use crate::cli::Input;
 use crate::config::layers::Layer;
 use crate::config::source::MAX_FILE_BYTES;
-use crate::config::strvals::SetKind;
 use crate::config::Overrides;
 use crate::diagnostic::{self, Origin, Origins, Problem, Severity};
 use crate::pipeline::{self, Generated, PipelineError};
@@ -43,15 +42,9 @@ pub(super) fn generate(
     }
     let mut layers: Vec<Layer<'_>> = texts.iter().map(|t| Layer::File(t)).collect();
     // Helm's order: the files, then every --set, every --set-string, every --set-file.
-    for (args, kind) in [
-        (&input.set, SetKind::Typed),
-        (&input.set_string, SetKind::String),
-        (&input.set_file, SetKind::File),
-    ] {
-        for arg in args {
-            origins.push(Origin::Argument(format!("{} {arg}", kind.flag())));
-            layers.push(Layer::Set(arg, kind));
-        }
+    for (arg, kind) in input.sets.in_order() {
+        origins.push(Origin::Argument(format!("{} {arg}", kind.flag())));
+        layers.push(Layer::Set(arg, kind));
     }
     let origins = Origins(origins);
     let overrides = Overrides {

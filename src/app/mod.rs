@@ -249,7 +249,7 @@ fn execute(
         Command::Check(args) => check::check(&args, out, err, color.err),
         Command::Fn => krm::run(out),
         Command::Schema => manual::schema(out),
-        Command::Init(args) => init::init(&args, out),
+        Command::Init(args) => init::init(&args, out, err, color.err),
         Command::Explain { key } => explain::explain(key.as_deref(), out),
         Command::Completions { shell } => manual::completions(shell, out),
         Command::Man(args) => manual::man(&args, out, err),

@@ -6,6 +6,8 @@
 //! `app::init` also runs what is printed through the pipeline before printing it.
 
 use crate::config::docs::{self, flow};
+use crate::config::source::{Node, NodeValue, ScalarStyle, Segment};
+use crate::config::strvals::Assignment;
 use crate::config::Mode;
 use serde_json::{json, Value};
 
@@ -54,6 +56,13 @@ const KUBERNETES_SHOWN: [&str; 8] = [
 
 /// The starter's text.
 pub fn text(s: &Starter) -> String {
+    text_with(s, &[])
+}
+
+/// The starter's text with some keys written with other values: each key path (a key of
+/// the documentation) with its value, or `None` to leave it out. A key set here replaces
+/// the key's commented default and any entry under it, keeping the comments.
+pub fn text_with(s: &Starter, values: &[(&'static str, Option<Value>)]) -> String {
     let mode = match s.mode {
         Mode::Dind => "dind",
         Mode::Kubernetes => "kubernetes",
@@ -83,9 +92,91 @@ pub fn text(s: &Starter) -> String {
         Mode::Kubernetes => &KUBERNETES_SHOWN,
     };
     entries.extend(shown.iter().map(|k| Entry::Show(k)));
+    for (key, value) in values {
+        let under = format!("{key}.");
+        let replaced = |e: &Entry| path(e) == *key || path(e).starts_with(&under);
+        // In the place of the entry it replaces, so the key keeps its comment's place.
+        let place = entries.iter().position(replaced).unwrap_or(entries.len());
+        entries.retain(|e| !replaced(e));
+        if let Some(v) = value {
+            entries.insert(place.min(entries.len()), Entry::Set(key, v.clone()));
+        }
+    }
     sort_by_section(&mut entries);
     write_entries(&entries, s.mode, &mut out);
     out
+}
+
+/// `init --set`: for each key an assignment sets (its steps up to the first list index),
+/// the documented key it belongs to and that key's value in `merged` (the starter with the
+/// sets applied, a tree in the KRM form), or `None` where the sets removed it. A key whose
+/// documented parent the starter already sets is written whole at that parent. Keys the
+/// documentation does not know are not written: the config's check reports them.
+pub fn values_set(
+    s: &Starter,
+    merged: &Node,
+    assignments: &[Assignment],
+) -> Vec<(&'static str, Option<Value>)> {
+    let set_by_starter: Vec<&'static str> = required(s).iter().map(path).collect();
+    let mut out: Vec<(&'static str, Option<Value>)> = Vec::new();
+    for assignment in assignments {
+        let names: Vec<&str> = assignment
+            .path
+            .iter()
+            .map_while(|step| match &step.segment {
+                Segment::Key(name) => Some(name.as_str()),
+                Segment::Index(_) => None,
+            })
+            .collect();
+        let documented = (1..=names.len())
+            .rev()
+            .find_map(|n| docs::find(&names[..n].join(".")).map(|(k, _)| k.path));
+        let Some(mut key) = documented else { continue };
+        if let Some(parent) = set_by_starter
+            .iter()
+            .find(|p| key.starts_with(&format!("{p}.")))
+        {
+            key = *parent;
+        }
+        out.retain(|(k, _)| *k != key && !k.starts_with(&format!("{key}.")));
+        if out.iter().any(|(k, _)| key.starts_with(&format!("{k}."))) {
+            continue;
+        }
+        let at = std::iter::once("spec").chain(key.split('.'));
+        out.push((key, value_at(merged, at).map(json_of)));
+    }
+    out
+}
+
+/// The node at a path of keys.
+fn value_at<'n, 'k>(root: &'n Node, mut keys: impl Iterator<Item = &'k str>) -> Option<&'n Node> {
+    keys.try_fold(root, |node, key| match &node.value {
+        NodeValue::Map(entries) => entries.iter().find(|(k, _)| k.name == key).map(|(_, v)| v),
+        _ => None,
+    })
+}
+
+/// A located value as JSON: a quoted scalar is text; a plain one is what it spells (`true`,
+/// a whole number, `null`), else text, as the config's reader takes it.
+fn json_of(node: &Node) -> Value {
+    match &node.value {
+        NodeValue::Scalar(text, ScalarStyle::Quoted) => Value::String(text.clone()),
+        NodeValue::Scalar(text, ScalarStyle::Plain) => match text.as_str() {
+            "true" => Value::Bool(true),
+            "false" => Value::Bool(false),
+            "null" | "~" | "" => Value::Null,
+            _ => text
+                .parse::<i64>()
+                .map_or_else(|_| Value::String(text.clone()), Value::from),
+        },
+        NodeValue::Seq(items) => Value::Array(items.iter().map(json_of).collect()),
+        NodeValue::Map(entries) => Value::Object(
+            entries
+                .iter()
+                .map(|(k, v)| (k.name.clone(), json_of(v)))
+                .collect(),
+        ),
+    }
 }
 
 fn required(s: &Starter) -> Vec<Entry> {
