@@ -1,7 +1,7 @@
-//! The key documentation against the tool, the charts and the README: it documents exactly
-//! the keys the config accepts (read off the typed config), every key the Helm charts'
-//! templates read (`tests/data/chart-template-keys.tsv`) is among them, and the README's
-//! "Chart keys" table is the one generated from it. `SG_UPDATE_README=1 cargo test --test
+//! The key documentation against the tool, the charts and `docs/keys.md`: it documents
+//! exactly the keys the config accepts (read off the typed config), every key the Helm charts'
+//! templates read (`tests/data/chart-template-keys.tsv`) is among them, and the table in
+//! `docs/keys.md` is the one generated from it. `SG_UPDATE_DOCS=1 cargo test --test
 //! suite chart_keys::` rewrites the table on purpose; without it, a table that differs fails.
 
 use sg_executor_gen::config::docs;
@@ -10,7 +10,8 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-const BEGIN: &str = "<!-- BEGIN chart-keys: generated from src/config/docs; `SG_UPDATE_README=1 cargo test --test suite chart_keys::` rewrites it -->\n";
+const BEGIN: &str = "<!-- BEGIN chart-keys: generated from src/config/docs; `SG_UPDATE_DOCS=1 cargo test --test suite chart_keys::` rewrites it -->\n";
+const KEYS_DOC: &str = "docs/keys.md";
 const END: &str = "<!-- END chart-keys -->\n";
 
 fn documented() -> BTreeSet<String> {
@@ -64,29 +65,29 @@ fn every_key_the_charts_templates_read_is_documented() {
 }
 
 #[test]
-fn the_readme_table_is_the_generated_one() {
-    let path = Path::new(ROOT).join("README.md");
+fn the_keys_doc_table_is_the_generated_one() {
+    let path = Path::new(ROOT).join(KEYS_DOC);
     let readme = std::fs::read_to_string(&path).unwrap();
     let (head, rest) = readme
         .split_once(BEGIN)
-        .expect("README.md has the chart-keys BEGIN marker");
+        .expect("docs/keys.md has the chart-keys BEGIN marker");
     let (table, tail) = rest
         .split_once(END)
-        .expect("README.md has the chart-keys END marker");
+        .expect("docs/keys.md has the chart-keys END marker");
     let generated = docs::markdown_table();
     if table == generated {
         return;
     }
-    if std::env::var_os("SG_UPDATE_README").is_some_and(|v| v == "1") {
+    if std::env::var_os("SG_UPDATE_DOCS").is_some_and(|v| v == "1") {
         std::fs::write(&path, format!("{head}{BEGIN}{generated}{END}{tail}")).unwrap();
-        eprintln!("rewrote the chart-keys table in README.md");
+        eprintln!("rewrote the chart-keys table in {KEYS_DOC}");
         return;
     }
     let first = table
         .lines()
         .zip(generated.lines())
         .find(|(a, b)| a != b)
-        .map(|(a, b)| format!("README: {a}\ndocs:   {b}"))
+        .map(|(a, b)| format!("{KEYS_DOC}: {a}\ngenerated:    {b}"))
         .unwrap_or_else(|| "the tables differ in length".into());
-    panic!("README.md's chart-keys table is not the generated one; run `SG_UPDATE_README=1 cargo test --test suite chart_keys::` and review the diff\n{first}");
+    panic!("{KEYS_DOC}'s chart-keys table is not the generated one; run `SG_UPDATE_DOCS=1 cargo test --test suite chart_keys::` and review the diff\n{first}");
 }

@@ -4,7 +4,7 @@
 //! `check`, `fn` and the config. Each must be refused at once, with its located message,
 //! in bounded time and memory: the binary runs under a deadline (a hang fails the test
 //! instead of blocking it) and an address-space limit (`prlimit`), and its peak memory is
-//! measured (`/usr/bin/time`) against the bound the README states.
+//! measured (`/usr/bin/time`) against the bound `docs/security.md` states.
 
 use crate::common;
 
@@ -252,7 +252,7 @@ fn a_config_file_name_with_a_newline_never_reaches_a_generated_file() {
 // Streams built to exhaust a YAML reader
 // ---------------------------------------------------------------------------------------
 
-/// The README's bound on peak memory for a stream of `len` bytes: 24 times its size, plus
+/// The bound `docs/security.md` states on peak memory for a stream of `len` bytes: 24 times its size, plus
 /// 32 MiB (the worst measured is about 18 times, plus the binary's own 30 MiB).
 fn memory_bound_kib(len: usize) -> u64 {
     (24 * len as u64 + (32 << 20)) / 1024

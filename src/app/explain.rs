@@ -1,4 +1,4 @@
-//! `explain KEY`: a key's documentation from `config::docs`, the same that the README's
+//! `explain KEY`: a key's documentation from `config::docs`, the same that `docs/keys.md`'s
 //! table and the schema show. A near miss is an error (exit 2) with "did you mean".
 
 use super::{AppError, Outcome};

@@ -1,6 +1,6 @@
 //! Every default validation applies to a chart key, named once. Validation (`validate/*`)
 //! fills a missing key from here, and the key documentation (`docs`), and through it
-//! `explain`, the JSON Schema and the README's key table, shows the very same value, so a
+//! `explain`, the JSON Schema and the key table in `docs/keys.md`, shows the very same value, so a
 //! documented default cannot drift from the one the tool uses. The pinned images live in
 //! `model`, with the other facts the templates need.
 

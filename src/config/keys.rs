@@ -1,5 +1,5 @@
 //! Every key a config's `spec` accepts, read off the typed config itself (`RawSpec`), so
-//! the list cannot drift from what the parser takes: the README's key table is checked
+//! the list cannot drift from what the parser takes: the key table in `docs/keys.md` is checked
 //! against it.
 //!
 //! It works by deserializing a `RawSpec` from a `Walker`, a serde `Deserializer` that

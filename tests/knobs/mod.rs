@@ -2,7 +2,7 @@
 //! `mode: kubernetes`), sets that one knob, renders it through `pipeline::generate`, and
 //! asserts the knob's effect on the rendered objects, parsed back from the YAML stream
 //! `render` prints (and, where it helps, that the default without the knob differs).
-//! Knobs the README marks as fixing a chart bug are asserted with the fixed behaviour.
+//! Knobs `docs/keys.md` marks as fixing a chart bug are asserted with the fixed behaviour.
 
 use serde::Deserialize;
 use serde_yaml::Value;

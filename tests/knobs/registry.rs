@@ -255,7 +255,7 @@ fn a_mirror_at_the_charts_registry_while_the_stack_runs_none_warns_and_check_agr
         "{:?}",
         report.outside
     );
-    // The README's way to share one registry: another stack's, by its short name.
+    // docs/component.md's way to share one registry: another stack's, by its short name.
     let shared = render(&with(
         DIND,
         "privateDockerRegistry: {enabled: false}\ndind: {daemonConfig: {registry-mirrors: ['http://executor-batches-registry:5000']}}",

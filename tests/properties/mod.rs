@@ -3,7 +3,7 @@
 //! across the charts' knobs (both modes, both config forms, one or several queues, every
 //! optional layer), fill every free-form value with strings built to break YAML (newlines,
 //! `---`, `kind: Secret`, quotes, YAML 1.1 booleans, number-like text, unicode), and check the
-//! README's promises for each: a valid config renders; user strings come out exactly as
+//! docs' promises for each: a valid config renders; user strings come out exactly as
 //! written and never add, drop or reshape an object; the same config gives the same bytes;
 //! the component tree builds (read the way kustomize reads it, and with the real
 //! `kubectl kustomize`) to exactly the objects `render` prints. Another property feeds

@@ -1,7 +1,7 @@
 //! The config model: a `Case` is one config as the generators build it, across the charts'
 //! knobs (both modes, the plain and the KRM form, YAML or JSON, one or several queues,
 //! every optional layer), with the strategies that build it: `any_case` for all of them,
-//! `valid_case` for those the README calls valid. The text a case writes and what it must
+//! `valid_case` for those the docs call valid. The text a case writes and what it must
 //! render to are in expected.rs.
 
 use super::expected::{collides_with_registry, map};
@@ -695,7 +695,7 @@ pub(super) fn any_case() -> BoxedStrategy<Case> {
         .boxed()
 }
 
-/// Configs the README calls valid. A stack or queue Deployment named like the registry's
+/// Configs the docs call valid. A stack or queue Deployment named like the registry's
 /// objects is refused (a located config error), so it is left to its own property.
 pub(super) fn valid_case() -> BoxedStrategy<Case> {
     any_case()

@@ -1,6 +1,6 @@
 //! Reading the tool's output back: the YAML stream parsed into objects by kind and name,
 //! the component tree rebuilt the way kustomize reads it, and differences spelled out by
-//! path. `check_valid` is every promise the README makes about one valid config;
+//! path. `check_valid` is every promise the docs make about one valid config;
 //! `describe` and `explain` turn a failure into a message that shows the config.
 
 use super::model::{literal_env, Case, EnvVal};

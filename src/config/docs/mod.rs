@@ -1,6 +1,6 @@
-//! What each chart key does, in one place: the rows of the README's "Chart keys" table (the
+//! What each chart key does, in one place: the rows of the "Chart keys" table in `docs/keys.md` (the
 //! keys, the chart that reads them, what they do here, where we differ from the chart) with,
-//! per key, its default and what it becomes. The README's table is generated from it
+//! per key, its default and what it becomes. That table is generated from it
 //! (`markdown_table`, checked by `tests/chart_keys.rs`), and so are `explain` and the JSON
 //! Schema's descriptions and defaults. The defaults are the constants validation applies
 //! (`config::defaults`), so none of these can say something the tool does not do.
@@ -28,7 +28,7 @@ pub enum Chart {
 }
 
 impl Chart {
-    /// The README table's cell.
+    /// The table's cell.
     pub fn cell(self) -> &'static str {
         match self {
             Chart::Dind => "dind",
@@ -354,7 +354,7 @@ fn describe(k: &Key, row: &Row, inside: Option<&str>) -> String {
     s
 }
 
-/// The README's chart-key table, as markdown.
+/// The chart-key table of `docs/keys.md`, as markdown.
 pub fn markdown_table() -> String {
     let mut s = String::from(
         "| key | chart | what it does here | where we differ from the chart, and why |\n|---|---|---|---|\n",

@@ -1,4 +1,4 @@
-//! The rows of the chart-key table, in the README's order. Each key's default is built from
+//! The rows of the chart-key table, in `docs/keys.md`'s order. Each key's default is built from
 //! `config::defaults` or the pinned images in `config::model`, the values validation uses;
 //! `becomes` says where the key ends up, and `tests/key_defaults.rs` renders each default to
 //! check that it really does.
@@ -286,7 +286,7 @@ pub static ROWS: &[Row] = &[
     Row {
         keys: &[key("executor.env")],
         chart: Chart::Dind,
-        what: "extra variables `{NAME: {value}}` or `{NAME: {valueFrom}}`, sorted by name; `EXECUTOR_JOB_NUM_CPUS` and `EXECUTOR_JOB_MEMORY` set here bound each job (see below)",
+        what: "extra variables `{NAME: {value}}` or `{NAME: {valueFrom}}`, sorted by name; `EXECUTOR_JOB_NUM_CPUS` and `EXECUTOR_JOB_MEMORY` set here bound each job (see docs/output.md, \"What you get (dind mode)\")",
         differs: "a variable the tool manages is refused, naming the key to use (the chart refuses ten and renders the others twice); a literal value for a `*PASSWORD*`, `*TOKEN*` or `*SECRET*` variable warns and shows the `valueFrom` form",
     },
     Row {
@@ -356,8 +356,8 @@ pub static ROWS: &[Row] = &[
                 .becomes(Field(place("Deployment", "NAME", "spec/template/spec/initContainers[dind]/command"))),
         ],
         chart: Chart::Dind,
-        what: "dind command, read as dockerd reads its flags and as `sh -c` hands a script its arguments (the first after the script is its `$0`); any form gets the registry mirror (below)",
-        differs: "a host flag (`-H`, `-DH`, `--host=…`) or `--config-file` is refused in any argument and any word of a `sh -c` script, whatever precedes it (a `--`, `$0`'s place), and so is a script that names `/etc/docker` or `daemon.json`: dockerd listens only where the checked daemon.json says; a flag for a setting daemon.json also has is refused, since dockerd would not start; what a script can still do is [below](#what-a-dind-command-script-can-still-do)",
+        what: "dind command, read as dockerd reads its flags and as `sh -c` hands a script its arguments (the first after the script is its `$0`); any form gets the registry mirror (see docs/output.md, \"The registry mirror\")",
+        differs: "a host flag (`-H`, `-DH`, `--host=…`) or `--config-file` is refused in any argument and any word of a `sh -c` script, whatever precedes it (a `--`, `$0`'s place), and so is a script that names `/etc/docker` or `daemon.json`: dockerd listens only where the checked daemon.json says; a flag for a setting daemon.json also has is refused, since dockerd would not start; what a script can still do: see docs/security.md, \"What a dind command script can still do\"",
     },
     Row {
         keys: &[

@@ -4,7 +4,7 @@
 //!
 //! One file per section of the charts' values, each owning its keys, defaults and rules;
 //! `checker` holds what they share. Where a chart default is one of its known bugs, the
-//! default here is the fixed one; the README's chart-key table lists each such difference.
+//! default here is the fixed one; the chart-key table in `docs/keys.md` lists each such difference.
 
 // `path!` builds a Vec so a path can be stored, extended and joined like any other.
 #![allow(clippy::useless_vec)]
