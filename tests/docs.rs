@@ -696,6 +696,33 @@ fn the_limits_the_docs_state_are_the_ones_the_code_uses() {
     );
 }
 
+/// The Rust version the README and the install page ask for is `rust-version` in Cargo.toml,
+/// and the quantity exponents the config page states are the parser's.
+#[test]
+fn the_versions_and_bounds_the_pages_state_are_the_code_s() {
+    let manifest = read(Path::new("Cargo.toml"));
+    let rust = manifest
+        .lines()
+        .find_map(|l| l.strip_prefix("rust-version = \""))
+        .and_then(|v| v.strip_suffix('"'))
+        .expect("Cargo.toml has a rust-version");
+    let mut wrong = Vec::new();
+    for page in ["README.md", "docs/install.md"] {
+        wrong.extend(states(
+            page,
+            &folded(page),
+            &format!("Rust {rust} or later"),
+        ));
+    }
+    let exponent = sg_executor_gen::k8s::quantity::MAX_EXPONENT;
+    wrong.extend(states(
+        "docs/config.md",
+        &folded("docs/config.md"),
+        &format!("an exponent outside -{exponent}..{exponent}"),
+    ));
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
 #[test]
 fn thousands_are_written_as_the_docs_write_them() {
     assert_eq!(thousands(100_000), "100,000");
