@@ -17,6 +17,7 @@ mod consumers;
 mod crd_schemas;
 mod diff;
 mod distribution;
+mod docs;
 mod foreign_trees;
 mod hostile_inputs;
 mod interrupted_and_concurrent;

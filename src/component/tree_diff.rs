@@ -45,7 +45,7 @@ impl GoldenContent {
 
 /// Golden files are read up to 16 MiB, or twice the generated file where that is larger:
 /// no file the tool writes comes near it, and a larger one differs anyway.
-const READ_LIMIT: u64 = 16 << 20;
+pub const READ_LIMIT: u64 = 16 << 20;
 
 /// How many bytes of the file at a path are read, given what the tool generates there.
 pub fn read_limit(generated: Option<&str>) -> u64 {

@@ -14,11 +14,11 @@ use yaml_rust2::scanner::{Marker, TScalarStyle};
 /// The largest config file we read; real configs are a few KiB.
 pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
 /// Nodes one document may have after alias expansion ("billion laughs" stops here).
-const MAX_NODES: usize = 100_000;
+pub const MAX_NODES: usize = 100_000;
 /// Text one document may hold after alias expansion.
-const MAX_EXPANDED_BYTES: usize = 8 << 20;
+pub const MAX_EXPANDED_BYTES: usize = 8 << 20;
 /// Nesting depth; the deepest real config is about ten levels.
-const MAX_DEPTH: usize = 64;
+pub const MAX_DEPTH: usize = 64;
 
 /// How a scalar was written: plain scalars are typed by their text, the others are strings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
