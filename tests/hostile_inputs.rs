@@ -252,8 +252,8 @@ fn a_config_file_name_with_a_newline_never_reaches_a_generated_file() {
 // Streams built to exhaust a YAML reader
 // ---------------------------------------------------------------------------------------
 
-/// The bound `docs/security.md` states on peak memory for a stream of `len` bytes: 24 times its size, plus
-/// 32 MiB (the worst measured is about 18 times, plus the binary's own 30 MiB).
+/// The bound `docs/security.md` states on peak memory for a stream of `len` bytes: 24 times
+/// its size, plus 32 MiB (the worst measured is about 18 times, plus the binary's own 30 MiB).
 fn memory_bound_kib(len: usize) -> u64 {
     (24 * len as u64 + (32 << 20)) / 1024
 }
@@ -433,9 +433,9 @@ fn a_list_of_more_than_100000_objects_is_refused_within_bounds() {
 // Streams that are read: memory within the bound, time growing linearly
 // ---------------------------------------------------------------------------------------
 
-/// The README's bound on what `check` holds besides the text it read: each object also
-/// held in its type while it is checked, 8 KiB at most (the worst measured, many small
-/// objects, is about 3 KiB).
+/// The bound `docs/security.md` states on what `check` holds besides the text it read: each
+/// object also held in its type while it is checked, 8 KiB at most (the worst measured, many
+/// small objects, is about 3 KiB).
 const CHECKED_OBJECT_KIB: u64 = 8;
 
 /// `objects` ConfigMaps, one document each, as kubectl writes them (block style).
