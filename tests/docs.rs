@@ -615,6 +615,10 @@ fn the_limits_the_docs_state_are_the_ones_the_code_uses() {
             yaml::MAX_STREAM_BYTES / MIB
         ),
         format!("at most {} documents", thousands(stream.documents as u64)),
+        format!(
+            "`check` reads at most {} objects",
+            thousands(stream.documents as u64)
+        ),
         format!("nesting at most {} deep", stream.depth),
         format!(
             "for every {} bytes of text, plus {},",

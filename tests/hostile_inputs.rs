@@ -252,8 +252,8 @@ fn a_config_file_name_with_a_newline_never_reaches_a_generated_file() {
 // Streams built to exhaust a YAML reader
 // ---------------------------------------------------------------------------------------
 
-/// The bound `docs/security.md` states on peak memory for a stream of `len` bytes: 24 times its size, plus
-/// 32 MiB (the worst measured is about 18 times, plus the binary's own 30 MiB).
+/// The bound `docs/security.md` states on peak memory for a stream of `len` bytes: 24 times
+/// its size, plus 32 MiB (the worst measured is about 18 times, plus the binary's own 30 MiB).
 fn memory_bound_kib(len: usize) -> u64 {
     (24 * len as u64 + (32 << 20)) / 1024
 }
@@ -408,4 +408,169 @@ fn a_stream_larger_than_64_mib_is_refused_without_reading_it_all() {
     let text = "# padding\n".repeat((64 << 20) / 10 + 1);
     assert_refused_within_bounds("check", &["check"], &text, 2, "larger than 65536 KiB");
     assert_refused_within_bounds("fn", &["fn"], &text, 2, "larger than 65536 KiB");
+}
+
+/// A `List` holds objects of its own: 100,001 tiny ConfigMaps in one (6 MB) were checked
+/// in 454 MiB, each item copied out of the list, and a million would have taken gigabytes
+/// past the documents limit. `check` reads at most 100,000 objects, items counted one by
+/// one, and moves each out of its list.
+#[test]
+fn a_list_of_more_than_100000_objects_is_refused_within_bounds() {
+    let items: String = (0..100_001)
+        .map(|i| format!("- {{apiVersion: v1, kind: ConfigMap, metadata: {{name: c{i}}}}}\n"))
+        .collect();
+    let text = format!("apiVersion: v1\nkind: List\nitems:\n{items}");
+    assert_refused_within_bounds(
+        "check, a List",
+        &["check"],
+        &text,
+        2,
+        "more than 100000 objects (a List's items counted one by one)",
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Streams that are read: memory within the bound, time growing linearly
+// ---------------------------------------------------------------------------------------
+
+/// The bound `docs/security.md` states on what `check` holds besides the text it read: each
+/// object also held in its type while it is checked, 8 KiB at most (the worst measured, many
+/// small objects, is about 3 KiB).
+const CHECKED_OBJECT_KIB: u64 = 8;
+
+/// `objects` ConfigMaps, one document each, as kubectl writes them (block style).
+fn configmaps(objects: usize) -> String {
+    (0..objects)
+        .map(|i| format!("---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c{i:06}\ndata:\n  key: value\n"))
+        .collect()
+}
+
+/// Runs `args` on `text` as `assert_refused_within_bounds` does; how it ended, and the
+/// fastest of `runs` runs (the machine is shared: the fastest is the least disturbed).
+fn fastest(args: &[&str], text: &str, runs: usize) -> Timed {
+    let dir = TempDir::new("grows");
+    let file = dir.0.join("input.yaml");
+    std::fs::write(&file, text).unwrap();
+    let from_stdin = args[0] == "fn";
+    let mut args: Vec<&str> = args.to_vec();
+    if !from_stdin {
+        args.extend(["-f", "input.yaml"]);
+    }
+    let stdin = from_stdin.then_some(file.as_path());
+    (0..runs)
+        .map(|_| {
+            run_bounded(
+                &dir.0,
+                &args,
+                stdin,
+                Duration::from_secs(300),
+                Some(ADDRESS_SPACE),
+            )
+        })
+        .min_by_key(|run| run.elapsed)
+        .unwrap()
+}
+
+/// Ten times the input takes at most 25 times as long (linear growth is 10 times, the
+/// square of it 100 times); times under 50 ms, mostly the process starting, count as 50 ms.
+fn assert_grows_linearly(what: &str, small: &Timed, large: &Timed) {
+    let floor = Duration::from_millis(50);
+    eprintln!(
+        "{what}: {:?} for the smaller input, {:?} for ten times it",
+        small.elapsed, large.elapsed
+    );
+    assert!(
+        large.elapsed <= small.elapsed.max(floor) * 25,
+        "{what}: {:?} for ten times the input of one that took {:?}",
+        large.elapsed,
+        small.elapsed
+    );
+}
+
+/// A stream of many small objects, which `check` reads in full, stays within the bound:
+/// the text's, plus what each object costs while checked.
+#[test]
+fn many_small_objects_are_checked_within_the_memory_bound() {
+    let objects = 20_000;
+    let text = configmaps(objects);
+    let run = fastest(&["check"], &text, 1);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .starts_with(&format!("checked {objects} object(s)")),
+        "{}",
+        run.stderr
+    );
+    let rss = run
+        .max_rss_kib
+        .expect("/usr/bin/time measures the peak memory");
+    let bound = memory_bound_kib(text.len()) + CHECKED_OBJECT_KIB * objects as u64;
+    eprintln!(
+        "check, {objects} ConfigMaps: {} bytes in {:?}, peak {rss} KiB (bound {bound} KiB)",
+        text.len(),
+        run.elapsed
+    );
+    assert!(rss <= bound, "peak {rss} KiB, more than {bound} KiB");
+}
+
+/// Nesting cost the square of its depth (200 KB, 100,000 levels, took 29 s): ten times
+/// the depth now takes no more than ten times as long (it is refused at level 100).
+#[test]
+fn time_grows_linearly_with_the_depth_of_nesting() {
+    let nested = |depth: usize| {
+        format!(
+            "{OBJECT}data:\n  a: {}{}\n",
+            "[".repeat(depth),
+            "]".repeat(depth)
+        )
+    };
+    let items = |depth: usize| {
+        list(&format!(
+            "    a: {}{}\n",
+            "[".repeat(depth),
+            "]".repeat(depth)
+        ))
+    };
+    for (what, args, text) in [
+        ("check", ["check"], &nested as &dyn Fn(usize) -> String),
+        ("fn", ["fn"], &items),
+    ] {
+        let small = fastest(&args, &text(10_000), 3);
+        let large = fastest(&args, &text(100_000), 3);
+        for run in [&small, &large] {
+            let said = format!("{}{}", run.stderr, run.stdout);
+            assert!(
+                said.contains("nests deeper than 100 levels"),
+                "{what}: {said}"
+            );
+        }
+        assert_grows_linearly(
+            &format!("{what}, nesting 10,000 → 100,000 deep"),
+            &small,
+            &large,
+        );
+    }
+}
+
+/// Ten times the documents, or ten times the aliases, take no more than ten times as long.
+#[test]
+fn time_grows_linearly_with_documents_and_aliases() {
+    let small = fastest(&["check"], &configmaps(2_000), 3);
+    let large = fastest(&["check"], &configmaps(20_000), 3);
+    assert_eq!(
+        (small.code, large.code),
+        (Some(0), Some(0)),
+        "{}",
+        large.stderr
+    );
+    assert_grows_linearly("check, 2,000 → 20,000 ConfigMaps", &small, &large);
+    let bomb = |n: usize| format!("{OBJECT}data:\n{}", alias_bomb("  ", n, 3 * n));
+    let small = fastest(&["check"], &bomb(10_000), 3);
+    let large = fastest(&["check"], &bomb(100_000), 3);
+    assert!(
+        large.stderr.contains("its aliases copy more"),
+        "{}",
+        large.stderr
+    );
+    assert_grows_linearly("check, an alias bomb of 0.1 → 1 MB", &small, &large);
 }

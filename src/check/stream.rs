@@ -74,13 +74,21 @@ struct Document {
     item: Option<usize>,
 }
 
-/// Whether a document is a list of objects (`kind: List`, or a typed one like `PodList`).
-fn is_list(value: &Value) -> bool {
-    value
+/// The items of a document that is a list of objects (`kind: List`, or a typed one like
+/// `PodList`), moved out of it; any other document back as it was.
+fn list_items(value: Value) -> Result<Vec<Value>, Value> {
+    let is_list = value
         .get("kind")
         .and_then(Value::as_str)
         .is_some_and(|k| k.ends_with("List"))
-        && value.get("items").is_some_and(Value::is_sequence)
+        && value.get("items").is_some_and(Value::is_sequence);
+    match value {
+        Value::Mapping(mut list) if is_list => match list.remove("items") {
+            Some(Value::Sequence(items)) => Ok(items),
+            _ => Err(Value::Mapping(list)),
+        },
+        value => Err(value),
+    }
 }
 
 /// Splits one source's YAML stream at its `---` lines and reads each document; a list's
@@ -119,23 +127,30 @@ fn documents(
         let lines: Vec<usize> = parsed.range(from..to).map(|(l, _)| *l).collect();
         for line in lines {
             let value = parsed.remove(&line).unwrap_or(Value::Null);
-            if is_list(&value) {
-                let items = value.get("items").and_then(Value::as_sequence);
-                for (i, item) in items.into_iter().flatten().enumerate() {
-                    let doc = Document {
-                        source,
-                        line,
-                        text: range.clone(),
-                        item: Some(i),
-                    };
-                    docs.push((doc, item.clone()));
+            // A list's items are moved out of it, not copied: the list and a copy of each
+            // item held at once took twice the memory of the objects.
+            let (values, listed) = match list_items(value) {
+                Ok(items) => (items, true),
+                Err(value) => (vec![value], false),
+            };
+            for (i, value) in values.into_iter().enumerate() {
+                // Each object costs memory beyond its values while it is checked: the
+                // documents limit bounds the objects too, a list's items counted one by one.
+                if docs.len() >= Limits::STREAM.documents {
+                    return Err(StreamError {
+                        problem: Problem::error(format!(
+                            "the stream holds more than {} objects (a List's items counted one by one)",
+                            Limits::STREAM.documents
+                        ))
+                        .at(Location::new(line, 1).in_source(source))
+                        .hint("split it into smaller streams"),
+                    });
                 }
-            } else {
                 let doc = Document {
                     source,
                     line,
                     text: range.clone(),
-                    item: None,
+                    item: listed.then_some(i),
                 };
                 docs.push((doc, value));
             }

@@ -9,7 +9,8 @@
 //!   of memory while read, so memory stays a small multiple of the text, whatever it is;
 //! - aliases: an alias costs what it copies, and the copies may add no more than the text
 //!   writes out (plus 100,000 values and 1 MiB), so an alias bomb stops at once;
-//! - documents: at most 100,000 (each costs memory beyond its values).
+//! - documents: at most 100,000 (each costs memory beyond its values); `check` holds the
+//!   objects it reads to the same number, a `List`'s items counted one by one.
 //!
 //! Scalars mean what the reader that matters reads (`scalar`): kubectl's YAML 1.1 for
 //! `check`. A stream whose first character is `{` is JSON, as kubectl takes it.
@@ -43,6 +44,7 @@ pub struct Limits {
     pub free_values: usize,
     /// Scalar text in bytes, aliases counted as what they copy.
     pub text_bytes: usize,
+    /// Documents; `check` also holds its objects to this, a `List`'s items one by one.
     pub documents: usize,
 }
 

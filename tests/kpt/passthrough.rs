@@ -9,7 +9,8 @@
 //! their own. A stack whose object would share an id with another owner's (another stack,
 //! or an admin's object in an older apiVersion) is refused, and kpt writes nothing.
 //!
-//! Case count: `SG_KPT_CASES` (default 24; each case runs kpt two or three times).
+//! Case count: `SG_KPT_CASES` (default 24, as `.ci/run` sets it; each case runs kpt two or
+//! three times, so `PROPTEST_CASES` does not set it: 24 cases take about 90 s, 128 about 8 min).
 
 use super::{exec, package_with, run_kpt, stack_config};
 use crate::common::{self, untouched_tree};
@@ -69,12 +70,20 @@ fn eval(
 /// The files of the package after our function equal those after `cat`, but for the
 /// stack's own directory `ci/`, which only ours may add.
 fn assert_passed_through(files: &[(String, String)], earlier: bool) -> Result<(), TestCaseError> {
-    let config = stack_config("ci", "");
-    let Ok(baseline) = eval("kpt-pass-cat", files, "cat", &config, earlier) else {
+    assert_passed_through_with(files, earlier, &stack_config("ci", ""))
+}
+
+/// As `assert_passed_through`, with the stack's `config` as the function config.
+fn assert_passed_through_with(
+    files: &[(String, String)],
+    earlier: bool,
+    config: &str,
+) -> Result<(), TestCaseError> {
+    let Ok(baseline) = eval("kpt-pass-cat", files, "cat", config, earlier) else {
         // kpt itself cannot read this package; nothing to compare.
         return Err(TestCaseError::reject("kpt refuses the package"));
     };
-    let ours = eval("kpt-pass-fn", files, &exec(), &config, earlier)
+    let ours = eval("kpt-pass-fn", files, &exec(), config, earlier)
         .map_err(|e| TestCaseError::fail(format!("kpt failed with our function:\n{e}")))?;
     let theirs = |t: &BTreeMap<String, Vec<u8>>| -> BTreeMap<String, String> {
         t.iter()
@@ -451,6 +460,23 @@ fn an_anchor_in_one_file_changes_no_other_file() {
         ],
         true,
     );
+}
+
+/// "With a YAML anchor anywhere in the list (the user's own config included)": the stack's
+/// config is an item of the list too, and an anchor there changes no file of the package.
+#[test]
+fn an_anchor_in_the_function_config_changes_no_file() {
+    let config = stack_config("ci", "")
+        .replace("namespace: sourcegraph", "namespace: &ns sourcegraph")
+        .replace("queueName: batches", "queueName: &q batches");
+    assert!(config.contains("&q batches"), "{config}");
+    let files = [(
+        "forms.yaml".to_string(),
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: app, namespace: sourcegraph}\nspec:\n  selector: {matchLabels: {app: app}}\n  template:\n    metadata: {labels: {app: app}}\n    spec:\n      containers: [{name: c, image: i}]\n      volumes:\n      - name: v\n        configMap: {name: c, defaultMode: 0644}\n---\napiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: forms\nspec:\n  hex: 0x1F\n  exp: 1e3\n  bool: yes\n  flow: {x: 1, y: [1, 2]}\n".to_string(),
+    )];
+    if let Err(e) = assert_passed_through_with(&files, false, &config) {
+        panic!("{e}");
+    }
 }
 
 // ---------------------------------------------------------------------------------------
