@@ -109,7 +109,10 @@ impl Case {
             ids.insert((kind.to_string(), name));
         };
         add("ConfigMap", format!("{n}-config"));
-        add("Service", n.clone());
+        // The native chart's Service; the dind chart has none.
+        if !self.dind() {
+            add("Service", n.clone());
+        }
         add("NetworkPolicy", n.clone());
         if self.literal_password().is_some() {
             add("Secret", format!("{n}-secret"));

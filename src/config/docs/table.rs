@@ -502,7 +502,7 @@ pub static ROWS: &[Row] = &[
                 .becomes(Layer("network-policy")),
         ],
         chart: Chart::Ours,
-        what: "the `network-policy` layer: a NetworkPolicy that admits only the metrics port (6060) to the stack's executor pods, so even a dockerd that listens off loopback is unreachable from other pods (the node, and so the kubelet's probes, is always admitted)",
+        what: "the `network-policy` layer: a NetworkPolicy that admits no other pod to the stack's executor pods, which serve nothing to them (they push their metrics to Sourcegraph with each heartbeat), so even a dockerd that listens off loopback is unreachable (the node, and so the kubelet's probes, is always admitted)",
         differs: "the charts have none",
     },
     Row {
@@ -750,8 +750,8 @@ pub static ROWS: &[Row] = &[
             key("executor.serviceAnnotations"),
         ],
         chart: Chart::K8s,
-        what: "the metrics Service's type, labels and annotations",
-        differs: "`ExternalName` is refused: the Service selects pods",
+        what: "the type, labels and annotations of the chart's Service on the executor's port 6060 (`http-debug`), where the executor serves nothing: its metrics reach Prometheus through Sourcegraph's worker",
+        differs: "`ExternalName` is refused: the Service selects pods; a scrape annotation is rendered but warned about, as its target is always down",
     },
     Row {
         keys: &[key("executor.storageSize")],
