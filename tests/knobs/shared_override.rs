@@ -89,3 +89,30 @@ fn a_key_neither_ours_nor_the_main_charts_is_still_refused_in_both_modes() {
         assert!(near.message.contains("unknown key"), "{}", near.message);
     }
 }
+
+/// The main chart's `storageClass` in a shared native override: the native chart has no
+/// StorageClass, so none is rendered (the main chart's release owns it), with a warning; dind
+/// mode still creates one, as documented; the name still names the `/data` claim's class.
+#[test]
+fn storage_class_create_is_the_main_charts_in_kubernetes_mode() {
+    let shared = "storageClass: {create: true, name: sourcegraph, provisioner: kubernetes.io/gce-pd, type: pd-ssd}\nexecutor: {storageSize: 100Gi}";
+    let native = render(&with(K8S, shared));
+    assert!(
+        native.names_of("StorageClass").is_empty(),
+        "{:?}",
+        native.ids()
+    );
+    let w = native
+        .warning_at("storageClass.create")
+        .unwrap_or_else(|| panic!("{:?}", native.warnings));
+    assert!(w.message.contains("native chart"), "{}", w.message);
+    let claim = native.get("PersistentVolumeClaim", "executor-data");
+    assert_eq!(claim["spec"]["storageClassName"], yaml("sourcegraph"));
+
+    let dind = render(&with(
+        DIND,
+        "storageClass: {create: true, name: sourcegraph}",
+    ));
+    assert_eq!(dind.names_of("StorageClass"), ["sourcegraph"]);
+    assert!(dind.warning_at("storageClass.create").is_none());
+}

@@ -120,7 +120,12 @@ impl Case {
         for w in self.workers() {
             add("Deployment", w.name);
         }
-        if let Some(sc) = self.common.storage_class.as_ref().filter(|s| s.create) {
+        if let Some(sc) = self
+            .common
+            .storage_class
+            .as_ref()
+            .filter(|s| s.create && self.dind())
+        {
             add("StorageClass", sc.name.clone());
         }
         if self.dind() {

@@ -112,11 +112,11 @@ pub static ROWS: &[Row] = &[
             key("storageClass.create")
                 .default(Same(|| json!(false))),
             key("storageClass.provisioner")
-                .default(Same(|| json!(d::STORAGE_CLASS_PROVISIONER)))
+                .default(Dind(|| json!(d::STORAGE_CLASS_PROVISIONER)))
                 .becomes(Field(super::Place { kind: "StorageClass", name: None, path: "provisioner" }))
                 .when("{storageClass: {create: true, name: fast}}"),
             key("storageClass.type")
-                .default(Same(|| json!(d::STORAGE_CLASS_TYPE)))
+                .default(Dind(|| json!(d::STORAGE_CLASS_TYPE)))
                 .becomes(Field(super::Place { kind: "StorageClass", name: None, path: "parameters/type" }))
                 .when("{storageClass: {create: true, name: fast}}"),
             key("storageClass.parameters"),
@@ -124,7 +124,7 @@ pub static ROWS: &[Row] = &[
         ],
         chart: Chart::Declared,
         what: "with `create: true`, a StorageClass of that name",
-        differs: "the dind chart declares these but renders nothing",
+        differs: "the dind chart declares these but renders nothing; in kubernetes mode they are ignored with a warning, as the native chart has none (in an override shared with the main chart they are that chart's, whose release owns the class)",
     },
     Row {
         keys: &[
