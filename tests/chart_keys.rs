@@ -66,28 +66,11 @@ fn every_key_the_charts_templates_read_is_documented() {
 
 #[test]
 fn the_keys_doc_table_is_the_generated_one() {
-    let path = Path::new(ROOT).join(KEYS_DOC);
-    let readme = std::fs::read_to_string(&path).unwrap();
-    let (head, rest) = readme
-        .split_once(BEGIN)
-        .expect("docs/keys.md has the chart-keys BEGIN marker");
-    let (table, tail) = rest
-        .split_once(END)
-        .expect("docs/keys.md has the chart-keys END marker");
-    let generated = docs::markdown_table();
-    if table == generated {
-        return;
-    }
-    if std::env::var_os("SG_UPDATE_DOCS").is_some_and(|v| v == "1") {
-        std::fs::write(&path, format!("{head}{BEGIN}{generated}{END}{tail}")).unwrap();
-        eprintln!("rewrote the chart-keys table in {KEYS_DOC}");
-        return;
-    }
-    let first = table
-        .lines()
-        .zip(generated.lines())
-        .find(|(a, b)| a != b)
-        .map(|(a, b)| format!("{KEYS_DOC}: {a}\ngenerated:    {b}"))
-        .unwrap_or_else(|| "the tables differ in length".into());
-    panic!("{KEYS_DOC}'s chart-keys table is not the generated one; run `SG_UPDATE_DOCS=1 cargo test --test suite chart_keys::` and review the diff\n{first}");
+    crate::common::assert_generated_block(
+        KEYS_DOC,
+        BEGIN,
+        END,
+        &docs::markdown_table(),
+        "cargo test --test suite chart_keys::",
+    );
 }

@@ -570,15 +570,19 @@ fn a_link_where_the_tool_would_write_is_refused_and_kept() {
     let work = workspace();
     assert_eq!(build(&work, &[]).code, 0);
     fs::write(work.join("elsewhere.yaml"), "not yours\n").unwrap();
-    fs::remove_file(work.join("out/executor.Service.yaml")).unwrap();
-    symlink("../elsewhere.yaml", work.join("out/executor.Service.yaml")).unwrap();
+    fs::remove_file(work.join("out/executor-config.ConfigMap.yaml")).unwrap();
+    symlink(
+        "../elsewhere.yaml",
+        work.join("out/executor-config.ConfigMap.yaml"),
+    )
+    .unwrap();
     // A whole layer directory replaced by a link to a directory outside.
     fs::create_dir(work.join("elsewhere")).unwrap();
     fs::remove_dir_all(work.join("out/private-registry")).unwrap();
     symlink("../elsewhere", work.join("out/private-registry")).unwrap();
     change_the_queue(&work);
     for (link, target) in [
-        ("out/executor.Service.yaml", "elsewhere.yaml"),
+        ("out/executor-config.ConfigMap.yaml", "elsewhere.yaml"),
         ("out/private-registry", "elsewhere"),
     ] {
         let before = (

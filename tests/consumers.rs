@@ -252,11 +252,11 @@ fn consumer_patches_keep_the_wiring_and_a_broken_one_is_caught() {
         "{}",
         run.stderr
     );
-    // A patch that renames the executor's port: the metrics Service loses its endpoints.
+    // A patch that renames the native executor's port: the chart's Service loses its endpoints.
     let port =
         "- op: replace\n  path: /spec/template/spec/containers/0/ports/0/name\n  value: metrics\n";
     let stream = ws.kustomize(
-        &["dind"],
+        &["k8s"],
         "patches:\n  - path: port.yaml\n    target: {kind: Deployment, name: executor}",
         &[("port.yaml", port)],
     );

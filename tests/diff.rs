@@ -133,7 +133,7 @@ fn files_not_generated_from_this_config_are_ignored_and_kept() {
     assert_eq!((run.code, run.stdout.as_str()), (0, ""), "{}", run.stderr);
     assert!(
         run.stderr
-            .starts_with("ignored 14 file(s) in golden not generated from config.yaml\n"),
+            .starts_with("ignored 13 file(s) in golden not generated from config.yaml\n"),
         "{}",
         run.stderr
     );
@@ -145,7 +145,7 @@ fn files_not_generated_from_this_config_are_ignored_and_kept() {
     );
     assert_eq!(
         files_under(&work.join("golden/nested")).len(),
-        13,
+        12,
         "the other component is untouched"
     );
 }
@@ -161,7 +161,7 @@ fn update_then_diff_has_no_drift() {
         "{}",
         update.stderr
     );
-    assert_eq!(update.stderr, "updated golden (13 files)\n");
+    assert_eq!(update.stderr, "updated golden (12 files)\n");
     let run = diff(&work, "golden", &[]);
     assert_eq!(run.code, 0, "{}", run.stdout);
 }
@@ -523,7 +523,7 @@ fn a_huge_sparse_golden_file_is_drift_reported_by_its_size_without_reading_it() 
         .unwrap();
     // A smaller one of NULs is read, and is binary.
     fs::write(
-        work.join("golden/executor.Service.yaml"),
+        work.join("golden/executor-config.ConfigMap.yaml"),
         vec![0u8; 1 << 20],
     )
     .unwrap();
@@ -546,7 +546,7 @@ fn a_huge_sparse_golden_file_is_drift_reported_by_its_size_without_reading_it() 
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
-        "File a/executor.Deployment.yaml is 536870912 bytes, larger than the 16777216 bytes diff reads: not shown, and it differs from b/executor.Deployment.yaml\nBinary files a/executor.Service.yaml and b/executor.Service.yaml differ\n"
+        "Binary files a/executor-config.ConfigMap.yaml and b/executor-config.ConfigMap.yaml differ\nFile a/executor.Deployment.yaml is 536870912 bytes, larger than the 16777216 bytes diff reads: not shown, and it differs from b/executor.Deployment.yaml\n"
     );
     if let Some(kib) = fs::read_to_string(&measured)
         .ok()

@@ -26,6 +26,7 @@ mod knobs;
 mod kpt;
 mod kustomize_roundtrip;
 mod layers;
+mod migration;
 mod native_sidecars;
 mod properties;
 mod schema;

@@ -112,7 +112,9 @@ fn every_documented_default_written_out_validates() {
 }
 
 /// Accepted by the tool as Helm accepts them, so by the schema too.
-const LOOSE: [&str; 4] = [
+const LOOSE: [&str; 5] = [
+    // An override shared with the main chart: its sections are ignored, as by the executor charts.
+    "frontend:\n  ingress: {host: sg.example.com}\ngitserver:\n  replicaCount: 2\nsourcegraph:\n  revisionHistoryLimit: 5\nexecutor:\n  frontendUrl: http://sourcegraph-frontend:30080\n  frontendExistingSecret: fe\n  queueName: batches\n",
     "executor:\n  frontendUrl: http://sourcegraph-frontend:30080\n  frontendExistingSecret: fe\n  queueName: batches\n  maximumNumJobs: \"12\"\n  replicaCount: '2'\n  image:\n    tag: 6\n",
     "executor:\n  frontendUrl: http://sourcegraph-frontend:30080\n  frontendExistingSecret: fe\n  queueName: batches\nprivateDockerRegistry:\n  enabled: \"false\"\nnetworkPolicy:\n  enabled: False\nsourcegraph:\n  labels:\n    team: 42\n",
     "apiVersion: sg-executor-gen/v1alpha1\nkind: ExecutorDeployment\nmetadata:\n  name: ci\n  annotations:\n    config.kubernetes.io/local-config: \"true\"\nspec:\n  executor:\n    frontendUrl: http://sourcegraph-frontend:30080\n    frontendExistingSecret: fe\n    queueNames: [batches, codeintel]\n  dind:\n    daemonConfig:\n      mtu: 1400\n",

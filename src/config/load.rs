@@ -7,6 +7,7 @@
 
 use crate::config::docs;
 use crate::config::layers::{merge_layers, Layer};
+use crate::config::main_chart;
 use crate::config::node_de::collect_errors;
 use crate::config::raw::{RawKrm, RawSpec};
 use crate::config::source::{path_to_string, Node, Segment};
@@ -57,12 +58,21 @@ pub fn load_layers(
             at_least: false,
         }
     })?;
-    let root = merged.root;
+    let mut root = merged.root;
     let mut found = Found {
         problems: merged.problems,
         not_shown: merged.not_shown,
         ..Found::default()
     };
+    // A shared override's sections of the main chart: ignored as Helm ignores them, said once.
+    let values_at = if merged.krm {
+        vec![Segment::Key("spec".into())]
+    } else {
+        Vec::new()
+    };
+    found
+        .problems
+        .extend(main_chart::set_aside(&mut root, &values_at));
     let (krm, spec, prefix) = if merged.krm {
         match read::<RawKrm>(&root, &mut found, true) {
             Some(mut krm) => {

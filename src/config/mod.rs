@@ -10,6 +10,7 @@ pub mod docs;
 pub mod keys;
 pub mod layers;
 pub mod load;
+pub mod main_chart;
 pub mod model;
 pub mod node_de;
 pub mod raw;

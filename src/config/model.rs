@@ -36,8 +36,10 @@ pub const CHART_REGISTRY_SERVICE: &str = "private-docker-registry";
 /// consumer's namePrefix, which kustomize carries into that key, renames the mirror too.
 pub const MIRROR_ENV: &str = "REGISTRY_MIRROR_SERVICE";
 pub const MIRROR_CONFIG_KEY: &str = "sg-executor-gen.registry-service";
-/// The executor's debug server, which serves Prometheus metrics.
-pub const METRICS_PORT: u16 = 6060;
+/// The native chart's `http-debug` port and its Service. The executor serves nothing there
+/// (the last public source starts no debug server; it pushes its metrics to Sourcegraph
+/// with each heartbeat), so nothing asks Prometheus to scrape it; the dind chart dropped it.
+pub const DEBUG_PORT: u16 = 6060;
 /// The executor's health server (`EXECUTOR_HEALTH_SERVER_ADDR`), probed at `/healthz`.
 pub const HEALTH_PORT: u16 = 8080;
 /// The native chart's shared RBAC: one stack creates them, every other stack reuses them.

@@ -9,6 +9,7 @@
 
 use crate::config::defaults::STACK_NAME;
 use crate::config::docs;
+use crate::config::main_chart;
 use crate::config::node_de::BOOLEAN_TEXT;
 use crate::config::raw::{RawKrm, RawSpec};
 use schemars::generate::SchemaSettings;
@@ -33,6 +34,7 @@ pub(crate) fn open_list(_: &mut SchemaGenerator) -> Schema {
 pub fn schema() -> Value {
     let mut values = derived::<RawSpec>();
     annotate(&mut values, "");
+    allow_main_chart_sections(&mut values);
     let mut krm = derived::<RawKrm>();
     if let Some(props) = krm.get_mut("properties").and_then(Value::as_object_mut) {
         props.insert(
@@ -61,6 +63,27 @@ pub fn schema() -> Value {
         "anyOf": [{"$ref": "#/$defs/ExecutorDeployment"}, {"$ref": "#/$defs/Values"}],
         "$defs": {"ExecutorDeployment": krm, "Values": values},
     })
+}
+
+/// A shared override's sections of the main Sourcegraph chart, which the tool reads as Helm
+/// does (ignored, with a warning): any value, described as such.
+fn allow_main_chart_sections(values: &mut Value) {
+    let about = "A section of the main Sourcegraph chart, in an override shared with it: the executor charts ignore it, and so does sg-executor-gen (with a warning).";
+    let Some(props) = values.get_mut("properties").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for name in main_chart::SECTIONS {
+        props.insert((*name).into(), json!({"description": about}));
+    }
+    if let Some(sg) = props
+        .get_mut("sourcegraph")
+        .and_then(|s| s.get_mut("properties"))
+        .and_then(Value::as_object_mut)
+    {
+        for name in main_chart::SOURCEGRAPH_KEYS {
+            sg.insert((*name).into(), json!({"description": about}));
+        }
+    }
 }
 
 /// The schema schemars derives for `T`, every sub-schema inline (so each key has its own

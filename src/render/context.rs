@@ -7,7 +7,7 @@ use super::stack::Rendered;
 use super::template_yaml;
 use super::templates::{environment, RenderError};
 use crate::config::model::{
-    Config, Mode, Password, PodSettings, Scratch, Worker, DOCKER_HOST, HEALTH_PORT, METRICS_PORT,
+    Config, Mode, Password, PodSettings, Scratch, Worker, DEBUG_PORT, DOCKER_HOST, HEALTH_PORT,
     MIRROR_CONFIG_KEY, MIRROR_ENV, REGISTRY_PORT, ROLE, ROLE_BINDING, SERVICE_ACCOUNT,
 };
 use crate::k8s::resid::ResId;
@@ -145,21 +145,13 @@ fn pod_labels(c: &Config, pods: &PodSettings, app: &str, component: &str) -> Val
     labels
 }
 
-/// The metrics Service's annotations: Prometheus's scrape settings, then the native chart's
-/// `executor.serviceAnnotations`.
+/// The native chart's Service's annotations: `executor.serviceAnnotations`, and no scrape
+/// settings of ours, since the executor serves no metrics on its port.
 fn service_annotations(c: &Config) -> Value {
-    let ours = [
-        ("prometheus.io/port".to_string(), METRICS_PORT.to_string()),
-        (
-            "sourcegraph.prometheus/scrape".to_string(),
-            "true".to_string(),
-        ),
-    ];
-    let theirs = c
+    map(c
         .kubernetes
         .iter()
-        .flat_map(|k| pairs(&k.service.annotations));
-    map(ours.into_iter().chain(theirs))
+        .flat_map(|k| pairs(&k.service.annotations)))
 }
 
 /// A short, stable digest of the executor's ConfigMaps, so a config change rolls the pods.
@@ -238,7 +230,7 @@ fn base_context(c: &Config) -> Map<String, Value> {
             },
         ),
         ("dind_pre_stop", json!(dind_pre_stop())),
-        ("metrics_port", json!(METRICS_PORT)),
+        ("debug_port", json!(DEBUG_PORT)),
         ("registry_port", json!(REGISTRY_PORT)),
         (
             "storage_class_parameters",

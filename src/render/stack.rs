@@ -136,7 +136,10 @@ fn base_objects(r: &Renderer<'_>) -> Result<Vec<Rendered>, RenderError> {
     if matches!(c.password, Password::Literal { .. }) {
         templates.push("templates/executor.Secret.yaml.j2");
     }
-    templates.push("templates/executor.Service.yaml.j2");
+    // The native chart's Service; the dind chart dropped it (chart #876).
+    if c.kubernetes.is_some() {
+        templates.push("templates/executor.Service.yaml.j2");
+    }
     if c.kubernetes
         .as_ref()
         .is_some_and(|k| k.data_volume.is_some())

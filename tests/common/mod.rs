@@ -244,3 +244,38 @@ impl XorShift {
         self.0 % n.max(1)
     }
 }
+
+/// The text between `begin` and `end` in the repository's file `doc` (the rest of it, and
+/// the block): a block generated from the tool's own data.
+pub fn generated_block(doc: &str, begin: &str, end: &str) -> (String, String, String) {
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(doc)).unwrap();
+    let (head, rest) = text
+        .split_once(begin)
+        .unwrap_or_else(|| panic!("{doc} has the BEGIN marker {begin}"));
+    let (block, tail) = rest
+        .split_once(end)
+        .unwrap_or_else(|| panic!("{doc} has the END marker {end}"));
+    (head.to_string(), block.to_string(), tail.to_string())
+}
+
+/// Fails unless `doc`'s block is `generated`; with `SG_UPDATE_DOCS=1` rewrites it instead
+/// (`rerun` is the command that does, named in the failure).
+pub fn assert_generated_block(doc: &str, begin: &str, end: &str, generated: &str, rerun: &str) {
+    let (head, block, tail) = generated_block(doc, begin, end);
+    if block == generated {
+        return;
+    }
+    if std::env::var_os("SG_UPDATE_DOCS").is_some_and(|v| v == "1") {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(doc);
+        std::fs::write(path, format!("{head}{begin}{generated}{end}{tail}")).unwrap();
+        eprintln!("rewrote the generated block in {doc}");
+        return;
+    }
+    let first = block
+        .lines()
+        .zip(generated.lines())
+        .find(|(a, b)| a != b)
+        .map(|(a, b)| format!("{doc}: {a}\ngenerated: {b}"))
+        .unwrap_or_else(|| "they differ in length".into());
+    panic!("{doc}'s generated block is not what the tool generates; run `SG_UPDATE_DOCS=1 {rerun}` and review the diff\n{first}");
+}

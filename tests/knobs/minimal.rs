@@ -14,7 +14,6 @@ fn minimal_dind_config_renders_the_executor_its_config_and_the_registry() {
             "Deployment/executor-registry",
             "NetworkPolicy/executor",
             "PersistentVolumeClaim/executor-registry",
-            "Service/executor",
             "Service/executor-registry",
         ]
     );

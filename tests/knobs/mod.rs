@@ -341,6 +341,7 @@ mod nothing_dropped;
 mod queues;
 mod registry;
 mod runtime;
+mod shared_override;
 mod sourcegraph;
 mod storage_class;
 mod undeclared;

@@ -136,8 +136,8 @@ fn queues_deployments_never_select_each_others_pods() {
             );
         }
     }
-    // The metrics Service selects every executor pod, and no registry pod.
-    let service = &out.get("Service", "executor")["spec"]["selector"];
+    // The NetworkPolicy selects every executor pod, and no registry pod.
+    let service = &out.get("NetworkPolicy", "executor")["spec"]["podSelector"]["matchLabels"];
     assert!(selects(
         service,
         &out.pod("executor-batches")["metadata"]["labels"]

@@ -111,11 +111,9 @@ fn dind_executors_serve_health_on_a_declared_port_and_are_probed_there() {
                 ports.contains(&yaml("{name: health, containerPort: 8080, protocol: TCP}")),
                 "{d}: {ports:?}"
             );
-            // The metrics port and its Service stay as they are.
-            assert!(
-                ports.contains(&yaml("{name: debug, containerPort: 6060, protocol: TCP}")),
-                "{d}: {ports:?}"
-            );
+            // Nothing else: the executor serves nothing on 6060 (the dind chart dropped
+            // that port's Service).
+            assert_eq!(ports.len(), 1, "{d}: {ports:?}");
             assert_eq!(
                 c["livenessProbe"],
                 yaml("{httpGet: {path: /healthz, port: health, scheme: HTTP}, initialDelaySeconds: 60, timeoutSeconds: 5}")
@@ -125,10 +123,9 @@ fn dind_executors_serve_health_on_a_declared_port_and_are_probed_there() {
                 yaml("{httpGet: {path: /healthz, port: health, scheme: HTTP}, periodSeconds: 5, timeoutSeconds: 5}")
             );
         }
-        let service = out.get("Service", "executor");
-        assert_eq!(
-            service["spec"]["ports"],
-            yaml("[{name: debug, port: 6060, targetPort: debug}]")
+        assert!(
+            !out.has("Service", "executor"),
+            "the dind chart has no executor Service"
         );
     }
     // The health server's variable is the tool's to set.
@@ -172,4 +169,52 @@ fn no_pod_gets_service_links_and_only_native_executors_get_an_api_token() {
         .pod_spec("executor")
         .get("automountServiceAccountToken")
         .is_none());
+}
+
+/// The executor serves nothing on 6060 (its last public source starts no debug server and
+/// pushes its metrics to Sourcegraph with each heartbeat): no Prometheus target that is
+/// always down. dind mode follows the dind chart, which dropped the Service (chart #876);
+/// native mode keeps the native chart's Service, as the chart renders it, unannotated.
+#[test]
+fn nothing_asks_prometheus_to_scrape_the_executor_in_either_mode() {
+    let dind = render(DIND);
+    assert!(!dind.has("Service", "executor"));
+    assert!(!dind.stream.contains("6060"), "{}", dind.stream);
+    assert!(!dind.stream.contains("scrape"), "{}", dind.stream);
+
+    let native = render(K8S);
+    let service = native.get("Service", "executor");
+    assert!(
+        service["metadata"].get("annotations").is_none(),
+        "{service:?}"
+    );
+    assert_eq!(
+        service["spec"]["ports"],
+        yaml("[{name: http-debug, port: 6060, targetPort: http-debug}]")
+    );
+    assert!(
+        seq(&native.container("executor", "executor")["ports"]).contains(&yaml(
+            "{name: http-debug, containerPort: 6060, protocol: TCP}"
+        ))
+    );
+    assert!(!native.stream.contains("scrape"), "{}", native.stream);
+
+    // A chart override that asks for a scrape keeps it (the chart renders it), with a
+    // warning at the annotation that the target is always down.
+    let asked = render(&with(
+        K8S,
+        "executor: {serviceAnnotations: {prometheus.io/scrape: 'true'}}",
+    ));
+    assert_eq!(
+        asked.get("Service", "executor")["metadata"]["annotations"],
+        yaml("{prometheus.io/scrape: 'true'}")
+    );
+    let w = asked
+        .warning_at("executor.serviceAnnotations.prometheus.io/scrape")
+        .expect("a warning at the annotation");
+    assert!(w.message.contains("serves nothing"), "{}", w.message);
+    assert!(render(K8S)
+        .warnings
+        .iter()
+        .all(|p| !p.message.contains("serves nothing")));
 }

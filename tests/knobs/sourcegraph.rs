@@ -270,28 +270,34 @@ fn sourcegraph_local_dev_mode_drops_the_kubernetes_executor_resources() {
 
 #[test]
 fn a_global_tag_the_executor_does_not_run_is_said_aloud() {
-    let out = render(&with(
-        DIND,
-        "sourcegraph: {image: {useGlobalTagAsDefault: true}}",
-    ));
-    let w = out
-        .warning_at("sourcegraph.image.useGlobalTagAsDefault")
-        .unwrap_or_else(|| panic!("{:?}", out.warnings));
-    assert!(w.message.contains("6.2.1106"), "{w:?}");
-    let out = render(&with(DIND, "sourcegraph: {image: {defaultTag: 6.1.0}}"));
-    assert!(out.warning_at("sourcegraph.image.defaultTag").is_some());
-    assert!(out.stream.contains("executor:6.2.1106@"));
-    // Honoured as the charts do.
-    let out = render(&with(
-        DIND,
-        "sourcegraph: {image: {defaultTag: 6.1.0, useGlobalTagAsDefault: true}}",
-    ));
-    assert!(
-        out.stream.contains("sourcegraph/executor:6.1.0\n"),
-        "{}",
-        out.stream
-    );
-    assert!(out.warnings.is_empty(), "{:?}", out.warnings);
+    for (base, image) in [
+        (DIND, "sourcegraph/executor"),
+        (K8S, "sourcegraph/executor-kubernetes"),
+    ] {
+        let out = render(&with(
+            base,
+            "sourcegraph: {image: {useGlobalTagAsDefault: true}}",
+        ));
+        let w = out
+            .warning_at("sourcegraph.image.useGlobalTagAsDefault")
+            .unwrap_or_else(|| panic!("{:?}", out.warnings));
+        assert!(w.message.contains("6.2.1106"), "{w:?}");
+        assert!(out.stream.contains(&format!("{image}:6.2.1106@")));
+        let out = render(&with(base, "sourcegraph: {image: {defaultTag: 6.1.0}}"));
+        assert!(out.warning_at("sourcegraph.image.defaultTag").is_some());
+        assert!(out.stream.contains(&format!("{image}:6.2.1106@")));
+        // Honoured as the charts do.
+        let out = render(&with(
+            base,
+            "sourcegraph: {image: {defaultTag: 6.1.0, useGlobalTagAsDefault: true}}",
+        ));
+        assert!(
+            out.stream.contains(&format!("{image}:6.1.0\n")),
+            "{}",
+            out.stream
+        );
+        assert!(out.warnings.is_empty(), "{:?}", out.warnings);
+    }
 }
 
 #[test]
@@ -309,6 +315,9 @@ fn pods_keep_the_charts_labels_and_the_registry_its_container_name() {
         );
         assert_eq!(labels["deploy"], yaml("sourcegraph"));
         assert_eq!(labels["app.kubernetes.io/component"], yaml("executor"));
+        // The documented difference: our selectors read `app`, so it is the Deployment's
+        // name (the chart's is `executor-<queue>`).
+        assert_eq!(labels["app"], yaml("executor"));
     }
     let out = render(&with(DIND, "nameOverride: executors"));
     assert_eq!(

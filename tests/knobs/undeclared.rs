@@ -14,7 +14,6 @@ fn executor_labels_go_on_the_executor_deployments_only() {
     );
     for (kind, name) in [
         ("Deployment", "executor-registry"),
-        ("Service", "executor"),
         ("ConfigMap", "executor-config"),
     ] {
         assert!(
@@ -138,10 +137,10 @@ fn native_service_type_labels_and_annotations() {
         service["metadata"]["annotations"]["example.com/lb"],
         yaml("internal")
     );
-    // Prometheus still finds it.
+    // Only the config's annotations: the executor serves no metrics there.
     assert_eq!(
-        service["metadata"]["annotations"]["prometheus.io/port"],
-        yaml("'6060'")
+        service["metadata"]["annotations"],
+        yaml("{example.com/lb: internal}")
     );
     assert_eq!(
         render(K8S).get("Service", "executor")["spec"]["type"],

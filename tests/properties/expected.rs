@@ -109,7 +109,10 @@ impl Case {
             ids.insert((kind.to_string(), name));
         };
         add("ConfigMap", format!("{n}-config"));
-        add("Service", n.clone());
+        // The native chart's Service; the dind chart has none.
+        if !self.dind() {
+            add("Service", n.clone());
+        }
         add("NetworkPolicy", n.clone());
         if self.literal_password().is_some() {
             add("Secret", format!("{n}-secret"));
@@ -117,7 +120,12 @@ impl Case {
         for w in self.workers() {
             add("Deployment", w.name);
         }
-        if let Some(sc) = self.common.storage_class.as_ref().filter(|s| s.create) {
+        if let Some(sc) = self
+            .common
+            .storage_class
+            .as_ref()
+            .filter(|s| s.create && self.dind())
+        {
             add("StorageClass", sc.name.clone());
         }
         if self.dind() {

@@ -407,7 +407,12 @@ pub(super) fn check_valid(case: &Case) -> Result<(), String> {
             return Err(format!("the Secret holds {got:?}, not the password {p:?}"));
         }
     }
-    if let Some(sc) = case.common.storage_class.as_ref().filter(|s| s.create) {
+    if let Some(sc) = case
+        .common
+        .storage_class
+        .as_ref()
+        .filter(|s| s.create && case.dind())
+    {
         let o = &objects[&("StorageClass".to_string(), sc.name.clone())];
         check_pairs(o, &["parameters"], &sc.parameters)?;
     }

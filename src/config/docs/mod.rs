@@ -372,6 +372,29 @@ pub fn markdown_table() -> String {
     s
 }
 
+/// The key-by-key list of `docs/migration.md`: every chart key whose row says where we
+/// differ from the chart, with that reason, as `explain` prints it. Our own keys are left
+/// out: no chart override sets them.
+pub fn migration_list() -> String {
+    let mut s = String::new();
+    for row in differing_chart_rows() {
+        let _ = writeln!(
+            s,
+            "- {} ({}): {}",
+            key_cell(row.keys),
+            row.chart.cell(),
+            row.differs
+        );
+    }
+    s
+}
+
+/// The rows of chart keys (not ours) that differ from the chart.
+pub fn differing_chart_rows() -> impl Iterator<Item = &'static Row> {
+    ROWS.iter()
+        .filter(|r| r.chart != Chart::Ours && !r.differs.is_empty())
+}
+
 /// `a.b`, `.c`: a key that shares the parent of the key before it is shown from the dot.
 fn key_cell(keys: &[Key]) -> String {
     let mut parent = "";

@@ -112,11 +112,11 @@ pub static ROWS: &[Row] = &[
             key("storageClass.create")
                 .default(Same(|| json!(false))),
             key("storageClass.provisioner")
-                .default(Same(|| json!(d::STORAGE_CLASS_PROVISIONER)))
+                .default(Dind(|| json!(d::STORAGE_CLASS_PROVISIONER)))
                 .becomes(Field(super::Place { kind: "StorageClass", name: None, path: "provisioner" }))
                 .when("{storageClass: {create: true, name: fast}}"),
             key("storageClass.type")
-                .default(Same(|| json!(d::STORAGE_CLASS_TYPE)))
+                .default(Dind(|| json!(d::STORAGE_CLASS_TYPE)))
                 .becomes(Field(super::Place { kind: "StorageClass", name: None, path: "parameters/type" }))
                 .when("{storageClass: {create: true, name: fast}}"),
             key("storageClass.parameters"),
@@ -124,7 +124,7 @@ pub static ROWS: &[Row] = &[
         ],
         chart: Chart::Declared,
         what: "with `create: true`, a StorageClass of that name",
-        differs: "the dind chart declares these but renders nothing",
+        differs: "the dind chart declares these but renders nothing; in kubernetes mode they are ignored with a warning, as the native chart has none (in an override shared with the main chart they are that chart's, whose release owns the class)",
     },
     Row {
         keys: &[
@@ -502,7 +502,7 @@ pub static ROWS: &[Row] = &[
                 .becomes(Layer("network-policy")),
         ],
         chart: Chart::Ours,
-        what: "the `network-policy` layer: a NetworkPolicy that admits only the metrics port (6060) to the stack's executor pods, so even a dockerd that listens off loopback is unreachable from other pods (the node, and so the kubelet's probes, is always admitted)",
+        what: "the `network-policy` layer: a NetworkPolicy that admits no other pod to the stack's executor pods, which serve nothing to them (they push their metrics to Sourcegraph with each heartbeat), so even a dockerd that listens off loopback is unreachable (the node, and so the kubelet's probes, is always admitted)",
         differs: "the charts have none",
     },
     Row {
@@ -750,8 +750,8 @@ pub static ROWS: &[Row] = &[
             key("executor.serviceAnnotations"),
         ],
         chart: Chart::K8s,
-        what: "the metrics Service's type, labels and annotations",
-        differs: "`ExternalName` is refused: the Service selects pods",
+        what: "the type, labels and annotations of the chart's Service on the executor's port 6060 (`http-debug`), where the executor serves nothing: its metrics reach Prometheus through Sourcegraph's worker",
+        differs: "`ExternalName` is refused: the Service selects pods; a scrape annotation is rendered but warned about, as its target is always down",
     },
     Row {
         keys: &[key("executor.storageSize")],

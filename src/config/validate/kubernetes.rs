@@ -7,7 +7,7 @@
 
 use super::{object_labels, Checker};
 use crate::config::model::{
-    DataVolume, Kubernetes, ServiceSettings, ROLE, ROLE_BINDING, SERVICE_ACCOUNT,
+    DataVolume, Kubernetes, ServiceSettings, DEBUG_PORT, ROLE, ROLE_BINDING, SERVICE_ACCOUNT,
 };
 use crate::config::raw::{RawExecutor, RawKubernetesJob, RawStorageClass};
 use crate::k8s::quantity::Min;
@@ -406,7 +406,10 @@ fn warn_about_rbac(configure_rbac: bool, job_namespace: Option<&str>, checker: &
 /// The Service types a Service with a selector can have.
 const SERVICE_TYPES: [&str; 3] = ["ClusterIP", "NodePort", "LoadBalancer"];
 
-/// The metrics Service: `executor.serviceType`, `.serviceLabels`, `.serviceAnnotations`.
+/// Annotations that ask a Prometheus to scrape a Service.
+const SCRAPE_ANNOTATIONS: [&str; 2] = ["prometheus.io/scrape", "sourcegraph.prometheus/scrape"];
+
+/// The native chart's Service: `executor.serviceType`, `.serviceLabels`, `.serviceAnnotations`.
 fn service(ex: &RawExecutor, checker: &mut Checker<'_>) -> ServiceSettings {
     let type_ = ex
         .service_type
@@ -430,6 +433,19 @@ fn service(ex: &RawExecutor, checker: &mut Checker<'_>) -> ServiceSettings {
         .as_ref()
         .map(|a| checker.labels(a, &path!["executor", "serviceAnnotations"], false))
         .unwrap_or_default();
+    // Rendered as written, as the chart does, but a scrape of it finds nothing.
+    if let Some(key) = ex
+        .service_annotations
+        .iter()
+        .flat_map(|a| a.keys())
+        .find(|k| SCRAPE_ANNOTATIONS.contains(&k.as_str()))
+    {
+        checker.warn(
+            &path!["executor", "serviceAnnotations", key.as_str()],
+            format!("Prometheus would scrape port {DEBUG_PORT}, where the executor serves nothing: it pushes its metrics to Sourcegraph with each heartbeat, and Prometheus reads them from Sourcegraph's worker"),
+            "remove the annotation, so that Prometheus has no target that is always down",
+        );
+    }
     ServiceSettings {
         type_,
         labels,

@@ -106,7 +106,7 @@ pub fn validate(
 
     let registry = registry::registry(mode, &name, spec, sg, checker);
     registry::refuse_registry_name_clash(registry.as_ref(), &workers, checker);
-    let storage_class = storage_class::storage_class(spec, checker);
+    let storage_class = storage_class::storage_class(mode, spec, checker);
     storage_class::warn_about_chart_default_name(spec, checker);
     let (dind, kubernetes) = runtime(
         mode,

@@ -1,16 +1,30 @@
 //! The `storageClass` section: the class claims ask for, and the one the config may create.
 
 use super::{non_empty, Checker};
-use crate::config::model::StorageClass;
+use crate::config::model::{Mode, StorageClass};
 use crate::config::raw::RawSpec;
 use k8s_openapi::api::core::v1 as core;
 
-pub(super) fn storage_class(spec: &RawSpec, checker: &mut Checker<'_>) -> Option<StorageClass> {
+pub(super) fn storage_class(
+    mode: Mode,
+    spec: &RawSpec,
+    checker: &mut Checker<'_>,
+) -> Option<StorageClass> {
     let raw = spec.storage_class.as_ref()?;
     if !raw.create.unwrap_or(false) {
         return None;
     }
     let p = path!["storageClass"];
+    // The native chart has no StorageClass: in an override shared with the main chart, this
+    // is the main chart's, which that release creates and owns.
+    if mode == Mode::Kubernetes {
+        checker.warn(
+            &[&p[..], &path!["create"]].concat(),
+            "ignored in kubernetes mode, as the native chart ignores it: no StorageClass is rendered (in an override shared with the main Sourcegraph chart, that chart creates it); storageClass.name still names the class of a `/data` claim",
+            "nothing to do if this override is shared with the sourcegraph chart; otherwise remove storageClass.create",
+        );
+        return None;
+    }
     let Some(name) = raw.name.clone().filter(|n| !n.is_empty()) else {
         checker.error(
             &[&p[..], &path!["name"]].concat(),

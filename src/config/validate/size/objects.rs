@@ -6,7 +6,8 @@
 use super::measure::{item_size, json_size, list_size, opt_json, pairs_size, text};
 use super::Size;
 use crate::config::model::{
-    Config, DataVolume, Dind, Password, PodSettings, Registry, Scratch, StorageClass, Worker,
+    Config, DataVolume, Dind, Kubernetes, Password, PodSettings, Registry, Scratch, StorageClass,
+    Worker,
 };
 use crate::config::validate::Checker;
 
@@ -314,7 +315,7 @@ fn storage_class(sc: &StorageClass, shared: &Shared) -> Object {
 }
 
 /// The stack's own objects besides its workloads: the ConfigMaps, the password's Secret,
-/// the Service, the job claim and the NetworkPolicy.
+/// the native chart's Service, the job claim and the NetworkPolicy.
 fn stack_objects(c: &Config, shared: &Shared, each: &mut dyn FnMut(Object)) {
     each(executor_config(c, shared));
     if let Some(d) = &c.dind {
@@ -327,7 +328,9 @@ fn stack_objects(c: &Config, shared: &Shared, each: &mut dyn FnMut(Object)) {
     {
         each(password_secret(secret_name, base64, shared));
     }
-    each(service(c, shared));
+    if let Some(k) = &c.kubernetes {
+        each(service(&c.name, k, shared));
+    }
     if let Some(v) = c.kubernetes.as_ref().and_then(|k| k.data_volume.as_ref()) {
         each(job_claim(v, shared));
     }
@@ -382,23 +385,18 @@ fn password_secret(name: &str, base64: &str, shared: &Shared) -> Object {
     o
 }
 
-/// The executors' Service, with the native chart's labels and annotations for it.
-fn service(c: &Config, shared: &Shared) -> Object {
-    let none: &[(String, String)] = &[];
-    let service = c.kubernetes.as_ref().map(|k| &k.service);
+/// The native chart's Service, with its labels and annotations.
+fn service(name: &str, k: &Kubernetes, shared: &Shared) -> Object {
     let mut o = shared.object(
         "Service",
-        &c.name,
+        name,
         base::SERVICE,
-        (
-            "executor.serviceLabels",
-            pairs_size(service.map_or(none, |s| &s.labels), 4),
-        ),
+        ("executor.serviceLabels", pairs_size(&k.service.labels, 4)),
     );
     o.annotations(
         "executor.serviceAnnotations",
         OWN,
-        pairs(service.map_or(none, |s| &s.annotations), 4),
+        pairs(&k.service.annotations, 4),
     );
     o
 }
