@@ -1,6 +1,7 @@
 //! Each phase of the pipeline in process, at 1, 100, 1,000 and 10,000 queues, so a change
 //! that makes one phase grow faster than the input shows up here by name. `.ci/bench`
 //! measures whole processes against `kubectl kustomize`; this measures where the time goes.
+//! `every_layer` is the whole pipeline with every layer on, the case issue 23 holds to.
 //!
 //! Run with `cargo bench --bench pipeline` (add `-- render` to run one phase).
 
