@@ -1,15 +1,21 @@
 //! Each phase of the pipeline in process, at 1, 100, 1,000 and 10,000 queues, so a change
 //! that makes one phase grow faster than the input shows up here by name. `.ci/bench`
 //! measures whole processes against `kubectl kustomize`; this measures where the time goes.
+//! `every_layer` is the whole pipeline with every layer on, the case issue 23 holds to.
 //!
 //! Run with `cargo bench --bench pipeline` (add `-- render` to run one phase).
 
 use sg_executor_gen::check;
 use sg_executor_gen::component::layout;
 use sg_executor_gen::config::{self, source, Overrides};
+use sg_executor_gen::pipeline;
 use sg_executor_gen::render::{bundle, stack};
 
 const QUEUES: [usize; 4] = [1, 100, 1_000, 10_000];
+
+/// Queue counts with every layer on; above about 6,500 queues such a stack is over the
+/// output's bounds (64 MiB, 5 million values) and refused.
+const LAYERED_QUEUES: [usize; 4] = [1, 100, 1_000, 5_000];
 
 /// Label counts for the parser, which must stay linear in keys, not only in queues.
 const LABELS: [usize; 3] = [100, 1_000, 10_000];
@@ -35,6 +41,31 @@ fn config_with_labels(labels: usize) -> String {
     text.push_str("    queueName: batches\n  sourcegraph:\n    labels:\n");
     for i in 0..labels {
         text.push_str(&format!("      l{i}.example.com/team: t{i}\n"));
+    }
+    text
+}
+
+/// A config with `queues` workers on one queue and every layer on: ephemeral scratch,
+/// gVisor, scheduling, a disruption budget, autoscaling (a ScaledObject per worker) and
+/// alerts.
+fn config_with_every_layer(queues: usize) -> String {
+    let mut text = String::from(HEADER);
+    text.push_str(
+        "    storage: {type: ephemeral, size: 50Gi, class: premium-rwo}
+    podDisruptionBudget: {enabled: true}
+  dind:
+    gVisor: {enabled: true}
+  sourcegraph:
+    nodeSelector: {pool: executors}
+    tolerations:
+      - {key: dedicated, operator: Equal, value: executors, effect: NoSchedule}
+  autoscaling: {enabled: true, maxReplicaCount: 4}
+  alerts: {enabled: true}
+  queues:
+",
+    );
+    for i in 0..queues {
+        text.push_str(&format!("    - {{name: q{i:05}, queueName: batches}}\n"));
     }
     text
 }
@@ -118,4 +149,14 @@ fn write(bencher: divan::Bencher, queues: usize) {
 fn layout(bencher: divan::Bencher, queues: usize) {
     let stack = stack::render_stack(&loaded(&config_with_queues(queues))).expect("renders");
     bencher.bench(|| layout::component(divan::black_box(&stack)));
+}
+
+/// The whole pipeline with every layer on, config text → checked bundle: the figure issue
+/// 23 holds to (1,000 queues well under 150 ms).
+#[divan::bench(args = LAYERED_QUEUES)]
+fn every_layer(bencher: divan::Bencher, queues: usize) {
+    let text = config_with_every_layer(queues);
+    bencher.bench(|| {
+        pipeline::generate(divan::black_box(&text), &Overrides::default()).expect("generates")
+    });
 }

@@ -214,6 +214,30 @@ fn check_reads_what_a_scaled_object_needs() {
     assert!(err.contains("ignoreNullValues"), "{err}");
 }
 
+/// Many ScaledObjects share a query, which `check` parses once: a broken one is still
+/// reported on each of them.
+#[test]
+fn a_broken_query_shared_by_several_scaled_objects_is_reported_on_each() {
+    let mut objects = render(&format!(
+        "{HEAD}  autoscaling: {{enabled: true}}\n  queues:\n    - {{name: a, queueName: batches}}\n    - {{name: b, queueName: batches}}\n"
+    ));
+    for o in objects.iter_mut().filter(|o| o["kind"] == "ScaledObject") {
+        o["spec"]["triggers"][0]["metadata"]["query"] = "sum(src_executor_total{queue=}".into();
+    }
+    let stream: String = objects
+        .iter()
+        .map(|o| format!("---\n{}", serde_yaml::to_string(o).unwrap()))
+        .collect();
+    let err = run_tool(&["check", "-f", "-"], Some(&stream)).stderr;
+    for name in ["executor-a", "executor-b"] {
+        let line = err
+            .lines()
+            .find(|l| l.contains(&format!("ScaledObject/{name} ")))
+            .unwrap_or_else(|| panic!("no finding for {name}:\n{err}"));
+        assert!(line.contains("does not parse as PromQL"), "{line}");
+    }
+}
+
 #[test]
 fn check_parses_every_alerting_rule() {
     let mut objects = render(&format!(

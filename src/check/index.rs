@@ -28,6 +28,8 @@ pub struct Index<'a> {
     pub services: HashMap<&'a str, &'a Service>,
     names: HashSet<(&'a str, &'a str)>,
     pub workloads: Vec<Workload<'a>>,
+    /// Workloads (by position) by kind and name, the first of each.
+    workload_by_name: HashMap<(&'a str, &'a str), usize>,
     /// Workloads (by position) whose pods carry a label, by label.
     by_pod_label: HashMap<(&'a str, &'a str), Vec<usize>>,
 }
@@ -97,6 +99,9 @@ impl<'a> Index<'a> {
         template: &'a PodTemplate,
     ) {
         let position = self.workloads.len();
+        self.workload_by_name
+            .entry((id.kind.as_str(), id.name.as_str()))
+            .or_insert(position);
         for (k, v) in &template.labels {
             self.by_pod_label
                 .entry((k.as_str(), v.as_str()))
@@ -114,6 +119,13 @@ impl<'a> Index<'a> {
     /// Whether an object of this kind and name is in the namespace.
     pub fn exists(&self, kind: &str, name: &str) -> bool {
         self.names.contains(&(kind, name))
+    }
+
+    /// The first workload of this kind and name in the namespace.
+    pub fn workload(&self, kind: &str, name: &str) -> Option<&Workload<'a>> {
+        self.workload_by_name
+            .get(&(kind, name))
+            .map(|&i| &self.workloads[i])
     }
 
     /// The workloads whose pods `selector` selects, in the order they were given.

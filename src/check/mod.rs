@@ -136,11 +136,32 @@ pub fn check_objects<'o>(
     let objects: Vec<(&ResId, &Object)> = objects.into_iter().collect();
     // Workloads of one shape are read strictly once (see `shape`): the first of each, and any
     // whose hash matches but whose shape does not, are read in full.
-    let hashes = parallel::map(&objects, |(id, object)| {
+    // An object of the kind and the very tree of the one before it has its hash: a
+    // thousand workers' copies are hashed once.
+    let as_before: Vec<bool> = (0..objects.len())
+        .map(|i| {
+            let ((a_id, a), (b_id, b)) = (objects[i.saturating_sub(1)], objects[i]);
+            i > 0 && a_id.kind == b_id.kind && std::ptr::eq(a.shape(), b.shape())
+        })
+        .collect();
+    let hashed: Vec<usize> = (0..objects.len()).filter(|&i| !as_before[i]).collect();
+    let mut hashed = parallel::map(&hashed, |&i| {
+        let (id, object) = objects[i];
         shape::applies_to(&id.kind)
             .then(|| shape::hash(object.shape()))
             .flatten()
-    });
+    })
+    .into_iter();
+    let mut hashes: Vec<Option<u64>> = Vec::with_capacity(objects.len());
+    for same in &as_before {
+        let hash = match hashes.last() {
+            Some(before) if *same => *before,
+            _ => hashed
+                .next()
+                .expect("one hash per object not as the one before"),
+        };
+        hashes.push(hash);
+    }
     let mut first_of_shape: HashMap<u64, usize> = HashMap::new();
     let firsts: Vec<Option<usize>> = hashes
         .iter()

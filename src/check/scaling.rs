@@ -30,37 +30,63 @@ pub(super) fn check(objects: &[(&ResId, &Object)], indexes: &Indexes<'_>, report
     {
         return;
     }
-    // Deployments by namespace and name, for the replica count KEDA must own.
-    let deployments: HashMap<(Option<&str>, &str), &Object> = objects
+    // Deployments by namespace and name: whether each carries the replica count KEDA must
+    // own. Read one after another, so a thousand workers' copies cost their strings.
+    let carries_replicas: HashMap<(Option<&str>, &str), bool> = objects
         .iter()
         .filter(|(id, _)| id.kind == "Deployment")
-        .map(|(id, o)| ((id.namespace.as_deref(), id.name.as_str()), *o))
+        .map(|(id, o)| {
+            let replicas = o.with_tree(|t| t.get("spec").and_then(|s| s.get("replicas")).is_some());
+            ((id.namespace.as_deref(), id.name.as_str()), replicas)
+        })
         .collect();
+    let mut queries = Queries::default();
     for (id, object) in objects.iter().filter(|(id, _)| interesting(&id.kind)) {
-        let tree = object.tree();
-        match id.kind.as_str() {
-            "ScaledObject" => scaled_object(id, &tree, &deployments, indexes, report),
+        object.with_tree(|tree| match id.kind.as_str() {
+            "ScaledObject" => {
+                scaled_object(id, tree, &carries_replicas, indexes, &mut queries, report)
+            }
             "PrometheusRule" => {
                 let groups = tree.get("spec").and_then(|s| s.get("groups"));
-                rules(id, "spec.groups", groups, report);
+                rules(id, "spec.groups", groups, &mut queries, report);
             }
             _ => {
-                for (key, text) in rules_files(&tree) {
+                for (key, text) in rules_files(tree) {
                     let field = format!("data.{key}");
                     match serde_yaml::from_str::<Value>(text) {
-                        Ok(file) => {
-                            rules(id, &format!("{field}: groups"), file.get("groups"), report)
-                        }
+                        Ok(file) => rules(
+                            id,
+                            &format!("{field}: groups"),
+                            file.get("groups"),
+                            &mut queries,
+                            report,
+                        ),
                         Err(e) => report.found(id, &field, format!("not a rules file: {e}")),
                     }
                 }
             }
+        });
+    }
+}
+
+/// PromQL expressions parsed so far, each once: a thousand workers' ScaledObjects often
+/// share one demand query.
+#[derive(Default)]
+struct Queries(HashMap<String, Result<(), String>>);
+
+impl Queries {
+    fn parse(&mut self, query: &str) -> Result<(), String> {
+        if let Some(parsed) = self.0.get(query) {
+            return parsed.clone();
         }
+        let parsed = parse(query);
+        self.0.insert(query.to_string(), parsed.clone());
+        parsed
     }
 }
 
 fn has_rules_file(o: &Object) -> bool {
-    !rules_files(&o.tree()).is_empty()
+    o.with_tree(|t| !rules_files(t).is_empty())
 }
 
 /// A ConfigMap's keys that Prometheus loads as rules (`rule_files: *_rules.yml`).
@@ -75,7 +101,13 @@ fn rules_files(tree: &Value) -> Vec<(&str, &str)> {
 }
 
 /// Every `expr` of every rule of `groups` parses as PromQL.
-fn rules(id: &ResId, field: &str, groups: Option<&Value>, report: &mut Report) {
+fn rules(
+    id: &ResId,
+    field: &str,
+    groups: Option<&Value>,
+    queries: &mut Queries,
+    report: &mut Report,
+) {
     let Some(Value::Sequence(groups)) = groups else {
         report.found(id, field, "no rule groups".into());
         return;
@@ -88,7 +120,7 @@ fn rules(id: &ResId, field: &str, groups: Option<&Value>, report: &mut Report) {
             let at = format!("{field}[{g}].rules[{r}].expr");
             match rule.get("expr").and_then(Value::as_str) {
                 Some(expr) => {
-                    if let Err(e) = parse(expr) {
+                    if let Err(e) = queries.parse(expr) {
                         report.found(id, &at, e);
                     }
                 }
@@ -108,8 +140,9 @@ pub fn parse(query: &str) -> Result<(), String> {
 fn scaled_object(
     id: &ResId,
     tree: &Value,
-    deployments: &HashMap<(Option<&str>, &str), &Object>,
+    carries_replicas: &HashMap<(Option<&str>, &str), bool>,
     indexes: &Indexes<'_>,
+    queries: &mut Queries,
     report: &mut Report,
 ) {
     let spec = tree.get("spec");
@@ -124,11 +157,7 @@ fn scaled_object(
     };
     let index = indexes.of(id);
     let field = "spec.scaleTargetRef.name";
-    let workload = index
-        .workloads
-        .iter()
-        .find(|w| w.id.kind == kind && w.id.name == name);
-    let Some(workload) = workload else {
+    let Some(workload) = index.workload(kind, name) else {
         let elsewhere: Vec<&str> = indexes
             .all()
             .iter()
@@ -147,18 +176,12 @@ fn scaled_object(
         report.found(id, field, message);
         return;
     };
-    if let Some(d) = deployments.get(&(id.namespace.as_deref(), name)) {
-        if d.tree()
-            .get("spec")
-            .and_then(|s| s.get("replicas"))
-            .is_some()
-        {
-            report.found(
-                id,
-                field,
-                format!("{kind} {name} still carries spec.replicas: every apply would reset KEDA's scale; remove it"),
-            );
-        }
+    if carries_replicas.get(&(id.namespace.as_deref(), name)) == Some(&true) {
+        report.found(
+            id,
+            field,
+            format!("{kind} {name} still carries spec.replicas: every apply would reset KEDA's scale; remove it"),
+        );
     }
     let jobs = jobs_per_pod(
         workload.template.spec.iter().flat_map(|p| &p.containers),
@@ -181,7 +204,7 @@ fn scaled_object(
         let get = |k: &str| meta.and_then(|m| m.get(k)).and_then(Value::as_str);
         match get("query") {
             Some(q) => {
-                if let Err(e) = parse(q) {
+                if let Err(e) = queries.parse(q) {
                     report.found(id, &at("query"), e);
                 }
             }

@@ -30,7 +30,7 @@ const PARSED_STRINGS: [&str; 12] = [
 
 /// The kinds worth it: the ones a stack has many of.
 pub fn applies_to(kind: &str) -> bool {
-    matches!(kind, "Deployment" | "StatefulSet")
+    matches!(kind, "Deployment" | "StatefulSet" | "PodDisruptionBudget")
 }
 
 /// A hash of the object's keys, numbers, booleans and nulls, its strings left out; `None`

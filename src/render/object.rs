@@ -84,6 +84,27 @@ pub(super) fn stand_in_worker(w: &Worker) -> Worker {
     }
 }
 
+/// Whether two workers' stand-in workers are equal because they share every other field
+/// (their resources and environment the very same): a quick test before comparing them
+/// whole, since a thousand queues usually share them.
+pub(super) fn share_all_but_strings(a: &Worker, b: &Worker) -> bool {
+    // Every field named, so that a new one is decided here too.
+    let Worker {
+        name: _,
+        queue_var,
+        queue_value: _,
+        replicas,
+        scaling,
+        resources,
+        env,
+    } = a;
+    *queue_var == b.queue_var
+        && *replicas == b.replicas
+        && *scaling == b.scaling
+        && Arc::ptr_eq(resources, &b.resources)
+        && Arc::ptr_eq(env, &b.env)
+}
+
 /// A worker's own strings, in the order of `StandIn::ALL`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Strings([String; StandIn::ALL.len()]);

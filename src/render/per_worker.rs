@@ -10,7 +10,7 @@
 //! uses a worker's string other than as a whole value (`{{ worker.name }}-scaler`, a test
 //! on it) is slower, never wrong. Debug builds, so every test, compare every copy.
 
-use super::object::{stand_in_worker, Object, Strings};
+use super::object::{share_all_but_strings, stand_in_worker, Object, Strings};
 use super::stack::Rendered;
 use super::templates::RenderError;
 use super::yaml_out::to_yaml;
@@ -26,13 +26,21 @@ pub(super) fn per_worker(
     workers: &[Worker],
     render: impl Fn(&Worker) -> Result<Rendered, RenderError> + Sync,
 ) -> Result<Vec<Rendered>, RenderError> {
-    // Alike workers, by their stand-in worker: each group's first worker and its size.
+    // Alike workers, by their stand-in worker (one that shares every other field with the
+    // worker before it is alike to it without a look): each group's first worker and size.
     let mut groups: HashMap<String, usize> = HashMap::new();
     let mut firsts: Vec<(&Worker, usize)> = Vec::new();
     let mut group_of = Vec::with_capacity(workers.len());
+    let mut previous: Option<(&Worker, usize)> = None;
     for w in workers {
-        let key = serde_json::to_string(&stand_in_worker(w)).expect("a worker serializes");
-        let group = *groups.entry(key).or_insert(firsts.len());
+        let group = match previous {
+            Some((p, group)) if share_all_but_strings(p, w) => group,
+            _ => {
+                let key = serde_json::to_string(&stand_in_worker(w)).expect("a worker serializes");
+                *groups.entry(key).or_insert(firsts.len())
+            }
+        };
+        previous = Some((w, group));
         if group == firsts.len() {
             firsts.push((w, 0));
         }

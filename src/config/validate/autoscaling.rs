@@ -9,6 +9,7 @@ use crate::config::model::{AuthenticationRef, Autoscaling, Mode, Scaling, Worker
 use crate::config::raw::{RawAutoscaling, RawExecutor, RawQueueAutoscaling, RawSpec};
 use crate::config::source::Segment;
 use crate::k8s::duration;
+use std::collections::HashMap;
 
 /// The HPA's largest scale-down stabilization window and policy period, in seconds.
 const MAX_WINDOW: u32 = 3600;
@@ -68,6 +69,12 @@ pub(super) fn autoscaling(
             scale(w, b, global_query);
         }
     } else {
+        // Workers by Deployment name (the first of each), so a thousand queues find theirs
+        // without a search each.
+        let mut by_name: HashMap<String, usize> = HashMap::with_capacity(workers.len());
+        for (i, w) in workers.iter().enumerate() {
+            by_name.entry(w.name.clone()).or_insert(i);
+        }
         for (i, q) in queues.iter().enumerate() {
             let p = path!["queues", i];
             let own = q.autoscaling.as_ref();
@@ -94,9 +101,8 @@ pub(super) fn autoscaling(
             let query = own.query.as_deref().unwrap_or(global_query);
             let name = q.name.as_deref().unwrap_or_default();
             let deployment = format!("{stack}-{name}");
-            let worker = workers.iter_mut().find(|w| w.name == deployment);
-            if let (Some(w), Some(b)) = (worker, b) {
-                scale(w, b, query);
+            if let (Some(&w), Some(b)) = (by_name.get(&deployment), b) {
+                scale(&mut workers[w], b, query);
             }
         }
     }
