@@ -4,17 +4,15 @@
 //! defaults; a problem names the `--set` argument, and what is printed must render exactly
 //! as the starter with the sets does.
 
-use super::input::read_text;
+use super::input::read_set_file;
 use super::{AppError, Outcome};
 use crate::cli::InitArgs;
 use crate::config::layers::{self, Layer};
-use crate::config::source::MAX_FILE_BYTES;
 use crate::config::starter::{self, Starter};
 use crate::config::{strvals, Overrides};
 use crate::diagnostic::{Origin, Origins, Problem};
 use crate::pipeline::{self, Generated, PipelineError};
 use std::io::Write;
-use std::path::Path;
 
 pub(super) fn init(
     args: &InitArgs,
@@ -41,15 +39,7 @@ pub(super) fn init(
         layers.push(Layer::Set(arg, kind));
     }
     let origins = Origins(origins);
-    let mut read_file = |path: &str| {
-        read_text(
-            Path::new(path),
-            MAX_FILE_BYTES,
-            "--set-file reads a few KiB",
-        )
-        .map(|(_, text)| text)
-        .map_err(|e| e.to_string())
-    };
+    let mut read_file = read_set_file;
     let with_sets = checked(
         pipeline::generate_layered(&layers, &Overrides::default(), &mut read_file),
         &origins,

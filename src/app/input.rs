@@ -60,23 +60,7 @@ pub(super) fn generate(
             ));
         }
     }
-    let mut read_file = |path: &str| {
-        read_text(
-            Path::new(path),
-            MAX_FILE_BYTES,
-            "--set-file reads a few KiB",
-        )
-        .map(|(_, text)| text)
-        .map_err(|e| match e {
-            AppError::Config { problems, .. } => problems
-                .into_iter()
-                .map(|p| p.message)
-                .collect::<Vec<_>>()
-                .join("; "),
-            other => other.to_string(),
-        })
-    };
-    match pipeline::generate_layered(&layers, &overrides, &mut read_file) {
+    match pipeline::generate_layered(&layers, &overrides, &mut read_set_file) {
         Ok(g) if input.strict && !g.warnings.is_empty() => Err(AppError::Config {
             origins,
             problems: g
@@ -106,6 +90,25 @@ pub(super) fn generate(
         }),
         Err(other) => Err(AppError::Internal(other)),
     }
+}
+
+/// The text of a file `--set-file` names, or why it cannot be read (the message alone: the
+/// problem is reported at the argument).
+pub(super) fn read_set_file(path: &str) -> Result<String, String> {
+    read_text(
+        Path::new(path),
+        MAX_FILE_BYTES,
+        "--set-file reads a few KiB",
+    )
+    .map(|(_, text)| text)
+    .map_err(|e| match e {
+        AppError::Config { problems, .. } => problems
+            .into_iter()
+            .map(|p| p.message)
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => other.to_string(),
+    })
 }
 
 /// `-`, or a name of standard input.
