@@ -116,3 +116,56 @@ fn storage_class_create_is_the_main_charts_in_kubernetes_mode() {
     assert_eq!(dind.names_of("StorageClass"), ["sourcegraph"]);
     assert!(dind.warning_at("storageClass.create").is_none());
 }
+
+/// `storageClass.name: sourcegraph` without a class created here: said only where a claim
+/// asks for it, and in kubernetes mode (where `create` is ignored) without telling the admin
+/// to set `create`, since the main chart of a shared override creates that class.
+#[test]
+fn the_charts_default_class_name_is_said_only_where_a_claim_asks_for_it() {
+    let named = "storageClass: {name: sourcegraph}";
+    let pending = |out: &Out| out.warning_at("storageClass.name").cloned();
+    // No claim in either: nothing to say.
+    assert!(pending(&render(&with(K8S, named))).is_none());
+    let no_registry = render(&with(
+        DIND,
+        &format!("{named}\nprivateDockerRegistry: {{enabled: false}}"),
+    ));
+    assert!(
+        pending(&no_registry).is_none(),
+        "{:?}",
+        no_registry.warnings
+    );
+    // The native chart's `/data` claim asks for it.
+    let native = render(&with(
+        K8S,
+        &format!("{named}\nexecutor: {{storageSize: 10Gi}}"),
+    ));
+    let w = pending(&native).unwrap_or_else(|| panic!("{:?}", native.warnings));
+    assert!(
+        w.message.contains("main Sourcegraph chart"),
+        "{}",
+        w.message
+    );
+    assert!(
+        !w.hint
+            .as_deref()
+            .unwrap_or("")
+            .contains("set storageClass.create"),
+        "{w:?}"
+    );
+    // The registry's claim asks for it in dind mode, where `create` makes it.
+    let dind = render(&with(DIND, named));
+    let w = pending(&dind).unwrap_or_else(|| panic!("{:?}", dind.warnings));
+    assert!(
+        w.hint
+            .as_deref()
+            .unwrap_or("")
+            .contains("set storageClass.create: true"),
+        "{w:?}"
+    );
+    let created = render(&with(
+        DIND,
+        "storageClass: {name: sourcegraph, create: true}",
+    ));
+    assert!(pending(&created).is_none(), "{:?}", created.warnings);
+}

@@ -105,7 +105,7 @@ pub static ROWS: &[Row] = &[
         keys: &[key("storageClass.name")],
         chart: Chart::Dind,
         what: "the class of the registry's claim (and of the k8s `/data` claim), only when set",
-        differs: "the chart asks for a class named `sourcegraph`, which usually does not exist, so its claim stays Pending: we use the cluster's default class, and warn when a config keeps `sourcegraph` without `create`",
+        differs: "the chart asks for a class named `sourcegraph`, which usually does not exist, so its claim stays Pending: we use the cluster's default class, and warn when a claim asks for `sourcegraph` and nothing creates it (in kubernetes mode the main chart of a shared override may)",
     },
     Row {
         keys: &[

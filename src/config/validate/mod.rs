@@ -37,7 +37,7 @@ mod storage_class;
 pub use checker::Checker;
 use checker::{non_empty, object_labels, one_of, owned_pod_labels, registry_image};
 
-use crate::config::model::{Config, Dind, Kubernetes, Mode, Registry, Worker};
+use crate::config::model::{Config, Dind, Kubernetes, Mode, Registry, Scratch, Worker};
 use crate::config::raw::{RawExecutor, RawKrm, RawSourcegraph, RawSpec};
 use crate::diagnostic::Severity;
 
@@ -107,7 +107,6 @@ pub fn validate(
     let registry = registry::registry(mode, &name, spec, sg, checker);
     registry::refuse_registry_name_clash(registry.as_ref(), &workers, checker);
     let storage_class = storage_class::storage_class(mode, spec, checker);
-    storage_class::warn_about_chart_default_name(spec, checker);
     let (dind, kubernetes) = runtime(
         mode,
         spec,
@@ -118,6 +117,23 @@ pub fn validate(
         checker,
     );
 
+    let scratch_class = dind.as_ref().and_then(|d| match &d.scratch {
+        Scratch::Ephemeral { class, .. } => class.as_deref(),
+        Scratch::EmptyDir { .. } => None,
+    });
+    storage_class::warn_about_chart_default_name(
+        mode,
+        storage_class.as_ref(),
+        &[
+            registry.as_ref().and_then(|r| r.storage_class.as_deref()),
+            scratch_class,
+            kubernetes
+                .as_ref()
+                .and_then(|k| k.data_volume.as_ref())
+                .and_then(|v| v.class.as_deref()),
+        ],
+        checker,
+    );
     metadata::refuse_conflicting_annotations(
         &meta.annotations,
         &pods,

@@ -74,16 +74,29 @@ pub(super) fn storage_class(
 }
 
 /// The chart's values.yaml names the class `sourcegraph`; a config copied from it keeps the
-/// name although no such class exists unless this config creates it.
-pub(super) fn warn_about_chart_default_name(spec: &RawSpec, checker: &mut Checker<'_>) {
-    let Some(raw) = &spec.storage_class else {
+/// name although no such class exists unless this config creates it (dind mode) or, in an
+/// override shared with it, the main Sourcegraph chart does. Said only when a claim this
+/// config renders asks for it.
+pub(super) fn warn_about_chart_default_name(
+    mode: Mode,
+    created: Option<&StorageClass>,
+    claim_classes: &[Option<&str>],
+    checker: &mut Checker<'_>,
+) {
+    const CHART_DEFAULT: &str = "sourcegraph";
+    let created_here = created.is_some_and(|c| c.name == CHART_DEFAULT);
+    if created_here || !claim_classes.contains(&Some(CHART_DEFAULT)) {
         return;
-    };
-    if raw.name.as_deref() == Some("sourcegraph") && !raw.create.unwrap_or(false) {
-        checker.warn(
-            &path!["storageClass", "name"],
+    }
+    let (what, hint) = match mode {
+        Mode::Dind => (
             "no StorageClass named `sourcegraph` exists unless you create one (it is the chart's default name), so the claims would stay Pending",
             "remove storageClass.name to use the cluster's default class, name a class that exists, or set storageClass.create: true",
-        );
-    }
+        ),
+        Mode::Kubernetes => (
+            "no StorageClass named `sourcegraph` exists unless the main Sourcegraph chart (or you) created it (it is the charts' default name), so the `/data` claim would stay Pending",
+            "nothing to do if the main chart creates it (`storageClass.create` in an override shared with it); otherwise remove storageClass.name to use the cluster's default class, or name a class that exists",
+        ),
+    };
+    checker.warn(&path!["storageClass", "name"], what, hint);
 }
