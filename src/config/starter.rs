@@ -6,7 +6,8 @@
 //! `app::init` also runs what is printed through the pipeline before printing it.
 
 use crate::config::docs::{self, flow};
-use crate::config::source::{Node, NodeValue, ScalarStyle, Segment};
+use crate::config::node_de::from_node;
+use crate::config::source::{Node, NodeValue, Segment};
 use crate::config::strvals::Assignment;
 use crate::config::Mode;
 use serde_json::{json, Value};
@@ -143,7 +144,9 @@ pub fn values_set(
             continue;
         }
         let at = std::iter::once("spec").chain(key.split('.'));
-        out.push((key, value_at(merged, at).map(json_of)));
+        // Read as the config's reader reads it, so what is written back means the same.
+        let value = value_at(merged, at).and_then(|node| from_node::<Value>(node).ok());
+        out.push((key, value));
     }
     out
 }
@@ -154,29 +157,6 @@ fn value_at<'n, 'k>(root: &'n Node, mut keys: impl Iterator<Item = &'k str>) -> 
         NodeValue::Map(entries) => entries.iter().find(|(k, _)| k.name == key).map(|(_, v)| v),
         _ => None,
     })
-}
-
-/// A located value as JSON: a quoted scalar is text; a plain one is what it spells (`true`,
-/// a whole number, `null`), else text, as the config's reader takes it.
-fn json_of(node: &Node) -> Value {
-    match &node.value {
-        NodeValue::Scalar(text, ScalarStyle::Quoted) => Value::String(text.clone()),
-        NodeValue::Scalar(text, ScalarStyle::Plain) => match text.as_str() {
-            "true" => Value::Bool(true),
-            "false" => Value::Bool(false),
-            "null" | "~" | "" => Value::Null,
-            _ => text
-                .parse::<i64>()
-                .map_or_else(|_| Value::String(text.clone()), Value::from),
-        },
-        NodeValue::Seq(items) => Value::Array(items.iter().map(json_of).collect()),
-        NodeValue::Map(entries) => Value::Object(
-            entries
-                .iter()
-                .map(|(k, v)| (k.name.clone(), json_of(v)))
-                .collect(),
-        ),
-    }
 }
 
 fn required(s: &Starter) -> Vec<Entry> {
